@@ -1,0 +1,3 @@
+from mocktui.cli import main
+
+raise SystemExit(main())

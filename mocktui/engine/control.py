@@ -1,0 +1,20 @@
+"""Live settings: the one object that the CLI, admin API and TUI all change.
+
+Every request reads it afresh, so a change applies to the very next request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Controls:
+    dynamic: bool = False  # regenerate every response instead of serving stable examples
+    cors_origin: str = "*"
+    cors_credentials: bool = False
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-operation settings
+
+    def snapshot(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,310 @@
+"""The mock engine: from a request to a contract-correct response.
+
+`MockEngine` compiles a `Spec` once (routes into a trie, every response
+schema into a generator) and answers `MockRequest`s synchronously; the web
+layer only moves bytes. Static responses are generated once and cached as
+encoded bytes, so the default mode costs a dict lookup per request.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+import jsonschema_rs
+import orjson
+
+from mocktui.engine.control import Controls
+from mocktui.engine.events import EventStream
+from mocktui.engine.generate import Ctx, Gen, Generator, TooDeep
+from mocktui.engine.media import content_type_for, encode, negotiate
+from mocktui.engine.pools import Pools
+from mocktui.engine.router import Router
+from mocktui.engine.spec import MediaType, Operation, Response, Spec
+
+PROBLEM = "application/problem+json"
+# Headers the HTTP server owns; a spec declaring them must not break framing.
+_FRAMING_HEADERS = {
+    "content-type", "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "trailer", "te",
+}
+
+
+@dataclass(slots=True)
+class MockRequest:
+    method: str
+    path: str
+    query: str = ""
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case names
+    body: bytes = b""
+    client: str = ""
+
+
+@dataclass(slots=True)
+class MockResponse:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    operation: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+def problem(status: int, title: str, detail: str, **extra: Any) -> MockResponse:
+    """An RFC 9457 problem response."""
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    return MockResponse(status, [("content-type", PROBLEM)], orjson.dumps(body))
+
+
+class _Media:
+    __slots__ = ("spec", "content_type", "gen", "validator", "static")
+
+    def __init__(self, spec: MediaType, gen: Gen | None) -> None:
+        self.spec = spec
+        self.content_type = content_type_for(spec.name)
+        self.gen = gen
+        self.validator: Any = None
+        self.static: bytes | None = None
+
+
+class _Resp:
+    __slots__ = ("spec", "status", "media", "headers", "static_headers")
+
+    def __init__(self, spec: Response, status: int, media: dict[str, _Media], headers: list[tuple[str, Gen]]) -> None:
+        self.spec = spec
+        self.status = status
+        self.media = media
+        self.headers = headers
+        self.static_headers: list[tuple[str, str]] | None = None
+
+
+class _Op:
+    __slots__ = ("op", "responses", "default", "allow")
+
+    def __init__(self, op: Operation, responses: dict[str, _Resp], default: _Resp | None) -> None:
+        self.op = op
+        self.responses = responses
+        self.default = default
+
+
+def status_of(key: str, fallback: int = 200) -> int:
+    if key.isdigit():
+        return int(key)
+    if key.endswith("XX"):
+        return int(key[0]) * 100
+    return fallback
+
+
+class MockEngine:
+    """Answers requests for one spec; `controls` is read on every request."""
+
+    def __init__(
+        self,
+        spec: Spec,
+        *,
+        controls: Controls | None = None,
+        events: EventStream | None = None,
+        faker_seed: int | None = None,
+    ) -> None:
+        self.spec = spec
+        self.controls = controls or Controls()
+        self.events = events or EventStream()
+        self.seed = faker_seed
+        self.rng = random.Random(faker_seed)
+        self.generator = Generator(spec.schemas.defs, Pools(faker_seed))
+        self.router: Router[_Op] = Router()
+        self.operations: dict[str, _Op] = {}
+        for op in spec.operations:
+            compiled = self._compile(op)
+            self.operations[op.id] = compiled
+            self.router.add(op.path, op.method, compiled)
+
+    # -- compilation --------------------------------------------------------
+
+    def _compile(self, op: Operation) -> _Op:
+        responses: dict[str, _Resp] = {}
+        for key, resp in op.responses.items():
+            media = {
+                name: _Media(mt, self.generator.compile(mt.schema) if mt.schema is not None else None)
+                for name, mt in resp.content.items()
+            }
+            headers = [
+                (h.name, self.generator.compile(h.schema, h.name))
+                for h in resp.headers.values()
+                if h.name.lower() not in _FRAMING_HEADERS
+            ]
+            responses[key] = _Resp(resp, status_of(key), media, headers)
+        return _Op(op, responses, _default_response(responses))
+
+    # -- requests -----------------------------------------------------------
+
+    def match(self, method: str, path: str) -> tuple[_Op | None, dict[str, str], list[str]]:
+        """The operation for a request, its path params, and the path's methods."""
+        base = self.spec.base_path
+        candidates = [path]
+        if base and (path == base or path.startswith(base + "/")):
+            candidates.insert(0, path[len(base) :] or "/")
+        for candidate in candidates:
+            found = self.router.match(candidate)
+            if found is not None:
+                return found.methods.get(method), found.params, sorted(found.methods)
+        return None, {}, []
+
+    def handle(self, request: MockRequest) -> MockResponse:
+        compiled, _params, allowed = self.match(request.method, request.path)
+        if compiled is None:
+            if allowed:
+                response = problem(
+                    405, "Method Not Allowed", f"{request.method} is not declared for {request.path}",
+                    allowed=allowed,
+                )
+                response.headers.append(("allow", ", ".join(allowed)))
+                return response
+            return problem(404, "Not Found", f"no operation of the spec matches {request.path}")
+        prefer = parse_prefer(request.headers.get("prefer", ""))
+        return self.respond(compiled, request, prefer)
+
+    def respond(self, compiled: _Op, request: MockRequest, prefer: dict[str, str]) -> MockResponse:
+        op = compiled.op
+        resp = compiled.default
+        status = resp.status if resp else 200
+        if "code" in prefer:
+            code = prefer["code"]
+            resp = _response_for_code(compiled.responses, code)
+            if resp is None or not code.isdigit() or not 200 <= int(code) <= 599:
+                declared = ", ".join(compiled.responses)
+                return problem(
+                    400, "Bad Prefer header", f"code={code} is not declared for {op.id}; declared: {declared}"
+                )
+            status = int(code)
+        if resp is None:
+            return MockResponse(204, [], b"", op.id)
+        if not resp.media:
+            return MockResponse(status, self._headers(resp, dynamic=False), b"", op.id)
+        chosen = negotiate(request.headers.get("accept"), list(resp.media))
+        if chosen is None:
+            return problem(
+                406, "Not Acceptable", f"{op.id} can answer {status} with: {', '.join(resp.media)}",
+                available=list(resp.media),
+            )
+        media = resp.media.get(chosen) or next(
+            m for m in resp.media.values() if "*" in m.spec.name
+        )
+        content_type = chosen if "*" not in chosen else media.content_type
+        dynamic = _flag(prefer.get("dynamic"), self.controls.dynamic)
+        if "example" in prefer:
+            name = prefer["example"]
+            if name not in media.spec.examples:
+                known = ", ".join(media.spec.examples) or "none"
+                return problem(400, "Bad Prefer header", f"no example {name!r} for {op.id} {resp.spec.key}; known: {known}")
+            body = encode(media.spec.examples[name], chosen, self.rng)
+        elif dynamic and media.gen is not None:
+            body = encode(self._generate(media.gen, Ctx(self.rng, examples=False)), chosen, self.rng)
+        else:
+            body = self._static_body(op, resp, media, chosen)
+        headers = self._headers(resp, dynamic)
+        headers.append(("content-type", content_type))
+        return MockResponse(status, headers, body, op.id)
+
+    def _headers(self, resp: _Resp, dynamic: bool) -> list[tuple[str, str]]:
+        if not resp.headers:
+            return []
+        if not dynamic and resp.static_headers is not None:
+            return list(resp.static_headers)
+        rng = self.rng if dynamic else random.Random(f"{self.seed}:{resp.spec.key}:headers")
+        ctx = Ctx(rng, examples=not dynamic)
+        out = [(name, _header_text(self._generate(gen, ctx))) for name, gen in resp.headers]
+        if not dynamic:
+            resp.static_headers = out
+        return list(out)
+
+    @staticmethod
+    def _generate(gen: Gen, ctx: Ctx) -> Any:
+        try:
+            return gen(ctx)
+        except TooDeep:
+            return None
+
+    def _static_body(self, op: Operation, resp: _Resp, media: _Media, chosen: str) -> bytes:
+        if media.static is None or media.spec.name != chosen:
+            value = self.static_value(op, resp, media)
+            body = encode(value, chosen, self.rng)
+            if media.spec.name != chosen:
+                return body
+            media.static = body
+        return media.static
+
+    def static_value(self, op: Operation, resp: _Resp, media: _Media) -> Any:
+        """The stable value of a response: a valid spec example, else generated data."""
+        spec = media.spec
+        candidates = ([spec.example] if spec.has_example else []) + list(spec.examples.values())
+        for example in candidates:
+            if self.is_valid(media, example):
+                return example
+        if media.gen is None:
+            return candidates[0] if candidates else None
+        value: Any = None
+        for attempt in range(6):
+            rng = random.Random(f"{self.seed}:{op.id}:{resp.spec.key}:{spec.name}:{attempt}")
+            value = self._generate(media.gen, Ctx(rng, examples=attempt < 2))
+            if self.is_valid(media, value):
+                return value
+        return value
+
+    def is_valid(self, media: _Media, value: Any) -> bool:
+        if media.spec.schema is None:
+            return True
+        try:
+            if media.validator is None:
+                media.validator = jsonschema_rs.validator_for(self.spec.bundle(media.spec.schema), validate_formats=True)
+            return bool(media.validator.is_valid(value))
+        except (ValueError, TypeError, jsonschema_rs.ValidationError):
+            return False
+
+
+def _default_response(responses: dict[str, _Resp]) -> _Resp | None:
+    success = sorted((r for r in responses.values() if 200 <= r.status < 300), key=lambda r: (r.status, r.spec.key))
+    if success:
+        return success[0]
+    if "default" in responses:
+        return responses["default"]
+    # Never an informational 1xx: it would switch protocols under the client.
+    ordered = sorted((r for r in responses.values() if r.status >= 200), key=lambda r: r.status)
+    return ordered[0] if ordered else None
+
+
+def _response_for_code(responses: dict[str, _Resp], code: str) -> _Resp | None:
+    if code in responses:
+        return responses[code]
+    if code.isdigit() and f"{code[0]}XX" in responses:
+        return responses[f"{code[0]}XX"]
+    return responses.get("default")
+
+
+def parse_prefer(header: str) -> dict[str, str]:
+    """`Prefer: code=404, example=cat, dynamic=true` as a dict (Prism's words)."""
+    out: dict[str, str] = {}
+    if not header:
+        return out
+    for token in header.replace(";", ",").split(","):
+        key, sep, value = token.strip().partition("=")
+        if sep:
+            out[key.strip().lower()] = value.strip().strip('"')
+    return out
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None:
+        return default
+    return value.lower() in ("true", "1", "yes", "on")
+
+
+def _header_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(_header_text(v) for v in value)
+    if isinstance(value, dict):
+        return ",".join(f"{k}={_header_text(v)}" for k, v in value.items())
+    if value is None:
+        return ""
+    return str(value)

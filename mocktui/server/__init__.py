@@ -1,0 +1,1 @@
+"""The web layer: adapts the engine to ASGI and runs it under uvicorn."""

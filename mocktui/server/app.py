@@ -1,0 +1,162 @@
+"""The ASGI adapter: raw ASGI on the hot path, FastAPI for the admin API.
+
+Mock routes skip every framework layer (Starlette routing and FastAPI
+dependency injection halve throughput): the engine already knows the routes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import orjson
+
+from mocktui.engine.events import BODY_LIMIT, RequestEvent
+from mocktui.engine.mock import MockEngine, MockRequest, MockResponse, problem
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+ADMIN_PREFIX = "/__mocktui"
+MAX_BODY = 10 * 1024 * 1024
+
+
+class MockApp:
+    """The ASGI application serving one engine."""
+
+    def __init__(self, engine: MockEngine, admin: ASGIApp | None = None) -> None:
+        self.engine = engine
+        self.admin = admin
+        self.plain_health = not any(op.path == "/health" for op in engine.spec.operations)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        path: str = scope["path"]
+        if path.startswith(ADMIN_PREFIX) and (len(path) == len(ADMIN_PREFIX) or path[len(ADMIN_PREFIX)] == "/"):
+            if path == ADMIN_PREFIX + "/health" or self.admin is None:
+                await _send(send, _health(self.engine))
+                return
+            await self.admin(scope, receive, send)
+            return
+        await self._mock(scope, receive, send)
+
+    async def _mock(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        raw_headers: list[tuple[bytes, bytes]] = scope["headers"]
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in raw_headers}
+        body = await _read_body(receive) if _has_body(headers) else b""
+        client = scope.get("client")
+        raw_path = scope.get("raw_path")
+        request = MockRequest(
+            method=scope["method"],
+            path=raw_path.decode("latin-1") if raw_path else scope["path"],
+            query=scope.get("query_string", b"").decode("latin-1"),
+            headers=headers,
+            body=body if body is not None else b"",
+            client=f"{client[0]}:{client[1]}" if client else "",
+        )
+        controls = self.engine.controls
+        origin = headers.get("origin")
+        if body is None:
+            response = problem(413, "Payload Too Large", f"request bodies are limited to {MAX_BODY} bytes")
+        elif request.method == "OPTIONS" and origin and "access-control-request-method" in headers:
+            response = self._preflight(request)
+        elif self.plain_health and request.path == "/health":
+            response = _health(self.engine)
+        else:
+            response = self.engine.handle(request)
+        if origin or controls.cors_origin != "*":
+            response.headers.extend(_cors_headers(controls.cors_origin, origin, controls.cors_credentials))
+        else:
+            response.headers.append(("access-control-allow-origin", "*"))
+        await _send(send, response)
+        self.engine.events.publish(
+            RequestEvent(
+                time=time.time(),
+                client=request.client,
+                method=request.method,
+                path=request.path,
+                query=request.query,
+                status=response.status,
+                latency_ms=(time.perf_counter() - started) * 1000,
+                operation=response.operation,
+                request_headers=list(headers.items()),
+                request_body=request.body[:BODY_LIMIT],
+                response_headers=response.headers,
+                response_body=response.body[:BODY_LIMIT],
+                tags=response.tags,
+            )
+        )
+
+    def _preflight(self, request: MockRequest) -> MockResponse:
+        _, _, allowed = self.engine.match(request.headers["access-control-request-method"], request.path)
+        methods = ", ".join(allowed) if allowed else "GET, POST, PUT, PATCH, DELETE, OPTIONS"
+        headers = [
+            ("access-control-allow-methods", methods),
+            ("access-control-allow-headers", request.headers.get("access-control-request-headers", "*")),
+            ("access-control-max-age", "600"),
+        ]
+        return MockResponse(204, headers, b"", tags=("cors",))
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+def _has_body(headers: dict[str, str]) -> bool:
+    return headers.get("content-length", "0") != "0" or "transfer-encoding" in headers
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    """The request body, or None when it exceeds `MAX_BODY`."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _cors_headers(allowed: str, origin: str | None, credentials: bool) -> list[tuple[str, str]]:
+    if allowed == "*":
+        value = origin if credentials and origin else "*"
+    else:
+        origins = [o.strip() for o in allowed.split(",")]
+        value = origin if origin in origins else origins[0]
+    out = [("access-control-allow-origin", value), ("vary", "Origin")]
+    if credentials:
+        out.append(("access-control-allow-credentials", "true"))
+    return out
+
+
+def _health(engine: MockEngine) -> MockResponse:
+    body = {"status": "ok", "title": engine.spec.title, "operations": len(engine.operations)}
+    return MockResponse(200, [("content-type", "application/json")], orjson.dumps(body))
+
+
+async def _send(send: Send, response: MockResponse) -> None:
+    headers = [(k.encode("latin-1"), v.encode("latin-1", "replace")) for k, v in response.headers]
+    headers.append((b"content-length", str(len(response.body)).encode()))
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": response.body})

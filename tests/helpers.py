@@ -1,0 +1,69 @@
+"""Shared test helpers: a real mock server on a real socket, and an independent validator."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from mocktui.engine.control import Controls
+from mocktui.engine.mock import MockEngine
+from mocktui.engine.spec import Spec, load_spec
+from mocktui.server.admin import build_admin
+from mocktui.server.app import MockApp
+from mocktui.server.runner import ServerRunner, bind
+
+ROOT = Path(__file__).resolve().parent.parent
+SPECS = ROOT / "specs"
+CORPUS = ROOT.parent / "shared" / "specs-corpus"
+
+
+class LiveServer:
+    """A mock served by uvicorn in a background thread, on 127.0.0.1 and a free port."""
+
+    def __init__(self, engine: MockEngine) -> None:
+        self.engine = engine
+        self.sock = bind("127.0.0.1", 0)
+        self.runner = ServerRunner(MockApp(engine, build_admin(engine)), self.sock)
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.runner.port}"
+
+    def start(self) -> None:
+        self.thread.start()
+        asyncio.run_coroutine_threadsafe(self.runner.start(), self.loop).result(10)
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.runner.stop(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+@contextmanager
+def serve(spec: Spec | str | Path, **engine_options: Any) -> Iterator[LiveServer]:
+    if not isinstance(spec, Spec):
+        spec = load_spec(str(spec))
+    controls = engine_options.pop("controls", None) or Controls()
+    server = LiveServer(MockEngine(spec, controls=controls, **engine_options))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+_FORMATS = jsonschema.Draft202012Validator.FORMAT_CHECKER
+
+
+def validation_errors(schema: Any, instance: Any) -> list[str]:
+    """Errors of `instance` against `schema` from the `jsonschema` package (formats asserted)."""
+    validator = jsonschema.Draft202012Validator(schema, format_checker=_FORMATS)
+    return [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"[:300] for e in validator.iter_errors(instance)]
