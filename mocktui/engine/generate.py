@@ -56,9 +56,12 @@ Gen = Callable[[Ctx], Any]
 class Generator:
     """Compiles converted schemas that share one `$defs` table."""
 
-    def __init__(self, defs: dict[str, Any], pools: Pools) -> None:
+    def __init__(
+        self, defs: dict[str, Any], pools: Pools, bundle: Callable[[Any], Any] | None = None
+    ) -> None:
         self.defs = defs
         self.pools = pools
+        self.bundle = bundle  # schema -> self-contained schema, to check oneOf exclusivity
         self._refs: dict[str, Gen] = {}
 
     # -- entry points -------------------------------------------------------
@@ -155,7 +158,7 @@ class Generator:
         if "const" in schema:
             return _const(schema["const"])
         if "enum" in schema and isinstance(schema["enum"], list) and schema["enum"]:
-            values = schema["enum"]
+            values = _fitting(schema["enum"], {k: v for k, v in schema.items() if k != "enum"})
             non_null = [v for v in values if v is not None] or values
             return lambda ctx: copy.deepcopy(ctx.rng.choice(non_null))
         if "oneOf" in schema or "anyOf" in schema:
@@ -196,9 +199,11 @@ class Generator:
         branches = schema.get("oneOf") or schema.get("anyOf") or []
         rest = {k: v for k, v in schema.items() if k not in ("oneOf", "anyOf", "discriminator")}
         compiled: list[tuple[Gen, bool, str | None]] = []
+        merged_branches = []
         for branch in branches:
             if rest and isinstance(branch, dict):
                 branch = {"allOf": [rest, branch]} if rest.keys() - {"type"} else {**rest, **branch}
+            merged_branches.append(branch)
             ref = branch.get("$ref") if isinstance(branch, dict) else None
             body = self.deref(branch)
             is_null = isinstance(body, dict) and body.get("type") == "null"
@@ -208,10 +213,29 @@ class Generator:
         disc = schema.get("discriminator")
         if isinstance(disc, dict) and isinstance(disc.get("propertyName"), str):
             compiled = self._tag_branches(compiled, disc)
-        simple = [c for c in compiled if c[1]] or compiled
-        non_null = [c for c in compiled if not (c[2] is None and not c[1])] or compiled
+        pools: list[list[tuple[Gen, bool, str | None]]] = []
+        # oneOf demands exactly one matching branch; which branches generate values
+        # that only they accept is learnt on first use, when every ref is compiled.
+        pending = "oneOf" in schema and len(compiled) > 1 and self.bundle is not None
+        busy = False
+
+        def set_pools(usable: list[tuple[Gen, bool, str | None]]) -> None:
+            pools[:] = [
+                [c for c in usable if c[1]] or usable,
+                [c for c in usable if not (c[2] is None and not c[1])] or usable,
+            ]
+
+        set_pools(compiled)
 
         def choose(ctx: Ctx) -> Any:
+            nonlocal pending, busy
+            if pending and not busy:
+                busy = True
+                try:
+                    set_pools(self._exclusive(compiled, merged_branches, ctx.response) or compiled)
+                finally:
+                    pending = busy = False
+            simple, non_null = pools
             pool = simple if ctx.depth >= OPTIONAL_DEPTH or ctx.nodes > NODE_BUDGET else non_null
             first = ctx.rng.randrange(len(pool))
             for i in range(len(pool)):
@@ -227,6 +251,26 @@ class Generator:
             raise TooDeep
 
         return choose
+
+    def _exclusive(
+        self, compiled: list[tuple[Gen, bool, str | None]], branches: list[Any], response: bool
+    ) -> list[tuple[Gen, bool, str | None]]:
+        """The oneOf branches whose sample values match that branch alone."""
+        assert self.bundle is not None
+        try:
+            validators = [jsonschema_rs.validator_for(self.bundle(b), validate_formats=True) for b in branches]
+        except (ValueError, TypeError, jsonschema_rs.ValidationError):
+            return []
+        rng = random.Random(0)
+        good = []
+        for i, entry in enumerate(compiled):
+            try:
+                samples = [entry[0](Ctx(rng, examples=ex, response=response)) for ex in (True, False, False)]
+            except TooDeep:
+                continue
+            if all(validators[i].is_valid(v) and sum(x.is_valid(v) for x in validators) == 1 for v in samples):
+                good.append(entry)
+        return good
 
     def _tag_branches(
         self, compiled: list[tuple[Gen, bool, str | None]], disc: dict[str, Any]
@@ -444,6 +488,17 @@ def _with_example(gen: Gen, example: Any) -> Gen:
     return with_example
 
 
+def _fitting(values: list[Any], rest: dict[str, Any]) -> list[Any]:
+    """Enum values that also satisfy the schema's other keywords (when checkable)."""
+    if not rest or b'"$ref"' in orjson.dumps(rest, option=orjson.OPT_NON_STR_KEYS):
+        return values
+    try:
+        validator = jsonschema_rs.validator_for(rest, validate_formats=True)
+        return [v for v in values if validator.is_valid(v)] or values
+    except (ValueError, TypeError, jsonschema_rs.ValidationError):
+        return values
+
+
 def _example_fits(schema: dict[str, Any], example: Any) -> bool:
     """Spec examples often contradict their own schema; those are not served.
 
@@ -454,7 +509,7 @@ def _example_fits(schema: dict[str, Any], example: Any) -> bool:
         return True
     try:
         return bool(jsonschema_rs.validator_for(schema, validate_formats=True).is_valid(example))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, jsonschema_rs.ValidationError):
         return False
 
 

@@ -188,17 +188,19 @@ class Loader:
         node = self._composed[file]
         if node is None:
             return None
+        line = node.start_mark.line
         for token in pointer.split("/")[1:]:
             token = _unescape(token)
             if isinstance(node, yaml.MappingNode):
                 for key, value in node.value:
                     if key.value == token:
-                        node = value
+                        node, line = value, key.start_mark.line  # the key's line reads best
                         break
                 else:
                     break
             elif isinstance(node, yaml.SequenceNode) and token.isdigit() and int(token) < len(node.value):
                 node = node.value[int(token)]
+                line = node.start_mark.line
             else:
                 break
-        return node.start_mark.line + 1 if node is not None else None
+        return line + 1

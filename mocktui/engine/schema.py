@@ -185,10 +185,24 @@ class SchemaSet:
         return schema
 
     def bundle(self, schema: Any) -> Any:
-        """A self-contained schema document for standard validators."""
+        """A self-contained schema document: `schema` plus the defs it reaches."""
         if isinstance(schema, bool):
             return schema
-        return {**schema, "$defs": self.defs}
+        names: set[str] = set()
+        stack = [schema]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, dict):
+                ref = node.get("$ref")
+                if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                    name = ref[8:]
+                    if name not in names:
+                        names.add(name)
+                        stack.append(self.defs.get(name))
+                stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
+            elif isinstance(node, list):
+                stack.extend(v for v in node if isinstance(v, (dict, list)))
+        return {**schema, "$defs": {n: self.defs[n] for n in sorted(names) if n in self.defs}}
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
