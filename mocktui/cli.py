@@ -47,12 +47,16 @@ def serve_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("spec", help="OpenAPI/Swagger file (YAML or JSON)")
     parser.add_argument("--headless", action="store_true", help="run the mock without the terminal UI")
-    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"), help="address to listen on (default 127.0.0.1)")
+    parser.add_argument(
+        "--host", default=os.environ.get("HOST", "127.0.0.1"), help="address to listen on (default 127.0.0.1)"
+    )
     parser.add_argument("--port", type=_port, default=None, help="port to listen on (default 3000, or $PORT)")
     parser.add_argument("--dynamic", action="store_true", help="generate a fresh response for every request")
     parser.add_argument("--faker-seed", type=int, default=None, help="seed for reproducible generated data")
     parser.add_argument(
-        "--log-level", default=os.environ.get("LOG_LEVEL", "info").lower(), choices=LOG_LEVELS,
+        "--log-level",
+        default=os.environ.get("LOG_LEVEL", "info").lower(),
+        choices=LOG_LEVELS,
         help="info logs one line per request (default info)",
     )
     parser.add_argument("--cors-origin", default=os.environ.get("CORS_ORIGIN", "*"), help="allowed CORS origin(s)")

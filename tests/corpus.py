@@ -12,19 +12,43 @@ import httpx
 
 from mocktui.engine.generate import Ctx, TooDeep
 from mocktui.engine.media import is_json
-from mocktui.engine.mock import MockEngine, status_of
+from mocktui.engine.mock import MockEngine
 from mocktui.engine.spec import Operation
 
 from .helpers import validation_errors
 
 SPEC_FILES = [
-    "api-with-examples.yaml", "azure-media-encoding-v2.yaml", "callback-example.yaml", "discord.json",
-    "docker-engine.yaml", "httpbin.yaml", "link-example.yaml", "museum.yaml", "netbox.yaml",
-    "nyt-article-search-v2.yaml", "openai.json", "petstore-expanded-v2.yaml", "petstore-expanded.yaml",
-    "petstore-v2.yaml", "petstore-v3.yaml", "petstore-v31.yaml", "slack-web-v2.json", "spotify.yaml",
-    "stripe.yaml", "tictactoe.yaml", "twilio-messaging.json", "twitter-v2api.yaml", "uspto.yaml", "vercel.json",
-    "webhook-example.yaml", "xkcd.yaml", "zalando-v2.yaml", "petstore-separate-v2/spec/swagger.yaml",
-    "greenbutton/openapi.yaml", "redocly-cafe/openapi.yaml", "train-travel/openapi.yaml",
+    "api-with-examples.yaml",
+    "azure-media-encoding-v2.yaml",
+    "callback-example.yaml",
+    "discord.json",
+    "docker-engine.yaml",
+    "httpbin.yaml",
+    "link-example.yaml",
+    "museum.yaml",
+    "netbox.yaml",
+    "nyt-article-search-v2.yaml",
+    "openai.json",
+    "petstore-expanded-v2.yaml",
+    "petstore-expanded.yaml",
+    "petstore-v2.yaml",
+    "petstore-v3.yaml",
+    "petstore-v31.yaml",
+    "slack-web-v2.json",
+    "spotify.yaml",
+    "stripe.yaml",
+    "tictactoe.yaml",
+    "twilio-messaging.json",
+    "twitter-v2api.yaml",
+    "uspto.yaml",
+    "vercel.json",
+    "webhook-example.yaml",
+    "xkcd.yaml",
+    "zalando-v2.yaml",
+    "petstore-separate-v2/spec/swagger.yaml",
+    "greenbutton/openapi.yaml",
+    "redocly-cafe/openapi.yaml",
+    "train-travel/openapi.yaml",
 ]
 
 
@@ -67,7 +91,10 @@ def build_request(engine: MockEngine, op: Operation, rng: random.Random) -> dict
         elif p.required and p.location == "header" and p.name.lower() not in _RESERVED_HEADERS:
             headers[p.name] = _text(_value(engine, p.schema, p.name, rng))
     request: dict[str, Any] = {
-        "method": op.method, "url": engine.spec.base_path + path, "params": params, "headers": headers,
+        "method": op.method,
+        "url": engine.spec.base_path + path,
+        "params": params,
+        "headers": headers,
     }
     if op.body and op.body.content:
         names = list(op.body.content)

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from .helpers import CORPUS, ROOT
 
@@ -19,8 +20,12 @@ FEATURES = DATA / "features.yaml"
 
 def run(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "mocktui", *args], capture_output=True, text=True, timeout=timeout,
-        cwd=ROOT, env={**os.environ, **(env or {})},
+        [sys.executable, "-m", "mocktui", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -44,10 +49,16 @@ def test_validate_reports_every_problem_with_file_line_and_pointer() -> None:
     assert "tests/data/broken.yaml:7: error: at #/paths/~1pets/get/parameters/0" in lines[0]
     expected = [
         ("broken.yaml:10:", "#/paths/~1pets/get/responses/20O", "'20O' is not a status code"),
-        ("broken.yaml:17:", "#/paths/~1pets/get/responses/200/content/application~1json/schema/$ref",
-         "unresolvable $ref '#/components/schemas/Missing'"),
-        ("broken.yaml:25:", "#/paths/~1pets~1{id}/get/responses/200/content/application~1json/schema/type",
-         "unknown type 'strng'"),
+        (
+            "broken.yaml:17:",
+            "#/paths/~1pets/get/responses/200/content/application~1json/schema/$ref",
+            "unresolvable $ref '#/components/schemas/Missing'",
+        ),
+        (
+            "broken.yaml:25:",
+            "#/paths/~1pets~1{id}/get/responses/200/content/application~1json/schema/type",
+            "unknown type 'strng'",
+        ),
     ]
     for line_no, pointer, reason in expected:
         assert any(line_no in ln and pointer in ln and reason in ln for ln in lines), (pointer, lines)
@@ -68,6 +79,7 @@ def test_serving_a_broken_spec_exits_2_without_traceback() -> None:
     assert result.returncode == 2 and "Traceback" not in result.stderr and "not served" in result.stderr
 
 
+@pytest.mark.corpus
 def test_validate_large_corpus_spec() -> None:
     result = run("validate", str(CORPUS / "stripe.yaml"), timeout=120)
     assert result.returncode == 0 and "468 operations" in result.stdout
@@ -75,8 +87,12 @@ def test_validate_large_corpus_spec() -> None:
 
 def _start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "mocktui", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        cwd=ROOT, env={**os.environ, **(env or {})},
+        [sys.executable, "-m", "mocktui", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
     )
 
 

@@ -16,8 +16,16 @@ from .helpers import CORPUS, SPECS, serve
 SPEC_DEFECTS: dict[str, tuple[set[str], str]] = {
     "vercel.json": (
         {
-            "getEdgeConfigItem", "getEdgeConfigItems", "GET /v1/integrations/search-repo", "cancelDeployment",
-            "createDeployment", "getDeployments", "getProjects", "createProject", "getProject", "updateProject",
+            "getEdgeConfigItem",
+            "getEdgeConfigItems",
+            "GET /v1/integrations/search-repo",
+            "cancelDeployment",
+            "createDeployment",
+            "getDeployments",
+            "getProjects",
+            "createProject",
+            "getProject",
+            "updateProject",
         },
         # Required fields typed `{"oneOf": [string, number, boolean, ...], "type": "null"}` (e.g.
         # EdgeConfigItemValue, aliasAssigned, gitRepo): null matches no branch and only null passes `type`,

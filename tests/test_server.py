@@ -121,9 +121,7 @@ def test_generated_bodies_are_schema_valid_and_hide_write_only(server: LiveServe
 
 
 def test_cors_preflight_and_simple_requests(client: httpx.Client) -> None:
-    r = client.options(
-        "/users/me", headers={"Origin": "http://app.test", "Access-Control-Request-Method": "GET"}
-    )
+    r = client.options("/users/me", headers={"Origin": "http://app.test", "Access-Control-Request-Method": "GET"})
     assert r.status_code == 204
     assert r.headers["access-control-allow-origin"] == "*"
     assert "GET" in r.headers["access-control-allow-methods"]

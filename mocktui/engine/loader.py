@@ -45,9 +45,9 @@ def parse_text(text: bytes, file: str) -> Any:
         return yaml.load(text, Loader=_NoDatesLoader)  # noqa: S506 - safe loader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
         reason = getattr(exc, "problem", None) or str(exc)
-        raise SpecError([Problem(file, "", f"invalid YAML: {reason}", line)]) from None
+        yaml_line = int(mark.line) + 1 if mark is not None else None
+        raise SpecError([Problem(file, "", f"invalid YAML: {reason}", yaml_line)]) from None
 
 
 def escape_pointer(token: str) -> str:
@@ -82,9 +82,7 @@ class Loader:
                 with open(file, "rb") as fh:
                     text = fh.read()
             except OSError as exc:
-                raise SpecError(
-                    [Problem(self.display(file), "", f"cannot read file: {exc.strerror}")]
-                ) from None
+                raise SpecError([Problem(self.display(file), "", f"cannot read file: {exc.strerror}")]) from None
             self.docs[file] = parse_text(text, self.display(file))
         return self.docs[file]
 
@@ -203,4 +201,4 @@ class Loader:
                 line = node.start_mark.line
             else:
                 break
-        return line + 1
+        return int(line) + 1

@@ -26,7 +26,14 @@ from mocktui.engine.spec import MediaType, Operation, Response, Spec
 PROBLEM = "application/problem+json"
 # Headers the HTTP server owns; a spec declaring them must not break framing.
 _FRAMING_HEADERS = {
-    "content-type", "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "trailer", "te",
+    "content-type",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "upgrade",
+    "trailer",
+    "te",
 }
 
 
@@ -154,7 +161,9 @@ class MockEngine:
         if compiled is None:
             if allowed:
                 response = problem(
-                    405, "Method Not Allowed", f"{request.method} is not declared for {request.path}",
+                    405,
+                    "Method Not Allowed",
+                    f"{request.method} is not declared for {request.path}",
                     allowed=allowed,
                 )
                 response.headers.append(("allow", ", ".join(allowed)))
@@ -183,19 +192,21 @@ class MockEngine:
         chosen = negotiate(request.headers.get("accept"), list(resp.media))
         if chosen is None:
             return problem(
-                406, "Not Acceptable", f"{op.id} can answer {status} with: {', '.join(resp.media)}",
+                406,
+                "Not Acceptable",
+                f"{op.id} can answer {status} with: {', '.join(resp.media)}",
                 available=list(resp.media),
             )
-        media = resp.media.get(chosen) or next(
-            m for m in resp.media.values() if "*" in m.spec.name
-        )
+        media = resp.media.get(chosen) or next(m for m in resp.media.values() if "*" in m.spec.name)
         content_type = chosen if "*" not in chosen else media.content_type
         dynamic = _flag(prefer.get("dynamic"), self.controls.dynamic)
         if "example" in prefer:
             name = prefer["example"]
             if name not in media.spec.examples:
                 known = ", ".join(media.spec.examples) or "none"
-                return problem(400, "Bad Prefer header", f"no example {name!r} for {op.id} {resp.spec.key}; known: {known}")
+                return problem(
+                    400, "Bad Prefer header", f"no example {name!r} for {op.id} {resp.spec.key}; known: {known}"
+                )
             body = encode(media.spec.examples[name], chosen, self.rng)
         elif dynamic and media.gen is not None:
             body = encode(self._generate(media.gen, Ctx(self.rng, examples=False)), chosen, self.rng)
@@ -256,7 +267,9 @@ class MockEngine:
             return True
         try:
             if media.validator is None:
-                media.validator = jsonschema_rs.validator_for(self.spec.bundle(media.spec.schema), validate_formats=True)
+                media.validator = jsonschema_rs.validator_for(
+                    self.spec.bundle(media.spec.schema), validate_formats=True
+                )
             return bool(media.validator.is_valid(value))
         except (ValueError, TypeError, jsonschema_rs.ValidationError):
             return False

@@ -41,9 +41,7 @@ class Router(Generic[T]):
             if not names:
                 node = node.literals.setdefault(segment, _Node())
                 continue
-            regex = "".join(
-                "(.+?)" if i % 2 else re.escape(part) for i, part in enumerate(_PARAM.split(segment))
-            )
+            regex = "".join("(.+?)" if i % 2 else re.escape(part) for i, part in enumerate(_PARAM.split(segment)))
             for pattern, _, child in node.params:
                 if pattern.pattern == f"^{regex}$":
                     node = child

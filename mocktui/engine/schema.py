@@ -31,8 +31,17 @@ _SCHEMA_ONE = (
     "contentSchema",
 )
 _DROP = (
-    "$id", "$schema", "$vocabulary", "$anchor", "$dynamicAnchor", "$recursiveAnchor", "$recursiveRef",
-    "$dynamicRef", "$comment", "xml", "externalDocs",
+    "$id",
+    "$schema",
+    "$vocabulary",
+    "$anchor",
+    "$dynamicAnchor",
+    "$recursiveAnchor",
+    "$recursiveRef",
+    "$dynamicRef",
+    "$comment",
+    "xml",
+    "externalDocs",
 )
 _TYPES = {"string", "number", "integer", "boolean", "array", "object", "null", "file"}
 
@@ -84,8 +93,7 @@ class SchemaSet:
                 if key in ("$defs", "definitions"):
                     continue  # reachable only through refs, converted on demand
                 out[key] = {
-                    name: self.convert(child, file, f"{sub}/{escape_pointer(name)}")
-                    for name, child in value.items()
+                    name: self.convert(child, file, f"{sub}/{escape_pointer(name)}") for name, child in value.items()
                 }
             elif key in _SCHEMA_LISTS and isinstance(value, list):
                 out[key] = [self.convert(child, file, f"{sub}/{i}") for i, child in enumerate(value)]

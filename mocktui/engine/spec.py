@@ -134,7 +134,7 @@ class _Builder:
         self.problems.append(self.loader.problem(file, pointer, reason))
 
     def build(self) -> Spec:
-        info = self.root.get("info") if isinstance(self.root.get("info"), dict) else {}
+        info: dict[str, Any] = self.root["info"] if isinstance(self.root.get("info"), dict) else {}
         if not isinstance(self.root.get("info"), dict):
             self.error(self.file, "", "missing 'info' object")
         paths = self.root.get("paths", {})
@@ -221,8 +221,13 @@ class _Builder:
         return ops
 
     def _operation(
-        self, path: str, method: str, raw: dict[str, Any], shared: list[tuple[dict[str, Any], str, str]],
-        file: str, ptr: str,
+        self,
+        path: str,
+        method: str,
+        raw: dict[str, Any],
+        shared: list[tuple[dict[str, Any], str, str]],
+        file: str,
+        ptr: str,
     ) -> Operation:
         own = self._param_list(raw.get("parameters"), file, ptr + "/parameters")
         merged: dict[tuple[str, str], tuple[dict[str, Any], str, str]] = {}
@@ -249,7 +254,9 @@ class _Builder:
         for name in re.findall(r"{([^}]+)}", path):
             if not any(p.location == "path" and p.name == name for p in params):
                 self.problems.append(
-                    self.loader.problem(file, ptr, f"path parameter {{{name}}} is not declared; treated as a string", "warning")
+                    self.loader.problem(
+                        file, ptr, f"path parameter {{{name}}} is not declared; treated as a string", "warning"
+                    )
                 )
                 params.append(Parameter(name, "path", True, {"type": "string"}))
         responses = self._responses(raw.get("responses"), raw, file, ptr + "/responses")
@@ -287,7 +294,9 @@ class _Builder:
             schema = self.schemas.convert(node["schema"], file, ptr + "/schema")
         elif isinstance(node.get("content"), dict) and node["content"]:
             mt_name, mt = next(iter(node["content"].items()))
-            schema = self.schemas.convert((mt or {}).get("schema", {}), file, f"{ptr}/content/{escape_pointer(mt_name)}/schema")
+            schema = self.schemas.convert(
+                (mt or {}).get("schema", {}), file, f"{ptr}/content/{escape_pointer(mt_name)}/schema"
+            )
         else:  # Swagger 2.0: the schema keywords sit on the parameter itself
             schema = self.schemas.convert(_inline_schema(node), file, ptr)
         explode = node.get("explode")
@@ -308,7 +317,9 @@ class _Builder:
         if not isinstance(node, dict):
             self.error(file, ptr, "requestBody must be a mapping")
             return None
-        return RequestBody(bool(node.get("required", False)), self._content(node.get("content"), file, ptr + "/content"))
+        return RequestBody(
+            bool(node.get("required", False)), self._content(node.get("content"), file, ptr + "/content")
+        )
 
     def _swagger_body(self, node: dict[str, Any], op: dict[str, Any], file: str, ptr: str) -> RequestBody:
         schema = self.schemas.convert(node.get("schema", {}), file, ptr + "/schema")
@@ -410,8 +421,23 @@ class _Builder:
 
 
 _INLINE_KEYS = (
-    "type", "format", "items", "enum", "default", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-    "minLength", "maxLength", "pattern", "minItems", "maxItems", "uniqueItems", "multipleOf", "x-nullable",
+    "type",
+    "format",
+    "items",
+    "enum",
+    "default",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "multipleOf",
+    "x-nullable",
 )
 
 
