@@ -14,6 +14,7 @@ from mocktui.engine.generate import Ctx, TooDeep
 from mocktui.engine.media import is_json
 from mocktui.engine.mock import MockEngine
 from mocktui.engine.spec import Operation
+from mocktui.engine.validate import request_schema
 
 from .helpers import validation_errors
 
@@ -68,6 +69,25 @@ def _value(engine: MockEngine, schema: Any, name: str, rng: random.Random) -> An
         return None
 
 
+def _valid_body(engine: MockEngine, schema: Any, rng: random.Random) -> tuple[Any, bool]:
+    """A request body that the `jsonschema` package accepts (readOnly fields not required).
+
+    Returns the body and whether it is valid: for a few schemas (`not`, overlapping `anyOf`) the
+    generator finds no valid body, and then the mock must refuse it.
+    """
+    bundle = request_schema(engine.spec.schemas, schema)
+    value = None
+    for attempt in range(12):
+        ctx = Ctx(rng, examples=attempt == 0, response=False)
+        try:
+            value = engine.generator.compile(schema)(ctx)
+        except TooDeep:
+            continue
+        if not validation_errors(bundle, value):
+            return value, True
+    return value, False
+
+
 def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -91,6 +111,7 @@ def build_request(engine: MockEngine, op: Operation, rng: random.Random) -> dict
         elif p.required and p.location == "header" and p.name.lower() not in _RESERVED_HEADERS:
             headers[p.name] = _text(_value(engine, p.schema, p.name, rng))
     request: dict[str, Any] = {
+        "valid": True,
         "method": op.method,
         "url": engine.spec.base_path + path,
         "params": params,
@@ -100,12 +121,18 @@ def build_request(engine: MockEngine, op: Operation, rng: random.Random) -> dict
         names = list(op.body.content)
         media = next((n for n in names if is_json(n)), names[0])
         schema = op.body.content[media].schema
-        value = _value(engine, schema, "", rng) if schema is not None else {}
+        value, request["valid"] = _valid_body(engine, schema, rng) if schema is not None else ({}, True)
+        if media.startswith("multipart/") and isinstance(value, dict):
+            request["files"] = {k: (None, _text(v)) for k, v in value.items() if not isinstance(v, list)} or {
+                "_": (None, "")
+            }
+            return request
         headers["content-type"] = media.replace("*/*", "application/json")
         if is_json(media):
             request["content"] = json.dumps(value).encode()
         elif "form" in media and isinstance(value, dict):
-            request["content"] = "&".join(f"{quote(k)}={quote(_text(v))}" for k, v in value.items()).encode()
+            pairs = [(k, v) for k, vs in value.items() for v in (vs if isinstance(vs, list) else [vs])]
+            request["content"] = "&".join(f"{quote(k)}={quote(_text(v))}" for k, v in pairs).encode()
         else:
             request["content"] = _text(value).encode()
     return request
@@ -113,9 +140,12 @@ def build_request(engine: MockEngine, op: Operation, rng: random.Random) -> dict
 
 def check_operation(client: httpx.Client, engine: MockEngine, op: Operation, rng: random.Random) -> list[str]:
     request = build_request(engine, op, rng)
+    valid = request.pop("valid")
     response = client.request(**request)
     where = f"{op.method} {op.path} ({op.id}) -> {response.status_code}"
     status = response.status_code
+    if not valid:
+        return [] if 400 <= status < 500 else [f"{where}: an invalid body was accepted"]
     key = next((k for k in (str(status), f"{str(status)[0]}XX", "default") if k in op.responses), None)
     if key is None:
         return [f"{where}: status not declared (declared: {', '.join(op.responses)})"]

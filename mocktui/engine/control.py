@@ -12,6 +12,7 @@ from typing import Any
 @dataclass
 class Controls:
     dynamic: bool = False  # regenerate every response instead of serving stable examples
+    validate_requests: bool = True  # refuse requests that break the operation's contract
     cors_origin: str = "*"
     cors_credentials: bool = False
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-operation settings

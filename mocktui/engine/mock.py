@@ -18,10 +18,11 @@ import orjson
 from mocktui.engine.control import Controls
 from mocktui.engine.events import EventStream
 from mocktui.engine.generate import Ctx, Gen, Generator, TooDeep
-from mocktui.engine.media import content_type_for, encode, negotiate
+from mocktui.engine.media import content_type_for, encode, is_json, negotiate
 from mocktui.engine.pools import Pools
 from mocktui.engine.router import Router
 from mocktui.engine.spec import MediaType, Operation, Response, Spec
+from mocktui.engine.validate import BadRequest, RequestValidator, Violation
 
 PROBLEM = "application/problem+json"
 # Headers the HTTP server owns; a spec declaring them must not break framing.
@@ -85,12 +86,15 @@ class _Resp:
 
 
 class _Op:
-    __slots__ = ("op", "responses", "default", "allow")
+    __slots__ = ("op", "responses", "default", "validator")
 
-    def __init__(self, op: Operation, responses: dict[str, _Resp], default: _Resp | None) -> None:
+    def __init__(
+        self, op: Operation, responses: dict[str, _Resp], default: _Resp | None, validator: RequestValidator
+    ) -> None:
         self.op = op
         self.responses = responses
         self.default = default
+        self.validator = validator
 
 
 def status_of(key: str, fallback: int = 200) -> int:
@@ -140,7 +144,7 @@ class MockEngine:
                 if h.name.lower() not in _FRAMING_HEADERS
             ]
             responses[key] = _Resp(resp, status_of(key), media, headers)
-        return _Op(op, responses, _default_response(responses))
+        return _Op(op, responses, _default_response(responses), RequestValidator(op, self.spec.schemas))
 
     # -- requests -----------------------------------------------------------
 
@@ -153,11 +157,11 @@ class MockEngine:
         for candidate in candidates:
             found = self.router.match(candidate)
             if found is not None:
-                return found.methods.get(method), found.params, sorted(found.methods)
+                return found.methods.get(method), found.params(method), sorted(found.methods)
         return None, {}, []
 
     def handle(self, request: MockRequest) -> MockResponse:
-        compiled, _params, allowed = self.match(request.method, request.path)
+        compiled, params, allowed = self.match(request.method, request.path)
         if compiled is None:
             if allowed:
                 response = problem(
@@ -169,8 +173,45 @@ class MockEngine:
                 response.headers.append(("allow", ", ".join(allowed)))
                 return response
             return problem(404, "Not Found", f"no operation of the spec matches {request.path}")
+        if self.controls.validate_requests:
+            try:
+                violations = compiled.validator.validate(params, request.query, request.headers, request.body)
+            except BadRequest as exc:
+                return self.reject(compiled, exc.kind, exc.violations)
+            if violations:
+                return self.reject(compiled, "invalid", violations)
         prefer = parse_prefer(request.headers.get("prefer", ""))
         return self.respond(compiled, request, prefer)
+
+    def reject(self, compiled: _Op, kind: str, violations: list[Violation]) -> MockResponse:
+        """An error answer with a status the operation declares, naming every violation."""
+        status, resp = _error_status(compiled.responses, kind)
+        title, detail = (
+            _ERROR_TITLES[kind],
+            "; ".join(f"{v.location} {v.pointer or ''}: {v.reason}" for v in violations),
+        )
+        tags = ("validation",)
+        media = _json_media(resp) if resp is not None else None
+        if media is not None and media.gen is not None:
+            rng = random.Random(f"{self.seed}:{compiled.op.id}:{status}:error")
+            value = self._generate(media.gen, Ctx(rng, examples=False))
+            if isinstance(value, dict):
+                for key in _MESSAGE_FIELDS:
+                    if isinstance(value.get(key), str):
+                        before, value[key] = value[key], detail
+                        if not self.is_valid(media, value):
+                            value[key] = before
+            if self.is_valid(media, value):
+                headers = [("content-type", media.content_type)]
+                return MockResponse(status, headers, encode(value, media.spec.name), compiled.op.id, tags)
+        if resp is not None and not resp.media:
+            # The spec declares this error without a body: keep to it, and say why in a header.
+            headers = [("x-mocktui-problem", detail[:1000].encode("ascii", "replace").decode())]
+            return MockResponse(status, headers, b"", compiled.op.id, tags)
+        errors = [v.to_dict() for v in violations]
+        response = problem(status, title, detail, errors=errors)
+        response.operation, response.tags = compiled.op.id, tags
+        return response
 
     def respond(self, compiled: _Op, request: MockRequest, prefer: dict[str, str]) -> MockResponse:
         op = compiled.op
@@ -273,6 +314,40 @@ class MockEngine:
             return bool(media.validator.is_valid(value))
         except (ValueError, TypeError, jsonschema_rs.ValidationError):
             return False
+
+
+_ERROR_TITLES = {
+    "invalid": "Request validation failed",
+    "malformed": "Malformed request",
+    "media": "Unsupported Media Type",
+    "auth": "Unauthorized",
+}
+_ERROR_CHAINS = {  # preferred statuses, first declared wins; the last is used when none is
+    "invalid": (422, 400),
+    "malformed": (400, 422),
+    "media": (415, 400, 422),
+    "auth": (401, 403),
+}
+_MESSAGE_FIELDS = ("message", "detail", "error", "error_description", "description", "reason", "msg", "title")
+
+
+def _error_status(responses: dict[str, _Resp], kind: str) -> tuple[int, _Resp | None]:
+    chain = _ERROR_CHAINS[kind]
+    for code in chain:
+        if str(code) in responses:
+            return code, responses[str(code)]
+    if "4XX" in responses:
+        return chain[0], responses["4XX"]
+    if "default" in responses:
+        return chain[0], responses["default"]
+    return chain[0], None
+
+
+def _json_media(resp: _Resp) -> _Media | None:
+    for name, media in resp.media.items():
+        if is_json(name) and media.spec.schema is not None:
+            return media
+    return None
 
 
 def _default_response(responses: dict[str, _Resp]) -> _Resp | None:

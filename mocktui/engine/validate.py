@@ -1,0 +1,322 @@
+"""Request validation, compiled per operation at start-up.
+
+Parameters are parsed by their `style`/`explode` serialisation and coerced to
+their schema's type, bodies are parsed by media type, and everything is
+checked with jsonschema-rs (Rust; about 50x faster than the pure-Python
+validator). All violations are collected, not only the first.
+"""
+
+from __future__ import annotations
+
+import copy
+import email.parser
+import email.policy
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+import jsonschema_rs
+import orjson
+
+from mocktui.engine.media import is_json
+from mocktui.engine.schema import SchemaSet
+from mocktui.engine.spec import Operation, Parameter
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    location: str  # path | query | header | cookie | body
+    pointer: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"location": self.location, "pointer": self.pointer, "reason": self.reason}
+
+
+class BadRequest(Exception):
+    """A request refused before schema checks: kind is 'malformed', 'media' or 'invalid'."""
+
+    def __init__(self, kind: str, violations: list[Violation]) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.violations = violations
+
+
+def _validator(schema: Any) -> Any:
+    try:
+        return jsonschema_rs.validator_for(schema, validate_formats=True)
+    except (ValueError, TypeError, jsonschema_rs.ValidationError):
+        return None  # a schema jsonschema-rs cannot compile: accept anything rather than answer 500
+
+
+def request_schema(schemas: SchemaSet, schema: Any) -> Any:
+    """A bundle for requests: readOnly properties are never required from clients."""
+    bundle = copy.deepcopy(schemas.bundle(schema))
+    defs = bundle.get("$defs", {}) if isinstance(bundle, dict) else {}
+
+    def read_only(node: Any) -> bool:
+        for _ in range(32):
+            if isinstance(node, dict) and "$ref" in node:
+                node = defs.get(node["$ref"].rsplit("/", 1)[-1])
+            else:
+                break
+        return isinstance(node, dict) and node.get("readOnly") is True
+
+    stack = [bundle]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            props = node.get("properties")
+            if isinstance(props, dict) and isinstance(node.get("required"), list):
+                node["required"] = [r for r in node["required"] if not read_only(props.get(r))]
+            stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
+        elif isinstance(node, list):
+            stack.extend(v for v in node if isinstance(v, (dict, list)))
+    return bundle
+
+
+class _Param:
+    __slots__ = ("spec", "types", "item_types", "validator", "props")
+
+    def __init__(self, spec: Parameter, schemas: SchemaSet) -> None:
+        self.spec = spec
+        body = schemas.deref(spec.schema)
+        self.types = _types(body, schemas)
+        items = schemas.deref(body.get("items", {})) if isinstance(body, dict) else {}
+        self.item_types = _types(items, schemas)
+        props = body.get("properties", {}) if isinstance(body, dict) else {}
+        self.props = {name: _types(schemas.deref(s), schemas) for name, s in props.items()}
+        self.validator = _validator(request_schema(schemas, spec.schema))
+
+
+def _types(schema: Any, schemas: SchemaSet) -> list[str]:
+    if not isinstance(schema, dict):
+        return []
+    t = schema.get("type")
+    if isinstance(t, str):
+        return [t]
+    if isinstance(t, list):
+        return [x for x in t if isinstance(x, str)]
+    for key in ("oneOf", "anyOf", "allOf"):
+        if isinstance(schema.get(key), list):
+            out: list[str] = []
+            for branch in schema[key]:
+                out.extend(_types(schemas.deref(branch), schemas))
+            return out
+    if "enum" in schema and schema["enum"]:
+        return sorted({type(v).__name__.replace("str", "string").replace("int", "integer") for v in schema["enum"]})
+    return []
+
+
+def coerce(value: str, types: list[str]) -> Any:
+    """A parameter string as the schema's type, or unchanged if it is not one."""
+    for t in types:
+        if t == "integer":
+            try:
+                return int(value)
+            except ValueError:
+                continue
+        elif t == "number":
+            try:
+                number = float(value)
+            except ValueError:
+                continue
+            if number == number and number not in (float("inf"), float("-inf")):
+                return int(number) if value.lstrip("-").isdigit() else number
+        elif t == "boolean" and value in ("true", "false"):
+            return value == "true"
+        elif t == "null" and value in ("", "null"):
+            return None
+        elif t == "string":
+            return value
+    return value
+
+
+class RequestValidator:
+    """Checks one operation's parameters and body."""
+
+    def __init__(self, op: Operation, schemas: SchemaSet) -> None:
+        self.op = op
+        self.params = [_Param(p, schemas) for p in op.parameters]
+        self.body_required = bool(op.body and op.body.required)
+        self.media: dict[str, tuple[Any, dict[str, list[str]]]] = {}
+        for name, mt in (op.body.content if op.body else {}).items():
+            schema = mt.schema if mt.schema is not None else {}
+            body = schemas.deref(schema)
+            props = body.get("properties", {}) if isinstance(body, dict) else {}
+            prop_types = {k: _types(schemas.deref(v), schemas) for k, v in props.items()}
+            self.media[name.split(";")[0].strip().lower()] = (_validator(request_schema(schemas, schema)), prop_types)
+
+    def validate(
+        self, path_params: dict[str, str], query: str, headers: dict[str, str], body: bytes
+    ) -> list[Violation]:
+        """Every violation of the request; raises `BadRequest` for unparseable input."""
+        violations: list[Violation] = []
+        query_items = parse_qsl(query, keep_blank_values=True) if query else []
+        cookies = _cookies(headers.get("cookie", ""))
+        for param in self.params:
+            spec = param.spec
+            present, value = _extract(param, path_params, query_items, headers, cookies)
+            if not present:
+                if spec.required:
+                    violations.append(
+                        Violation(spec.location, "", f"required {spec.location} parameter {spec.name!r} is missing")
+                    )
+                continue
+            if param.validator is not None:
+                violations.extend(
+                    Violation(spec.location, _pointer([spec.name, *e.instance_path]), f"{spec.name}: {e.message}")
+                    for e in param.validator.iter_errors(value)
+                )
+        violations.extend(self._body(headers, body))
+        return violations
+
+    def _body(self, headers: dict[str, str], body: bytes) -> list[Violation]:
+        if self.op.body is None or not self.media:
+            return []
+        if not body:
+            if self.body_required:
+                return [Violation("body", "", "request body is required")]
+            return []
+        ctype = headers.get("content-type", "")
+        base = ctype.split(";")[0].strip().lower()
+        entry = self.media.get(base) or _wildcard(self.media, base)
+        if entry is None:
+            declared = ", ".join(self.media)
+            raise BadRequest(
+                "media",
+                [
+                    Violation(
+                        "header", "/content-type", f"Content-Type {base or '(none)'!r} is not accepted; use {declared}"
+                    )
+                ],
+            )
+        validator, prop_types = entry
+        value = _parse_body(base, ctype, body, prop_types)
+        if validator is None:
+            return []
+        return [Violation("body", _pointer(e.instance_path), e.message[:500]) for e in validator.iter_errors(value)]
+
+
+def _wildcard(media: dict[str, Any], base: str) -> Any:
+    for name, entry in media.items():
+        if name == "*/*" or (name.endswith("/*") and base.startswith(name[:-1])):
+            return entry
+    return None
+
+
+def _parse_body(base: str, ctype: str, body: bytes, prop_types: dict[str, list[str]]) -> Any:
+    if is_json(base):
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            raise BadRequest("malformed", [Violation("body", "", f"malformed JSON: {exc}")]) from None
+    if base == "application/x-www-form-urlencoded":
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadRequest("malformed", [Violation("body", "", "form body is not valid UTF-8")]) from None
+        return _form(parse_qsl(text, keep_blank_values=True), prop_types)
+    if base == "multipart/form-data":
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+            b"Content-Type: " + ctype.encode("latin-1") + b"\r\n\r\n" + body
+        )
+        if not message.is_multipart():
+            raise BadRequest("malformed", [Violation("body", "", "malformed multipart body")])
+        items = []
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            if isinstance(name, str):
+                payload = part.get_payload(decode=True) or b""
+                items.append((name, payload.decode("utf-8", "replace") if isinstance(payload, bytes) else str(payload)))
+        return _form(items, prop_types)
+    try:  # other media types: JSON when it parses (specs declare JSON as octet-stream), else text
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body.decode("latin-1")
+
+
+def _form(items: list[tuple[str, str]], prop_types: dict[str, list[str]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, raw in items:
+        types = prop_types.get(key, ["string"])
+        if "object" in types and raw[:1] == "{":  # object parts are JSON by default (OAS encoding)
+            try:
+                out[key] = orjson.loads(raw)
+                continue
+            except orjson.JSONDecodeError:
+                pass
+        if "array" in types:
+            out.setdefault(key, []).append(raw)
+        else:
+            out[key] = coerce(raw, types)
+    return out
+
+
+def _extract(
+    param: _Param,
+    path_params: dict[str, str],
+    query: list[tuple[str, str]],
+    headers: dict[str, str],
+    cookies: dict[str, str],
+) -> tuple[bool, Any]:
+    spec = param.spec
+    name = spec.name
+    if spec.location == "path":
+        if name not in path_params:
+            return False, None
+        return True, _shape(param, [path_params[name]], ",")
+    if spec.location == "header":
+        raw = headers.get(name.lower())
+        return (raw is not None), (_shape(param, [raw], ",") if raw is not None else None)
+    if spec.location == "cookie":
+        raw = cookies.get(name)
+        return (raw is not None), (_shape(param, [raw], ",") if raw is not None else None)
+    style = spec.style or "form"
+    if style == "deepObject":
+        prefix = name + "["
+        found = {k[len(prefix) : -1]: v for k, v in query if k.startswith(prefix) and k.endswith("]")}
+        if not found:
+            return False, None
+        return True, {k: coerce(v, param.props.get(k, ["string"])) for k, v in found.items()}
+    values = [v for k, v in query if k == name]
+    explode = spec.explode if spec.explode is not None else style == "form"
+    if "object" in param.types and explode and not values:
+        found = {k: coerce(v, param.props[k]) for k, v in query if k in param.props}
+        return (bool(found)), found
+    if not values:
+        return False, None
+    separator = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
+    if "array" in param.types and explode:
+        return True, [coerce(v, param.item_types) for v in values]
+    return True, _shape(param, values[-1:] if len(values) > 1 and "array" not in param.types else values, separator)
+
+
+def _shape(param: _Param, values: list[str], separator: str) -> Any:
+    raw = values[0]
+    if "array" in param.types:
+        parts = raw.split(separator) if raw else []
+        return [coerce(p, param.item_types) for p in parts]
+    if "object" in param.types and not param.types == ["string"]:
+        parts = raw.split(separator)
+        return {
+            parts[i]: coerce(parts[i + 1], param.props.get(parts[i], ["string"])) for i in range(0, len(parts) - 1, 2)
+        }
+    return coerce(raw, param.types)
+
+
+def _cookies(header: str) -> dict[str, str]:
+    out = {}
+    for part in header.split(";"):
+        key, sep, value = part.strip().partition("=")
+        if sep:
+            out[key] = value
+    return out
+
+
+def _pointer(path: Any) -> str:
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
