@@ -60,6 +60,13 @@ def serve_parser() -> argparse.ArgumentParser:
         help="info logs one line per request (default info)",
     )
     parser.add_argument("--cors-origin", default=os.environ.get("CORS_ORIGIN", "*"), help="allowed CORS origin(s)")
+    parser.add_argument("--no-security", action="store_true", help="do not check the spec's security schemes")
+    parser.add_argument("--no-validate", action="store_true", help="accept requests that break the contract")
+    parser.add_argument(
+        "--api-key",
+        default=None,
+        help="with REQUIRE_AUTH=true (or this flag), every mock route requires 'X-API-Key: KEY' ($API_KEY)",
+    )
     parser.add_argument("--version", action="version", version=f"mocktui {__version__}")
     return parser
 
@@ -124,7 +131,15 @@ def run_headless(spec: Spec, options: argparse.Namespace) -> int:
     except PortInUse as exc:
         print(f"mocktui: {exc}", file=sys.stderr)
         return 1
-    controls = Controls(dynamic=options.dynamic, cors_origin=options.cors_origin)
+    require_auth = os.environ.get("REQUIRE_AUTH", "").lower() in ("1", "true", "yes", "on")
+    api_key = options.api_key or (os.environ.get("API_KEY") if require_auth else None)
+    controls = Controls(
+        dynamic=options.dynamic,
+        cors_origin=options.cors_origin,
+        security=not options.no_security,
+        validate_requests=not options.no_validate,
+        api_key=api_key,
+    )
     engine = MockEngine(spec, controls=controls, faker_seed=options.faker_seed)
     if options.log_level in ("debug", "info"):
         engine.events.subscribe(_log_line)

@@ -69,6 +69,30 @@ def _value(engine: MockEngine, schema: Any, name: str, rng: random.Random) -> An
         return None
 
 
+def _credentials(engine: MockEngine, op: Operation, params: list[tuple[str, str]], headers: dict[str, str]) -> None:
+    """Credentials for the operation's first security alternative, as a client would send them."""
+    requirements = engine.operations[op.id].security
+    cookies = []
+    for _, scheme in requirements[0] if requirements else []:
+        kind = str(scheme.get("type", "")).lower()
+        if kind == "apikey":
+            name, where = str(scheme.get("name")), scheme.get("in")
+            if where == "query":
+                params.append((name, "test-key"))
+            elif where == "cookie":
+                cookies.append(f"{name}=test-key")
+            else:
+                headers[name] = "test-key"
+        elif kind == "basic" or (kind == "http" and str(scheme.get("scheme", "")).lower() == "basic"):
+            headers["Authorization"] = "Basic dXNlcjpwYXNz"
+        elif kind == "http":
+            headers["Authorization"] = f"{scheme.get('scheme', 'Bearer')} test-token"
+        elif kind in ("oauth2", "openidconnect"):
+            headers["Authorization"] = "Bearer test-token"
+    if cookies:
+        headers["Cookie"] = "; ".join(cookies)
+
+
 def _valid_body(engine: MockEngine, schema: Any, rng: random.Random) -> tuple[Any, bool]:
     """A request body that the `jsonschema` package accepts (readOnly fields not required).
 
@@ -110,6 +134,7 @@ def build_request(engine: MockEngine, op: Operation, rng: random.Random) -> dict
             params.extend((p.name, _text(v)) for v in values)
         elif p.required and p.location == "header" and p.name.lower() not in _RESERVED_HEADERS:
             headers[p.name] = _text(_value(engine, p.schema, p.name, rng))
+    _credentials(engine, op, params, headers)
     request: dict[str, Any] = {
         "valid": True,
         "method": op.method,

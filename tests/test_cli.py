@@ -155,3 +155,16 @@ def test_log_level_warning_is_quiet() -> None:
 def test_console_script_entry_point_exists() -> None:
     scripts = Path(sys.executable).parent
     assert (scripts / "mocktui").exists()
+
+
+def test_api_key_guard_from_environment() -> None:
+    port = free_port()
+    proc = _start(str(FEATURES), "--headless", "--port", str(port), env={"API_KEY": "k1", "REQUIRE_AUTH": "true"})
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_ready(url, proc)
+        assert httpx.get(url + "/api/v1/users/me").status_code == 401
+        assert httpx.get(url + "/api/v1/users/me", headers={"X-API-Key": "k1"}).status_code == 200
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)

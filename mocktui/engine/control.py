@@ -13,6 +13,8 @@ from typing import Any
 class Controls:
     dynamic: bool = False  # regenerate every response instead of serving stable examples
     validate_requests: bool = True  # refuse requests that break the operation's contract
+    security: bool = True  # check the spec's security schemes
+    api_key: str | None = None  # when set, every mock route requires `X-API-Key: <api_key>`
     cors_origin: str = "*"
     cors_credentials: bool = False
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-operation settings

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 import jsonschema_rs
 import orjson
@@ -21,6 +22,7 @@ from mocktui.engine.generate import Ctx, Gen, Generator, TooDeep
 from mocktui.engine.media import content_type_for, encode, is_json, negotiate
 from mocktui.engine.pools import Pools
 from mocktui.engine.router import Router
+from mocktui.engine.security import Requirement, authorised, challenge, compile_requirements
 from mocktui.engine.spec import MediaType, Operation, Response, Spec
 from mocktui.engine.validate import BadRequest, RequestValidator, Violation
 
@@ -86,15 +88,21 @@ class _Resp:
 
 
 class _Op:
-    __slots__ = ("op", "responses", "default", "validator")
+    __slots__ = ("op", "responses", "default", "validator", "security")
 
     def __init__(
-        self, op: Operation, responses: dict[str, _Resp], default: _Resp | None, validator: RequestValidator
+        self,
+        op: Operation,
+        responses: dict[str, _Resp],
+        default: _Resp | None,
+        validator: RequestValidator,
+        security: list[Requirement],
     ) -> None:
         self.op = op
         self.responses = responses
         self.default = default
         self.validator = validator
+        self.security = security
 
 
 def status_of(key: str, fallback: int = 200) -> int:
@@ -144,7 +152,8 @@ class MockEngine:
                 if h.name.lower() not in _FRAMING_HEADERS
             ]
             responses[key] = _Resp(resp, status_of(key), media, headers)
-        return _Op(op, responses, _default_response(responses), RequestValidator(op, self.spec.schemas))
+        validator = RequestValidator(op, self.spec.schemas)
+        return _Op(op, responses, _default_response(responses), validator, compile_requirements(self.spec, op))
 
     # -- requests -----------------------------------------------------------
 
@@ -173,7 +182,19 @@ class MockEngine:
                 response.headers.append(("allow", ", ".join(allowed)))
                 return response
             return problem(404, "Not Found", f"no operation of the spec matches {request.path}")
-        if self.controls.validate_requests:
+        controls = self.controls
+        if controls.api_key and request.headers.get("x-api-key") != controls.api_key:
+            return self.reject(compiled, "auth", [Violation("header", "/x-api-key", "missing or wrong X-API-Key")])
+        if controls.security and compiled.security:
+            query = dict(parse_qsl(request.query)) if request.query else {}
+            if not authorised(compiled.security, request.headers, query):
+                names = " or ".join(" and ".join(n for n, _ in req) for req in compiled.security)
+                response = self.reject(compiled, "auth", [Violation("header", "", f"credentials required: {names}")])
+                www = challenge(compiled.security)
+                if www and response.status == 401:
+                    response.headers.append(("www-authenticate", www))
+                return response
+        if controls.validate_requests:
             try:
                 violations = compiled.validator.validate(params, request.query, request.headers, request.body)
             except BadRequest as exc:
@@ -190,7 +211,7 @@ class MockEngine:
             _ERROR_TITLES[kind],
             "; ".join(f"{v.location} {v.pointer or ''}: {v.reason}" for v in violations),
         )
-        tags = ("validation",)
+        tags = ("auth",) if kind == "auth" else ("validation",)
         media = _json_media(resp) if resp is not None else None
         if media is not None and media.gen is not None:
             rng = random.Random(f"{self.seed}:{compiled.op.id}:{status}:error")
