@@ -77,7 +77,7 @@ class MockApp:
             response.headers.extend(_cors_headers(controls.cors_origin, origin, controls.cors_credentials))
         else:
             response.headers.append(("access-control-allow-origin", "*"))
-        await _send(send, response)
+        # Published before the bytes go out: a client that saw the response finds its event.
         self.engine.events.publish(
             RequestEvent(
                 time=time.time(),
@@ -95,6 +95,7 @@ class MockApp:
                 tags=response.tags,
             )
         )
+        await _send(send, response)
 
     def _preflight(self, request: MockRequest) -> MockResponse:
         _, _, allowed = self.engine.match(request.headers["access-control-request-method"], request.path)
