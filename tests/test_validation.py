@@ -98,3 +98,14 @@ def test_validation_can_be_switched_off(server: LiveServer, client: httpx.Client
         assert client.get("/items/abc").status_code == 200
     finally:
         server.engine.controls.validate_requests = True
+
+
+def test_declared_problem_schema_carries_the_real_status_and_errors() -> None:
+    with serve(ROOT / "specs" / "petstore.yaml") as live:
+        r = httpx.get(live.url + "/pets?limit=0")
+    assert r.status_code == 400 and r.headers["content-type"] == "application/problem+json"
+    body = r.json()
+    assert body["status"] == 400 and body["title"] == "Request validation failed"
+    assert body["errors"] == [
+        {"location": "query", "pointer": "/limit", "reason": "limit: 0 is less than the minimum of 1"}
+    ]

@@ -27,7 +27,7 @@ OPTIONAL_DEPTH = 4  # below this many nested refs, optional properties are fille
 MAX_DEPTH = 8  # refs deeper than this are cut where the schema allows it
 NODE_BUDGET = 400  # objects per generated value before optional parts are cut
 
-_EPOCH = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc).timestamp()
+_EPOCH = dt.datetime(2024, 1, 1, tzinfo=dt.UTC).timestamp()
 _SPAN = 3 * 365 * 86400
 _LETTERS = string.ascii_lowercase
 _MISSING = object()
@@ -681,7 +681,7 @@ def _password(ctx: Ctx) -> str:
 
 
 def _datetime(ctx: Ctx) -> dt.datetime:
-    return dt.datetime.fromtimestamp(_EPOCH + ctx.rng.randrange(_SPAN), dt.timezone.utc)
+    return dt.datetime.fromtimestamp(_EPOCH + ctx.rng.randrange(_SPAN), dt.UTC)
 
 
 def _uuid(ctx: Ctx) -> str:

@@ -217,9 +217,17 @@ class MockEngine:
             rng = random.Random(f"{self.seed}:{compiled.op.id}:{status}:error")
             value = self._generate(media.gen, Ctx(rng, examples=False))
             if isinstance(value, dict):
-                for key in _MESSAGE_FIELDS:
-                    if isinstance(value.get(key), str):
-                        before, value[key] = value[key], detail
+                real: dict[str, Any] = {key: detail for key in _MESSAGE_FIELDS}
+                real.update(
+                    type="about:blank",
+                    title=title,
+                    status=status,
+                    code=status,
+                    errors=[v.to_dict() for v in violations],
+                )
+                for key, truth in real.items():  # the real reason wherever the schema lets it sit
+                    if key in value:
+                        before, value[key] = value[key], truth
                         if not self.is_valid(media, value):
                             value[key] = before
             if self.is_valid(media, value):
@@ -349,7 +357,7 @@ _ERROR_CHAINS = {  # preferred statuses, first declared wins; the last is used w
     "media": (415, 400, 422),
     "auth": (401, 403),
 }
-_MESSAGE_FIELDS = ("message", "detail", "error", "error_description", "description", "reason", "msg", "title")
+_MESSAGE_FIELDS = ("message", "detail", "error", "error_description", "description", "reason", "msg")
 
 
 def _error_status(responses: dict[str, _Resp], kind: str) -> tuple[int, _Resp | None]:
