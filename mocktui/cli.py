@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import signal
 import sys
 import time
@@ -26,6 +27,16 @@ def _port(value: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"invalid port {port}: must be 0-65535")
     return port
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?)i?b?\s*$", re.I)
+
+
+def _size(value: str) -> int:
+    match = _SIZE.match(value)
+    if match is None:
+        raise argparse.ArgumentTypeError(f"invalid size {value!r}: use bytes or a number with k, M or G")
+    return int(float(match.group(1)) * 1024 ** " kmg".index(match.group(2).lower() or " "))
 
 
 def _env_port() -> int:
@@ -62,6 +73,14 @@ def serve_parser() -> argparse.ArgumentParser:
     parser.add_argument("--cors-origin", default=os.environ.get("CORS_ORIGIN", "*"), help="allowed CORS origin(s)")
     parser.add_argument("--no-security", action="store_true", help="do not check the spec's security schemes")
     parser.add_argument("--no-validate", action="store_true", help="accept requests that break the contract")
+    parser.add_argument(
+        "--validate-responses",
+        action="store_true",
+        help="check every response against the spec; violations are logged and tagged in the events",
+    )
+    parser.add_argument(
+        "--max-body", type=_size, default=10 * 1024 * 1024, help="largest request body, e.g. 512k, 10M (default 10M)"
+    )
     parser.add_argument(
         "--api-key",
         default=None,
@@ -107,13 +126,16 @@ def validate(path: str) -> int:
     spec = _load_or_report(path)
     if spec is None:
         return 2
-    for warning in spec.warnings:
+    from mocktui.engine.lint import example_problems
+
+    warnings = spec.warnings + example_problems(spec)
+    for warning in warnings:
         print(warning.format())
     elapsed = time.perf_counter() - started
     name = {"2.0": "Swagger 2.0"}.get(spec.version, f"OpenAPI {spec.version}")
     print(
         f"ok: {spec.file} ({name}, {spec.title!r} {spec.api_version}): {len(spec.operations)} operations, "
-        f"{spec.named_schemas} schemas, {len(spec.warnings)} warnings, base path {spec.base_path or '/'} "
+        f"{spec.named_schemas} schemas, {len(warnings)} warnings, base path {spec.base_path or '/'} "
         f"({elapsed:.2f}s)"
     )
     return 0
@@ -139,10 +161,14 @@ def run_headless(spec: Spec, options: argparse.Namespace) -> int:
         security=not options.no_security,
         validate_requests=not options.no_validate,
         api_key=api_key,
+        validate_responses=options.validate_responses,
+        max_body=options.max_body,
     )
     engine = MockEngine(spec, controls=controls, faker_seed=options.faker_seed)
     if options.log_level in ("debug", "info"):
         engine.events.subscribe(_log_line)
+    elif options.log_level == "warning" and options.validate_responses:
+        engine.events.subscribe(lambda event: _log_line(event) if event.notes else None)
     runner = ServerRunner(MockApp(engine, build_admin(engine)), sock)
 
     async def serve() -> None:
@@ -176,4 +202,6 @@ def _log_line(event: RequestEvent) -> None:
         f"{time.strftime('%H:%M:%S', time.localtime(event.time))} {event.status} {event.method} "
         f"{event.path}{query} {event.latency_ms:.1f}ms{operation}\n"
     )
+    for note in event.notes:
+        sys.stdout.write(f"  ! response breaks the spec: {note}\n")
     sys.stdout.flush()

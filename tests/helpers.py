@@ -67,5 +67,6 @@ def validation_errors(schema: Any, instance: Any) -> list[str]:
     """Errors of `instance` against `schema` from the `jsonschema` package (formats asserted)."""
     validator = jsonschema.Draft202012Validator(schema, format_checker=_FORMATS)
     return [
-        f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: [{e.validator}] {e.message}"[:300] for e in validator.iter_errors(instance)
+        f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: [{e.validator}] {e.message}"[:300]
+        for e in validator.iter_errors(instance)
     ]

@@ -760,7 +760,7 @@ def test_one_of_exactly_one_branch_matches(branches: list[Any]) -> None:
     values = sampler.valid(400)
     matches = [[i for i, bv in enumerate(branch_validators) if bv.is_valid(v)] for v in values]
     assert all(len(m) == 1 for m in matches)
-    if "integer|number" not in json.dumps(branches):
+    if branches != ONE_OF_CASES["integer|number"]:  # there an integer would match both: only `number` can be
         assert {m[0] for m in matches} == set(range(len(branches)))  # every branch gets drawn
 
 
@@ -1150,8 +1150,7 @@ def number_schemas(draw: st.DrawFn) -> dict[str, Any]:
         out["exclusiveMinimum" if excl_lo else "minimum"] = lo
     if hi is not None:
         out["exclusiveMaximum" if excl_hi else "maximum"] = hi
-    if draw(st.booleans()) and (integer or not (excl_lo or excl_hi)):
-        # (number + multipleOf + exclusive bounds is a known bug: see test_multiple_of_with_exclusive_bounds)
+    if draw(st.booleans()):
         step = draw(st.sampled_from([1, 2, 5, 10]) if integer else st.sampled_from([0.5, 0.25, 0.01, 2, 5]))
         first = math.floor((lo if lo is not None else -1000) / step) - 1
         last = math.ceil((hi if hi is not None else 1000) / step) + 1
@@ -1221,9 +1220,7 @@ def object_schemas(draw: st.DrawFn, children: st.SearchStrategy[dict[str, Any]])
         out["additionalProperties"] = draw(leaf_schemas())
         if draw(st.booleans()):
             lo = len(out.get("required", [])) + draw(st.integers(0, 2))
-            # maxProperties below the declared count is a known bug (optional properties declared before a
-            # required one use up the budget): see test_min_max_properties[required-after-optional-max1]
-            out["minProperties"], out["maxProperties"] = lo, max(lo, len(props)) + draw(st.integers(0, 3))
+            out["minProperties"], out["maxProperties"] = lo, lo + draw(st.integers(0, 3))
     return out
 
 

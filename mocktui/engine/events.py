@@ -30,6 +30,7 @@ class RequestEvent:
     response_headers: list[tuple[str, str]] = field(default_factory=list)
     response_body: bytes = b""
     tags: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # contract violations found by --validate-responses
     id: int = 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -48,6 +49,7 @@ class RequestEvent:
             "response_headers": self.response_headers,
             "response_body": self.response_body.decode("utf-8", "replace"),
             "tags": list(self.tags),
+            "notes": list(self.notes),
         }
 
 

@@ -12,6 +12,7 @@ import copy
 import datetime as dt
 import math
 import random
+import re
 import string
 import uuid
 from collections.abc import Callable
@@ -26,6 +27,9 @@ from mocktui.engine.regex import compile_pattern
 OPTIONAL_DEPTH = 4  # below this many nested refs, optional properties are filled in
 MAX_DEPTH = 8  # refs deeper than this are cut where the schema allows it
 NODE_BUDGET = 400  # objects per generated value before optional parts are cut
+# createdAt, updated_at, deletedAt, lastLoginAt, timestamp: date-times even without a format.
+_TIMESTAMP_NAME = re.compile(r"(?:[a-z0-9](?:At|_at)|^timestamp|Timestamp|_timestamp)$")
+NULL_RATE = 0.1  # how often a nullable value is null: often enough that clients meet it
 
 _EPOCH = dt.datetime(2024, 1, 1, tzinfo=dt.UTC).timestamp()
 _SPAN = 3 * 365 * 86400
@@ -56,9 +60,7 @@ Gen = Callable[[Ctx], Any]
 class Generator:
     """Compiles converted schemas that share one `$defs` table."""
 
-    def __init__(
-        self, defs: dict[str, Any], pools: Pools, bundle: Callable[[Any], Any] | None = None
-    ) -> None:
+    def __init__(self, defs: dict[str, Any], pools: Pools, bundle: Callable[[Any], Any] | None = None) -> None:
         self.defs = defs
         self.pools = pools
         self.bundle = bundle  # schema -> self-contained schema, to check oneOf exclusivity
@@ -160,7 +162,13 @@ class Generator:
         if "enum" in schema and isinstance(schema["enum"], list) and schema["enum"]:
             values = _fitting(schema["enum"], {k: v for k, v in schema.items() if k != "enum"})
             non_null = [v for v in values if v is not None] or values
-            return lambda ctx: copy.deepcopy(ctx.rng.choice(non_null))
+            if len(non_null) == len(values):
+                return lambda ctx: copy.deepcopy(ctx.rng.choice(values))
+
+            def enum_or_null(ctx: Ctx) -> Any:
+                return None if ctx.rng.random() < NULL_RATE else copy.deepcopy(ctx.rng.choice(non_null))
+
+            return enum_or_null
         if "oneOf" in schema or "anyOf" in schema:
             return self._choice(schema, name)
         types = schema.get("type")
@@ -297,7 +305,8 @@ class Generator:
             ro = isinstance(body, dict) and body.get("readOnly") is True
             wo = isinstance(body, dict) and body.get("writeOnly") is True
             props.append((pname, self.compile(pschema, pname), pname in required, ro, wo))
-        for missing in required - {p[0] for p in props}:
+        declared = {p[0] for p in props}
+        for missing in [r for r in schema.get("required") or [] if r not in declared]:
             extra = schema.get("additionalProperties")
             gen = self.compile(extra if isinstance(extra, dict) else {}, missing)
             props.append((missing, gen, True, False, False))
@@ -305,17 +314,20 @@ class Generator:
         min_props = int(schema.get("minProperties") or 0)
         max_props = schema.get("maxProperties")
         max_props = int(max_props) if isinstance(max_props, (int, float)) else None
+        optional_room = None if max_props is None else max(max_props - sum(1 for p in props if p[2]), 0)
 
         def gen_object(ctx: Ctx) -> dict[str, Any]:
             ctx.nodes += 1
             out: dict[str, Any] = {}
             shallow = ctx.depth < OPTIONAL_DEPTH and ctx.nodes < NODE_BUDGET
+            optional = 0
             for pname, gen, req, ro, wo in props:
                 if not req:
                     if not shallow or (wo if ctx.response else ro):
                         continue
-                    if max_props is not None and len(out) >= max_props:
+                    if optional_room is not None and optional >= optional_room:
                         continue
+                    optional += 1
                 try:
                     out[pname] = gen(ctx)
                 except TooDeep:
@@ -350,7 +362,8 @@ class Generator:
         if extra is False or (extra is None and schema.get("unevaluatedProperties") is False):
             return None
         if extra is None or extra is True:
-            if schema.get("properties"):
+            declared = len(schema.get("properties") or {})
+            if declared and int(schema.get("minProperties") or 0) <= declared:
                 return None  # open objects: keep them to their declared properties
             extra = {}
         value_gen = self.compile(extra)
@@ -382,7 +395,7 @@ class Generator:
                 for gen in prefix[:count]:
                     out.append(gen(ctx))
                 tries = 0
-                while len(out) < count and tries < count * 6:
+                while len(out) < count and tries < count * 30 + 30:
                     tries += 1
                     value = items(ctx)
                     if unique:
@@ -400,24 +413,31 @@ class Generator:
 
     def _number(self, schema: dict[str, Any], name: str, integer: bool) -> Gen:
         lo, hi, decimals = _number_range(schema, name, integer)
+        excl_lo = not integer and "exclusiveMinimum" in schema and "minimum" not in schema
+        excl_hi = not integer and "exclusiveMaximum" in schema and "maximum" not in schema
+
+        def inside(value: float) -> bool:
+            return bool((value > lo if excl_lo else value >= lo) and (value < hi if excl_hi else value <= hi))
+
         multiple = schema.get("multipleOf")
         if isinstance(multiple, (int, float)) and multiple > 0:
-            return _multiple_gen(lo, hi, multiple, integer)
+            return _multiple_gen(lo, hi, multiple, integer, inside)
         if integer:
             ilo, ihi = math.ceil(lo), math.floor(hi)
             if ilo > ihi:
                 ihi = ilo
             return lambda ctx: ctx.rng.randint(ilo, ihi)
-        excl_lo = "exclusiveMinimum" in schema
-        excl_hi = "exclusiveMaximum" in schema
-        step = 10.0 ** -decimals
+        step = 10.0**-decimals
 
         def gen_number(ctx: Ctx) -> float:
             for _ in range(8):
                 value = round(ctx.rng.uniform(lo, hi), decimals)
-                if (value > lo if excl_lo else value >= lo) and (value < hi if excl_hi else value <= hi):
+                if value.is_integer() and decimals and inside(value + step):
+                    value = round(value + step, decimals)  # a whole number would also be an `integer`
+                if inside(value):
                     return value
-            return round(lo + step, decimals) if excl_lo else lo
+            fallback = round(lo + step, decimals) if excl_lo and lo + step < hi else (lo + hi) / 2 if excl_lo else lo
+            return float(fallback)
 
         return gen_number
 
@@ -426,39 +446,76 @@ class Generator:
         min_len = int(schema.get("minLength") or 0)
         max_len = schema.get("maxLength")
         max_len = int(max_len) if isinstance(max_len, (int, float)) else None
+        base = self._realistic_string(schema, name, fmt if isinstance(fmt, str) else None, max_len)
         pattern = schema.get("pattern")
-        base: Gen | None = None
-        if isinstance(pattern, str):
-            pgen = compile_pattern(pattern)
-            if pgen is not None:
-                return lambda ctx: pgen(ctx.rng)
-        if isinstance(fmt, str):
+        pgen = compile_pattern(pattern, min_len) if isinstance(pattern, str) else None
+        if pgen is None:
+            base = base or self._words()
+            return base if not min_len and max_len is None else _fit_length(base, min_len, max_len)
+        check = re.compile(str(pattern))
+
+        def fits(value: str) -> bool:
+            return min_len <= len(value) <= (max_len if max_len is not None else len(value)) and bool(
+                check.search(value)
+            )
+
+        def gen_patterned(ctx: Ctx) -> str:
+            # A realistic value (x-faker, format, name) when it happens to match; else one built from the regex.
+            if base is not None:
+                for _ in range(3):
+                    value = str(base(ctx))
+                    if fits(value):
+                        return value
+            value = pgen(ctx.rng)
+            for _ in range(24):
+                if fits(value):
+                    break
+                value = pgen(ctx.rng)
+            return value
+
+        return gen_patterned
+
+    def _realistic_string(self, schema: dict[str, Any], name: str, fmt: str | None, max_len: int | None) -> Gen | None:
+        """Values from the format, `x-faker`, or what the property name suggests."""
+        if fmt is not None:
             base = self._format(fmt, max_len)
-        if base is None and isinstance(schema.get("x-faker"), str) and self.pools.has(schema["x-faker"]):
-            provider = schema["x-faker"]
-            base = lambda ctx: str(self.pools.pick(provider, ctx.rng))  # noqa: E731
-        if base is None and name:
-            provider = provider_for(name)
-            if provider == "password":
-                base = _password
-            elif provider and self.pools.has(provider):
-                pool = [str(v) for v in self.pools.pool(provider) or []]
-                base = lambda ctx: ctx.rng.choice(pool)  # noqa: E731
-        if base is None:
-            words = [str(w) for w in self.pools.pool("word") or ["lorem", "ipsum"]]
-            base = lambda ctx: ctx.rng.choice(words)  # noqa: E731
-        if not min_len and max_len is None:
-            return base
-        return _fit_length(base, min_len, max_len)
+            if base is not None:
+                return base
+        faker = schema.get("x-faker")
+        if isinstance(faker, str) and self.pools.has(faker):
+            return lambda ctx: str(self.pools.pick(faker, ctx.rng))
+        if not name:
+            return None
+        if _TIMESTAMP_NAME.search(name):
+            return _FORMATS["date-time"]
+        provider = provider_for(name)
+        if provider == "password":
+            return _password
+        if provider and self.pools.has(provider):
+            pool = [str(v) for v in self.pools.pool(provider) or []]
+            return lambda ctx: ctx.rng.choice(pool)
+        return None
+
+    def _words(self) -> Gen:
+        words = [str(w) for w in self.pools.pool("word") or ["lorem", "ipsum"]]
+        return lambda ctx: ctx.rng.choice(words)
 
     def _format(self, fmt: str, max_len: int | None) -> Gen | None:
         fixed = _FORMATS.get(fmt)
         if fixed is not None:
             return fixed
         provider = {
-            "email": "email", "idn-email": "email", "uri": "url", "url": "url", "iri": "url",
-            "uri-reference": "url", "iri-reference": "url", "hostname": "domain_name",
-            "idn-hostname": "domain_name", "phone": "phone_number", "phone-number": "phone_number",
+            "email": "email",
+            "idn-email": "email",
+            "uri": "url",
+            "url": "url",
+            "iri": "url",
+            "uri-reference": "url",
+            "iri-reference": "url",
+            "hostname": "domain_name",
+            "idn-hostname": "domain_name",
+            "phone": "phone_number",
+            "phone-number": "phone_number",
         }.get(fmt)
         if provider and self.pools.has(provider):
             pool = [str(v) for v in self.pools.pool(provider) or []]
@@ -536,7 +593,7 @@ def _set_field(gen: Gen, prop: str, value: str) -> Gen:
 
 def _nullable_choice(gens: list[Gen], nullable: bool) -> Gen:
     def choose(ctx: Ctx) -> Any:
-        if nullable and ctx.nodes > NODE_BUDGET:
+        if nullable and (ctx.nodes > NODE_BUDGET or ctx.rng.random() < NULL_RATE):
             return None
         try:
             return ctx.rng.choice(gens)(ctx)
@@ -550,8 +607,10 @@ def _nullable_choice(gens: list[Gen], nullable: bool) -> Gen:
 
 def _hinted(schema: Any) -> bool:
     """Whether a def's values depend on the property name it is used under."""
-    return isinstance(schema, dict) and schema.get("type") in ("string", "number", "integer") and not (
-        {"format", "pattern", "enum", "const"} & schema.keys()
+    return (
+        isinstance(schema, dict)
+        and schema.get("type") in ("string", "number", "integer")
+        and not ({"format", "pattern", "enum", "const"} & schema.keys())
     )
 
 
@@ -605,15 +664,16 @@ def _merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _number_range(schema: dict[str, Any], name: str, integer: bool) -> tuple[float, float, int]:
+def _number_range(schema: dict[str, Any], name: str, integer: bool) -> tuple[Any, Any, int]:
+    """Bounds to draw from (exact ints for integers: int64 bounds exceed a float's precision)."""
     hint = number_hint(name)
     low, high, decimals = hint if hint else (1.0, 1000.0, 0 if integer else 2)
     lo = schema.get("minimum", schema.get("exclusiveMinimum"))
     hi = schema.get("maximum", schema.get("exclusiveMaximum"))
     excl_lo = "exclusiveMinimum" in schema and "minimum" not in schema
     excl_hi = "exclusiveMaximum" in schema and "maximum" not in schema
-    lo = float(lo) if isinstance(lo, (int, float)) else None
-    hi = float(hi) if isinstance(hi, (int, float)) else None
+    lo = lo if isinstance(lo, (int, float)) and not isinstance(lo, bool) else None
+    hi = hi if isinstance(hi, (int, float)) and not isinstance(hi, bool) else None
     if integer:
         if lo is not None:
             lo = math.floor(lo) + 1 if excl_lo else math.ceil(lo)
@@ -634,16 +694,24 @@ def _number_range(schema: dict[str, Any], name: str, integer: bool) -> tuple[flo
         # Prefer the realistic window when it fits inside the declared bounds.
         if low >= lo and high <= hi:
             lo, hi = low, high
+    if integer:
+        return math.ceil(lo), math.floor(hi), decimals
     return float(lo), float(hi), decimals
 
 
-def _multiple_gen(lo: float, hi: float, multiple: float, integer: bool) -> Gen:
+def _multiple_gen(lo: float, hi: float, multiple: float, integer: bool, inside: Callable[[float], bool]) -> Gen:
     k_lo, k_hi = math.ceil(lo / multiple), math.floor(hi / multiple)
+    if not inside(k_lo * multiple):
+        k_lo += 1
+    if not inside(k_hi * multiple):
+        k_hi -= 1
     if k_lo > k_hi:
         k_hi = k_lo
     decimals = max(0, -math.floor(math.log10(multiple))) + 2 if multiple < 1 else 0
 
     def ok(value: float) -> bool:
+        if not inside(value):
+            return False
         if isinstance(multiple, int) and isinstance(value, int):
             return value % multiple == 0
         q = value / multiple

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -24,7 +25,7 @@ from mocktui.engine.pools import Pools
 from mocktui.engine.router import Router
 from mocktui.engine.security import Requirement, authorised, challenge, compile_requirements
 from mocktui.engine.spec import MediaType, Operation, Response, Spec
-from mocktui.engine.validate import BadRequest, RequestValidator, Violation
+from mocktui.engine.validate import BadRequest, RequestValidator, Violation, pointer_of
 
 PROBLEM = "application/problem+json"
 # Headers the HTTP server owns; a spec declaring them must not break framing.
@@ -57,6 +58,7 @@ class MockResponse:
     body: bytes
     operation: str | None = None
     tags: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # where this response breaks the contract (--validate-responses)
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> MockResponse:
@@ -170,6 +172,53 @@ class MockEngine:
         return None, {}, []
 
     def handle(self, request: MockRequest) -> MockResponse:
+        response = self._handle(request)
+        if self.controls.validate_responses and response.operation is not None:
+            notes = self.response_problems(response)
+            if notes:
+                response.notes = tuple(notes)
+                response.tags = (*response.tags, "response-invalid")
+        return response
+
+    def response_problems(self, response: MockResponse) -> list[str]:
+        """Every way `response` breaks its operation's declared responses."""
+        compiled = self.operations.get(response.operation or "")
+        if compiled is None:
+            return []
+        resp = _response_for_code(compiled.responses, str(response.status))
+        if resp is None:
+            return [f"status {response.status} is not declared; declared: {', '.join(compiled.responses)}"]
+        headers = {name.lower(): value for name, value in response.headers}
+        problems = [
+            f"required header {h.name!r} is missing"
+            for h in resp.spec.headers.values()
+            if h.required and h.name.lower() not in headers and h.name.lower() not in _FRAMING_HEADERS
+        ]
+        if not resp.media:
+            if response.body:
+                problems.append(f"{resp.spec.key} is declared without content, but a body was sent")
+            return problems
+        ctype = headers.get("content-type", "").split(";")[0].strip().lower()
+        media = resp.media.get(ctype) or next(
+            (
+                m
+                for name, m in resp.media.items()
+                if name == "*/*" or (name.endswith("/*") and ctype.startswith(name[:-1]))
+            ),
+            None,
+        )
+        if media is None:
+            problems.append(f"Content-Type {ctype or '(none)'!r} is not declared; declared: {', '.join(resp.media)}")
+        elif is_json(ctype) and media.spec.schema is not None:
+            try:
+                value = orjson.loads(response.body)
+            except orjson.JSONDecodeError as exc:
+                problems.append(f"body is not JSON: {exc}")
+            else:
+                problems.extend(self.violations(media, value))
+        return problems
+
+    def _handle(self, request: MockRequest) -> MockResponse:
         compiled, params, allowed = self.match(request.method, request.path)
         if compiled is None:
             if allowed:
@@ -186,7 +235,7 @@ class MockEngine:
         if controls.api_key and request.headers.get("x-api-key") != controls.api_key:
             return self.reject(compiled, "auth", [Violation("header", "/x-api-key", "missing or wrong X-API-Key")])
         if controls.security and compiled.security:
-            query = dict(parse_qsl(request.query)) if request.query else {}
+            query = dict(parse_qsl(request.query, keep_blank_values=True)) if request.query else {}
             if not authorised(compiled.security, request.headers, query):
                 names = " or ".join(" and ".join(n for n, _ in req) for req in compiled.security)
                 response = self.reject(compiled, "auth", [Violation("header", "", f"credentials required: {names}")])
@@ -206,7 +255,7 @@ class MockEngine:
 
     def reject(self, compiled: _Op, kind: str, violations: list[Violation]) -> MockResponse:
         """An error answer with a status the operation declares, naming every violation."""
-        status, resp = _error_status(compiled.responses, kind)
+        status, resp = _error_status(compiled.responses, kind, violations)
         title, detail = (
             _ERROR_TITLES[kind],
             "; ".join(f"{v.location} {v.pointer or ''}: {v.reason}" for v in violations),
@@ -216,31 +265,35 @@ class MockEngine:
         if media is not None and media.gen is not None:
             rng = random.Random(f"{self.seed}:{compiled.op.id}:{status}:error")
             value = self._generate(media.gen, Ctx(rng, examples=False))
-            if isinstance(value, dict):
-                real: dict[str, Any] = {key: detail for key in _MESSAGE_FIELDS}
-                real.update(
-                    type="about:blank",
-                    title=title,
-                    status=status,
-                    code=status,
-                    errors=[v.to_dict() for v in violations],
-                )
-                for key, truth in real.items():  # the real reason wherever the schema lets it sit
-                    if key in value:
-                        before, value[key] = value[key], truth
-                        if not self.is_valid(media, value):
-                            value[key] = before
+            self._tell_truth(media, value, status, title, detail, [v.to_dict() for v in violations])
             if self.is_valid(media, value):
                 headers = [("content-type", media.content_type)]
                 return MockResponse(status, headers, encode(value, media.spec.name), compiled.op.id, tags)
         if resp is not None and not resp.media:
             # The spec declares this error without a body: keep to it, and say why in a header.
-            headers = [("x-mocktui-problem", detail[:1000].encode("ascii", "replace").decode())]
+            headers = _bare_headers(resp)
+            headers.append(("x-mocktui-problem", detail[:1000].encode("ascii", "replace").decode()))
             return MockResponse(status, headers, b"", compiled.op.id, tags)
         errors = [v.to_dict() for v in violations]
         response = problem(status, title, detail, errors=errors)
         response.operation, response.tags = compiled.op.id, tags
         return response
+
+    def _tell_truth(
+        self, media: _Media, value: Any, status: int, title: str, detail: str, errors: list[Any] | None = None
+    ) -> None:
+        """Put the real status and reason into a generated error body, wherever its schema lets them sit."""
+        if not isinstance(value, dict):
+            return
+        real: dict[str, Any] = {key: detail for key in _MESSAGE_FIELDS}
+        real.update(type="about:blank", title=title, status=status, code=status, statusCode=status)
+        if errors is not None:
+            real["errors"] = errors
+        for key, truth in real.items():
+            if key in value:
+                before, value[key] = value[key], truth
+                if not self.is_valid(media, value):
+                    value[key] = before
 
     def respond(self, compiled: _Op, request: MockRequest, prefer: dict[str, str]) -> MockResponse:
         op = compiled.op
@@ -258,7 +311,7 @@ class MockEngine:
         if resp is None:
             return MockResponse(204, [], b"", op.id)
         if not resp.media:
-            return MockResponse(status, self._headers(resp, dynamic=False), b"", op.id)
+            return MockResponse(status, self._headers(resp, dynamic=False) + _bare_headers(resp), b"", op.id)
         chosen = negotiate(request.headers.get("accept"), list(resp.media))
         if chosen is None:
             return problem(
@@ -279,7 +332,10 @@ class MockEngine:
                 )
             body = encode(media.spec.examples[name], chosen, self.rng)
         elif dynamic and media.gen is not None:
-            body = encode(self._generate(media.gen, Ctx(self.rng, examples=False)), chosen, self.rng)
+            value = self._generate(media.gen, Ctx(self.rng, examples=False))
+            if status >= 400:
+                self._tell_truth(media, value, status, *_reason(resp), [])
+            body = encode(value, chosen, self.rng)
         else:
             body = self._static_body(op, resp, media, chosen)
         headers = self._headers(resp, dynamic)
@@ -327,22 +383,33 @@ class MockEngine:
         for attempt in range(6):
             rng = random.Random(f"{self.seed}:{op.id}:{resp.spec.key}:{spec.name}:{attempt}")
             value = self._generate(media.gen, Ctx(rng, examples=attempt < 2))
+            if resp.status >= 400:
+                self._tell_truth(media, value, resp.status, *_reason(resp), [])
             if self.is_valid(media, value):
                 return value
             first = value if attempt == 0 else first
         return first  # the schema admits no value we can find (a spec defect): stay realistic
 
+    def _validator(self, media: _Media) -> Any:
+        if media.validator is None:
+            media.validator = jsonschema_rs.validator_for(self.spec.bundle(media.spec.schema), validate_formats=True)
+        return media.validator
+
     def is_valid(self, media: _Media, value: Any) -> bool:
         if media.spec.schema is None:
             return True
         try:
-            if media.validator is None:
-                media.validator = jsonschema_rs.validator_for(
-                    self.spec.bundle(media.spec.schema), validate_formats=True
-                )
-            return bool(media.validator.is_valid(value))
+            return bool(self._validator(media).is_valid(value))
         except (ValueError, TypeError, jsonschema_rs.ValidationError):
             return False
+
+    def violations(self, media: _Media, value: Any) -> list[str]:
+        """Schema violations of a body value, one line each, with JSON pointers."""
+        try:
+            errors = list(self._validator(media).iter_errors(value))
+        except (ValueError, TypeError, jsonschema_rs.ValidationError) as exc:
+            return [f"body cannot be checked: {exc}"]
+        return [f"body {pointer_of(e.instance_path) or '/'}: {e.message[:300]}" for e in errors[:10]]
 
 
 _ERROR_TITLES = {
@@ -360,7 +427,21 @@ _ERROR_CHAINS = {  # preferred statuses, first declared wins; the last is used w
 _MESSAGE_FIELDS = ("message", "detail", "error", "error_description", "description", "reason", "msg")
 
 
-def _error_status(responses: dict[str, _Resp], kind: str) -> tuple[int, _Resp | None]:
+def _reason(resp: _Resp) -> tuple[str, str]:
+    """Title and detail for an error response the spec declares: its description says why."""
+    try:
+        title = HTTPStatus(resp.status).phrase
+    except ValueError:
+        title = "Error"
+    return title, resp.spec.description.strip() or title
+
+
+def _error_status(responses: dict[str, _Resp], kind: str, violations: list[Violation]) -> tuple[int, _Resp | None]:
+    """The status to refuse with: the kind's preferred ones, then whatever the operation declares.
+
+    A path parameter that breaks its schema names no resource, so a declared 404 fits it; failing
+    that, any declared client error keeps the mock inside its contract.
+    """
     chain = _ERROR_CHAINS[kind]
     for code in chain:
         if str(code) in responses:
@@ -369,6 +450,14 @@ def _error_status(responses: dict[str, _Resp], kind: str) -> tuple[int, _Resp | 
         return chain[0], responses["4XX"]
     if "default" in responses:
         return chain[0], responses["default"]
+    if "404" in responses and violations and all(v.location == "path" for v in violations):
+        return 404, responses["404"]
+    if kind == "auth":
+        return chain[0], None  # only 401 tells a client to authenticate, declared or not
+    declared = sorted(r.status for r in responses.values() if 400 <= r.status < 500 and r.spec.key.isdigit())
+    for code in declared:
+        if code not in (401, 403, 404, 406, 429):  # these would say something untrue
+            return code, responses[str(code)]
     return chain[0], None
 
 
@@ -385,9 +474,16 @@ def _default_response(responses: dict[str, _Resp]) -> _Resp | None:
         return success[0]
     if "default" in responses:
         return responses["default"]
+    # No success is declared: "not found" is the least untrue answer to a valid request.
+    if "404" in responses:
+        return responses["404"]
     # Never an informational 1xx: it would switch protocols under the client.
     ordered = sorted((r for r in responses.values() if r.status >= 200), key=lambda r: r.status)
     return ordered[0] if ordered else None
+
+
+def _bare_headers(resp: _Resp) -> list[tuple[str, str]]:
+    return [("content-type", resp.spec.bare_type)] if resp.spec.bare_type else []
 
 
 def _response_for_code(responses: dict[str, _Resp], code: str) -> _Resp | None:

@@ -28,14 +28,17 @@ _CATEGORIES: dict[Any, str] = {
 }
 
 
-def compile_pattern(pattern: str) -> StrGen | None:
-    """A generator for `pattern`, or None when Python cannot parse it."""
+def compile_pattern(pattern: str, min_len: int = 0) -> StrGen | None:
+    """A generator for `pattern`, or None when Python cannot parse it.
+
+    `min_len` stretches unbounded repeats (`+`, `*`) so that a `minLength` can be met.
+    """
     try:
         parsed = P.parse(pattern)
         check = re.compile(pattern)
     except (re.error, RecursionError, OverflowError, ValueError):
         return None
-    gen = _seq(list(parsed), {})
+    gen = _seq(list(parsed), {}, min_len)
 
     def generate(rng: random.Random) -> str:
         for _ in range(8):
@@ -47,8 +50,8 @@ def compile_pattern(pattern: str) -> StrGen | None:
     return generate
 
 
-def _seq(items: list[Any], groups: dict[int, str]) -> Callable[[random.Random], str]:
-    parts = [_node(op, av, groups) for op, av in items]
+def _seq(items: list[Any], groups: dict[int, str], min_len: int) -> Callable[[random.Random], str]:
+    parts = [_node(op, av, groups, min_len) for op, av in items]
 
     def run(rng: random.Random) -> str:
         return "".join(part(rng) for part in parts)
@@ -75,7 +78,7 @@ def _charset(items: list[Any]) -> str:
     return "".join(sorted(chars)) or "a"
 
 
-def _node(op: Any, av: Any, groups: dict[int, str]) -> Callable[[random.Random], str]:
+def _node(op: Any, av: Any, groups: dict[int, str], min_len: int) -> Callable[[random.Random], str]:
     if op is C.LITERAL:
         ch = chr(av)
         return lambda rng: ch
@@ -90,12 +93,16 @@ def _node(op: Any, av: Any, groups: dict[int, str]) -> Callable[[random.Random],
         return lambda rng: rng.choice(chars)
     if op in (C.MAX_REPEAT, C.MIN_REPEAT, getattr(C, "POSSESSIVE_REPEAT", None)):
         lo, hi, sub = av
-        hi = min(hi, max(lo, _MAX_REPEAT)) if hi is not C.MAXREPEAT else max(lo, min(lo + 3, _MAX_REPEAT))
-        inner = _seq(list(sub), groups)
+        if hi is C.MAXREPEAT:
+            lo = max(lo, min(min_len, 256))
+            hi = max(lo, min(lo + 3, _MAX_REPEAT))
+        else:
+            hi = min(hi, max(lo, _MAX_REPEAT))
+        inner = _seq(list(sub), groups, min_len)
         return lambda rng: "".join(inner(rng) for _ in range(rng.randint(lo, hi)))
     if op is C.SUBPATTERN:
         group, _, _, sub = av
-        inner = _seq(list(sub), groups)
+        inner = _seq(list(sub), groups, min_len)
         if group is None:
             return inner
 
@@ -105,9 +112,9 @@ def _node(op: Any, av: Any, groups: dict[int, str]) -> Callable[[random.Random],
 
         return capture
     if op is getattr(C, "ATOMIC_GROUP", None):
-        return _seq(list(av), groups)
+        return _seq(list(av), groups, min_len)
     if op is C.BRANCH:
-        branches = [_seq(list(b), groups) for b in av[1]]
+        branches = [_seq(list(b), groups, min_len) for b in av[1]]
         return lambda rng: rng.choice(branches)(rng)
     if op is C.GROUPREF:
         return lambda rng: groups.get(av, "")

@@ -40,9 +40,10 @@ _DROP = (
     "$recursiveRef",
     "$dynamicRef",
     "$comment",
-    "xml",
     "externalDocs",
 )
+# Integer formats are ranges no validator checks by itself: make them bounds.
+_FORMAT_BOUNDS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 _TYPES = {"string", "number", "integer", "boolean", "array", "object", "null", "file"}
 
 
@@ -123,6 +124,11 @@ class SchemaSet:
         if out.get("type") == "file":
             out["type"] = "string"
             out.setdefault("format", "binary")
+        bounds = _FORMAT_BOUNDS.get(out.get("format", ""))
+        if bounds and "minimum" not in out and "exclusiveMinimum" not in out:
+            out["minimum"] = bounds[0]
+        if bounds and "maximum" not in out and "exclusiveMaximum" not in out:
+            out["maximum"] = bounds[1]
         if self.legacy and (node.get("nullable") is True or node.get("x-nullable") is True):
             out = _nullable(out)
         return out

@@ -27,6 +27,8 @@ class MediaType:
     schema: Any = None  # converted JSON Schema, or None when the spec gives none
     example: Any = _NO_EXAMPLE
     examples: dict[str, Any] = field(default_factory=dict)
+    # Where each example sits ("" = the single `example`), as (file, JSON pointer), for reports.
+    origins: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def has_example(self) -> bool:
@@ -46,6 +48,8 @@ class Response:
     description: str = ""
     content: dict[str, MediaType] = field(default_factory=dict)
     headers: dict[str, Header] = field(default_factory=dict)
+    # Swagger 2.0: `produces` still names the Content-Type of a response declared without a body.
+    bare_type: str | None = None
 
 
 @dataclass(slots=True)
@@ -353,11 +357,14 @@ class _Builder:
             mt, mfile, mptr = self.deref(mt, file, mptr)
             mt = mt if isinstance(mt, dict) else {}
             schema = self.schemas.convert(mt["schema"], mfile, mptr + "/schema") if "schema" in mt else None
-            media = MediaType(str(name), schema, mt.get("example", _NO_EXAMPLE))
+            media = MediaType(
+                str(name), schema, mt.get("example", _NO_EXAMPLE), origins={"": (mfile, mptr + "/example")}
+            )
             for ex_name, ex in (mt.get("examples") or {}).items():
-                ex, _, _ = self.deref(ex, mfile, f"{mptr}/examples/{escape_pointer(str(ex_name))}")
+                ex, efile, eptr = self.deref(ex, mfile, f"{mptr}/examples/{escape_pointer(str(ex_name))}")
                 if isinstance(ex, dict) and "value" in ex:
                     media.examples[str(ex_name)] = ex["value"]
+                    media.origins[str(ex_name)] = (efile, eptr + "/value")
             out[str(name)] = media
         return out
 
@@ -381,6 +388,9 @@ class _Builder:
             resp = Response(key.upper() if key != "default" else key, str(node.get("description") or ""))
             if self.version == "2.0":
                 resp.content = self._swagger_content(node, op, rfile, rptr)
+                produces = op.get("produces") or self.root.get("produces")
+                if not resp.content and isinstance(produces, list) and produces:
+                    resp.bare_type = str(produces[0])
             else:
                 resp.content = self._content(node.get("content"), rfile, rptr + "/content")
             for hname, hnode in (node.get("headers") or {}).items():
@@ -403,7 +413,7 @@ class _Builder:
         examples = node.get("examples") or {}
         out = {}
         for t in types:
-            media = MediaType(t, schema)
+            media = MediaType(t, schema, origins={"": (file, f"{ptr}/examples/{escape_pointer(t)}")})
             if t in examples:
                 media.example = examples[t]
             out[t] = media

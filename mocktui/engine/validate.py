@@ -21,6 +21,7 @@ import orjson
 from mocktui.engine.media import is_json
 from mocktui.engine.schema import SchemaSet
 from mocktui.engine.spec import Operation, Parameter
+from mocktui.engine.xmlbody import XMLBodyError, read_xml
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +87,17 @@ class _Param:
         self.item_types = _types(items, schemas)
         props = body.get("properties", {}) if isinstance(body, dict) else {}
         self.props = {name: _types(schemas.deref(s), schemas) for name, s in props.items()}
-        self.validator = _validator(request_schema(schemas, spec.schema))
+        schema = spec.schema
+        if isinstance(body, dict) and body.get("type") == "string" and isinstance(body.get("enum"), list):
+            # `type: string, enum: [false, true]` (YAML booleans) means the words on the wire.
+            schema = {**body, "enum": [_wire_text(v) for v in body["enum"]]}
+        self.validator = _validator(request_schema(schemas, schema))
+
+
+def _wire_text(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "null" if value is None else value if isinstance(value, str) else str(value)
 
 
 def _types(schema: Any, schemas: SchemaSet) -> list[str]:
@@ -132,6 +143,22 @@ def coerce(value: str, types: list[str]) -> Any:
     return value
 
 
+class _BodyMedia:
+    """What checking a body of one media type needs, compiled once."""
+
+    __slots__ = ("schema", "validator", "prop_types", "required_arrays")
+
+    def __init__(self, schema: Any, schemas: SchemaSet) -> None:
+        self.schema = schema
+        self.validator = _validator(request_schema(schemas, schema))
+        body = schemas.deref(schema)
+        props = body.get("properties", {}) if isinstance(body, dict) else {}
+        self.prop_types = {k: _types(schemas.deref(v), schemas) for k, v in props.items()}
+        required = body.get("required", []) if isinstance(body, dict) else []
+        # A form cannot spell an empty array: a required array that is absent is one.
+        self.required_arrays = [k for k in required if "array" in self.prop_types.get(k, [])]
+
+
 class RequestValidator:
     """Checks one operation's parameters and body."""
 
@@ -139,13 +166,11 @@ class RequestValidator:
         self.op = op
         self.params = [_Param(p, schemas) for p in op.parameters]
         self.body_required = bool(op.body and op.body.required)
-        self.media: dict[str, tuple[Any, dict[str, list[str]]]] = {}
-        for name, mt in (op.body.content if op.body else {}).items():
-            schema = mt.schema if mt.schema is not None else {}
-            body = schemas.deref(schema)
-            props = body.get("properties", {}) if isinstance(body, dict) else {}
-            prop_types = {k: _types(schemas.deref(v), schemas) for k, v in props.items()}
-            self.media[name.split(";")[0].strip().lower()] = (_validator(request_schema(schemas, schema)), prop_types)
+        self.schemas = schemas
+        self.media: dict[str, _BodyMedia] = {
+            name.split(";")[0].strip().lower(): _BodyMedia(mt.schema if mt.schema is not None else {}, schemas)
+            for name, mt in (op.body.content if op.body else {}).items()
+        }
 
     def validate(
         self, path_params: dict[str, str], query: str, headers: dict[str, str], body: bytes
@@ -165,7 +190,7 @@ class RequestValidator:
                 continue
             if param.validator is not None:
                 violations.extend(
-                    Violation(spec.location, _pointer([spec.name, *e.instance_path]), f"{spec.name}: {e.message}")
+                    Violation(spec.location, pointer_of([spec.name, *e.instance_path]), f"{spec.name}: {e.message}")
                     for e in param.validator.iter_errors(value)
                 )
         violations.extend(self._body(headers, body))
@@ -174,12 +199,16 @@ class RequestValidator:
     def _body(self, headers: dict[str, str], body: bytes) -> list[Violation]:
         if self.op.body is None or not self.media:
             return []
+        ctype = headers.get("content-type", "")
+        base = ctype.split(";")[0].strip().lower()
         if not body:
             if self.body_required:
                 return [Violation("body", "", "request body is required")]
-            return []
-        ctype = headers.get("content-type", "")
-        base = ctype.split(";")[0].strip().lower()
+            entry = self.media.get(base) if base == "application/x-www-form-urlencoded" else None
+            if entry is None or entry.validator is None:
+                return []
+            # An empty form is still a form: its required fields are missing.
+            return [Violation("body", pointer_of(e.instance_path), e.message) for e in entry.validator.iter_errors({})]
         entry = self.media.get(base) or _wildcard(self.media, base)
         if entry is None:
             declared = ", ".join(self.media)
@@ -191,11 +220,22 @@ class RequestValidator:
                     )
                 ],
             )
-        validator, prop_types = entry
-        value = _parse_body(base, ctype, body, prop_types)
-        if validator is None:
+        if entry.validator is None:
             return []
-        return [Violation("body", _pointer(e.instance_path), e.message[:500]) for e in validator.iter_errors(value)]
+        if base.endswith("xml"):
+            try:
+                value = read_xml(body, entry.schema, self.schemas.deref, coerce)
+            except XMLBodyError as exc:
+                raise BadRequest("malformed", [Violation("body", "", str(exc))]) from None
+        else:
+            value = _parse_body(base, ctype, body, entry)
+        if value is OPAQUE:
+            return []
+        errors = entry.validator.iter_errors(value)
+        return [Violation("body", pointer_of(e.instance_path), e.message[:500]) for e in errors]
+
+
+OPAQUE = object()  # a body accepted as-is, unchecked
 
 
 def _wildcard(media: dict[str, Any], base: str) -> Any:
@@ -205,7 +245,7 @@ def _wildcard(media: dict[str, Any], base: str) -> Any:
     return None
 
 
-def _parse_body(base: str, ctype: str, body: bytes, prop_types: dict[str, list[str]]) -> Any:
+def _parse_body(base: str, ctype: str, body: bytes, entry: _BodyMedia) -> Any:
     if is_json(base):
         try:
             return orjson.loads(body)
@@ -216,12 +256,15 @@ def _parse_body(base: str, ctype: str, body: bytes, prop_types: dict[str, list[s
             text = body.decode("utf-8")
         except UnicodeDecodeError:
             raise BadRequest("malformed", [Violation("body", "", "form body is not valid UTF-8")]) from None
-        return _form(parse_qsl(text, keep_blank_values=True), prop_types)
+        return _form(parse_qsl(text, keep_blank_values=True), entry)
     if base == "multipart/form-data":
         message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
             b"Content-Type: " + ctype.encode("latin-1") + b"\r\n\r\n" + body
         )
         if not message.is_multipart():
+            boundary = message.get_boundary()
+            if boundary and body.strip() == f"--{boundary}--".encode("latin-1"):
+                return _form([], entry)  # a form with no fields
             raise BadRequest("malformed", [Violation("body", "", "malformed multipart body")])
         items = []
         for part in message.iter_parts():
@@ -229,21 +272,23 @@ def _parse_body(base: str, ctype: str, body: bytes, prop_types: dict[str, list[s
             if isinstance(name, str):
                 payload = part.get_payload(decode=True) or b""
                 items.append((name, payload.decode("utf-8", "replace") if isinstance(payload, bytes) else str(payload)))
-        return _form(items, prop_types)
+        return _form(items, entry)
     try:  # other media types: JSON when it parses (specs declare JSON as octet-stream), else text
         return orjson.loads(body)
     except orjson.JSONDecodeError:
         pass
+    if not base.startswith("text/"):
+        return OPAQUE  # XML, images, archives: their schema describes a structure we cannot read here
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:
         return body.decode("latin-1")
 
 
-def _form(items: list[tuple[str, str]], prop_types: dict[str, list[str]]) -> dict[str, Any]:
+def _form(items: list[tuple[str, str]], entry: _BodyMedia) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, raw in items:
-        types = prop_types.get(key, ["string"])
+        types = entry.prop_types.get(key, ["string"])
         if "object" in types and raw[:1] == "{":  # object parts are JSON by default (OAS encoding)
             try:
                 out[key] = orjson.loads(raw)
@@ -254,6 +299,8 @@ def _form(items: list[tuple[str, str]], prop_types: dict[str, list[str]]) -> dic
             out.setdefault(key, []).append(raw)
         else:
             out[key] = coerce(raw, types)
+    for key in entry.required_arrays:
+        out.setdefault(key, [])
     return out
 
 
@@ -318,5 +365,5 @@ def _cookies(header: str) -> dict[str, str]:
     return out
 
 
-def _pointer(path: Any) -> str:
+def pointer_of(path: Any) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)

@@ -22,7 +22,6 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 ADMIN_PREFIX = "/__mocktui"
-MAX_BODY = 10 * 1024 * 1024
 
 
 class MockApp:
@@ -52,7 +51,8 @@ class MockApp:
         started = time.perf_counter()
         raw_headers: list[tuple[bytes, bytes]] = scope["headers"]
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in raw_headers}
-        body = await _read_body(receive) if _has_body(headers) else b""
+        controls = self.engine.controls
+        body = await _read_body(receive, controls.max_body) if _has_body(headers) else b""
         client = scope.get("client")
         raw_path = scope.get("raw_path")
         request = MockRequest(
@@ -63,10 +63,9 @@ class MockApp:
             body=body if body is not None else b"",
             client=f"{client[0]}:{client[1]}" if client else "",
         )
-        controls = self.engine.controls
         origin = headers.get("origin")
         if body is None:
-            response = problem(413, "Payload Too Large", f"request bodies are limited to {MAX_BODY} bytes")
+            response = problem(413, "Payload Too Large", f"request bodies are limited to {controls.max_body} bytes")
         elif request.method == "OPTIONS" and origin and "access-control-request-method" in headers:
             response = self._preflight(request)
         elif self.plain_health and request.path == "/health":
@@ -93,6 +92,7 @@ class MockApp:
                 response_headers=response.headers,
                 response_body=response.body[:BODY_LIMIT],
                 tags=response.tags,
+                notes=response.notes,
             )
         )
         await _send(send, response)
@@ -121,8 +121,8 @@ def _has_body(headers: dict[str, str]) -> bool:
     return headers.get("content-length", "0") != "0" or "transfer-encoding" in headers
 
 
-async def _read_body(receive: Receive) -> bytes | None:
-    """The request body, or None when it exceeds `MAX_BODY`."""
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The request body, or None when it exceeds `limit` bytes."""
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -131,7 +131,7 @@ async def _read_body(receive: Receive) -> bytes | None:
             break
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > MAX_BODY:
+        if size > limit:
             return None
         chunks.append(chunk)
         if not message.get("more_body", False):
