@@ -1,7 +1,8 @@
-"""Baseline: bare Starlette returning a fixed, pre-encoded ~1 KB JSON."""
+"""Baseline: bare Starlette returning a fixed, pre-encoded ~1 KB JSON (POST reads the body first)."""
 
 import orjson
 from starlette.applications import Starlette
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -10,8 +11,13 @@ BODY = orjson.dumps(
 )
 
 
-async def pets(request: object) -> Response:
+async def pets(request: Request) -> Response:
     return Response(BODY, media_type="application/json")
 
 
-app = Starlette(routes=[Route("/pets", pets)])
+async def orders(request: Request) -> Response:
+    await request.body()
+    return Response(BODY, status_code=201, media_type="application/json")
+
+
+app = Starlette(routes=[Route("/pets", pets), Route("/orders", orders, methods=["POST"])])

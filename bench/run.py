@@ -1,24 +1,68 @@
-"""Load the mock and a bare Starlette baseline in one run; print req/s, p50, p99, RSS, start-up.
+"""Load the mock and a bare Starlette baseline in one run; print req/s, p50, p99, RSS and start-up.
 
-The load generator is a bounded asyncio HTTP/1.1 keep-alive client (N connections, fixed duration),
-pinned to another core than the server with taskset when available. Usage: python bench/run.py
+Every case runs in the same process layout: the server pinned to core 0, the load generator to
+core 1. The load generator is wrk (`apt-get install wrk`) when present, else a bounded asyncio
+HTTP/1.1 keep-alive client (slower: it measures less than the server can do). Runs are bounded
+by --duration per case. Usage: python bench/run.py [--duration 5] [--connections 16]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
+import re
 import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 PY = sys.executable
+SPEC = str(HERE / "petstore-bench.yaml")
+CORPUS = HERE.parent.parent / "shared" / "specs-corpus"
+
+
+def order(valid: bool) -> bytes:
+    """A ~1 KB order; the invalid one breaks three fields (schema violations, not malformed JSON)."""
+    items = [{"sku": f"ABC-{1000 + i}", "quantity": 2, "price": 9.99, "note": "gift wrap, please"} for i in range(9)]
+    body = {
+        "customer": {"email": "ada@example.com", "firstName": "Ada", "lastName": "Lovelace", "phone": "+44 20 7946"},
+        "items": items,
+        "shipping": {"street": "12 St James's Square", "city": "London", "zip": "SW1Y 4LB", "country": "GB"},
+        "createdAt": "2025-01-01T10:00:00Z",
+    }
+    if not valid:
+        body["customer"]["email"] = "not-an-email"  # type: ignore[index]
+        items[3]["quantity"] = 0
+        body["shipping"]["country"] = "Atlantis"  # type: ignore[index]
+    return json.dumps(body).encode()
+
+
+@dataclass
+class Case:
+    name: str
+    argv: list[str]  # after the python executable; {port} is replaced
+    path: str
+    body: bytes | None = None
+
+
+BASELINE = ["-m", "uvicorn", "--app-dir", str(HERE), "--port", "{port}", "--log-level", "warning", "--no-access-log"]
+MOCK = ["-m", "mocktui", SPEC, "--headless", "--port", "{port}", "--log-level", "warning"]
+CASES = [
+    Case("baseline: Starlette, fixed 1 KB", [*BASELINE, "baseline_app:app"], "/pets"),
+    Case("baseline: Starlette POST, reads body", [*BASELINE, "baseline_app:app"], "/orders", order(True)),
+    Case("mocktui GET 10-item list, dynamic", [*MOCK, "--dynamic"], "/pets"),
+    Case("mocktui GET item from example", MOCK, "/pets/1"),
+    Case("mocktui POST 1 KB, validated", MOCK, "/orders", order(True)),
+    Case("mocktui POST 1 KB, invalid -> 422", MOCK, "/orders", order(False)),
+]
 
 
 def free_port() -> int:
@@ -32,6 +76,7 @@ def pinned(core: int, cmd: list[str]) -> list[str]:
 
 
 def start(cmd: list[str], port: int, probe: str) -> tuple[subprocess.Popen[bytes], float]:
+    """Start a server and return it with the seconds until it answered its first request."""
     started = time.perf_counter()
     proc = subprocess.Popen(pinned(0, cmd), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=HERE.parent)
     while time.perf_counter() - started < 60:
@@ -41,7 +86,7 @@ def start(cmd: list[str], port: int, probe: str) -> tuple[subprocess.Popen[bytes
                 if s.recv(12).startswith(b"HTTP/1.1"):
                     return proc, time.perf_counter() - started
         except OSError:
-            time.sleep(0.02)
+            time.sleep(0.01)
     proc.kill()
     raise RuntimeError(f"did not start: {cmd}")
 
@@ -53,9 +98,47 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-async def _conn(port: int, path: str, until: float, lat: list[float]) -> None:
+def status_of(port: int, case: Case) -> int:
+    method = "POST" if case.body is not None else "GET"
+    body = case.body or b""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        head = f"{method} {case.path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        s.sendall(head.encode() + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body)
+        return int(s.recv(64).split(b" ")[1])
+
+
+# -- load generators -----------------------------------------------------------
+
+
+def wrk(port: int, case: Case, seconds: float, connections: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "case.lua"
+        lua = ""
+        if case.body is not None:
+            lua = (
+                'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+                f"wrk.body = {json.dumps(case.body.decode())}\n"
+            )
+        script.write_text(lua)
+        out = subprocess.run(
+            pinned(1, ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script)])
+            + [f"http://127.0.0.1:{port}{case.path}"],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 30,
+            check=True,
+        ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    return {"rps": rps, "p50": _wrk_ms(out, "50%"), "p99": _wrk_ms(out, "99%")}
+
+
+def _wrk_ms(out: str, label: str) -> float:
+    value, unit = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+async def _conn(port: int, request: bytes, until: float, lat: list[float]) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    request = f"GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n".encode()
     while time.perf_counter() < until:
         t0 = time.perf_counter()
         writer.write(request)
@@ -66,11 +149,18 @@ async def _conn(port: int, path: str, until: float, lat: list[float]) -> None:
     writer.close()
 
 
-def load(port: int, path: str, seconds: float, connections: int) -> dict[str, float]:
+def asyncio_load(port: int, case: Case, seconds: float, connections: int) -> dict[str, float]:
+    method = "POST" if case.body is not None else "GET"
+    body = case.body or b""
+    request = (
+        f"{method} {case.path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+
     async def main() -> list[float]:
         lat: list[float] = []
         until = time.perf_counter() + seconds
-        await asyncio.gather(*(_conn(port, path, until, lat) for _ in range(connections)))
+        await asyncio.gather(*(_conn(port, request, until, lat) for _ in range(connections)))
         return lat
 
     lat = asyncio.run(main())
@@ -78,62 +168,45 @@ def load(port: int, path: str, seconds: float, connections: int) -> dict[str, fl
     return {"rps": len(lat) / seconds, "p50": q[49] * 1000, "p99": q[98] * 1000}
 
 
+# -- main ------------------------------------------------------------------------
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--duration", type=float, default=5)
+    parser.add_argument("--duration", type=float, default=5, help="seconds of load per case")
     parser.add_argument("--connections", type=int, default=16)
     args = parser.parse_args()
-    if shutil.which("taskset"):
+    use_wrk = shutil.which("wrk") is not None
+    load = wrk if use_wrk else asyncio_load
+    if not use_wrk and shutil.which("taskset"):
         os.sched_setaffinity(0, {1})
-    spec = str(HERE / "petstore-bench.yaml")
-    cases = [
-        (
-            "baseline starlette 1KB",
-            [
-                "-m",
-                "uvicorn",
-                "--app-dir",
-                str(HERE),
-                "--port",
-                "{port}",
-                "--log-level",
-                "warning",
-                "--no-access-log",
-                "baseline_app:app",
-            ],
-            "/pets",
-        ),
-        (
-            "mocktui dynamic 10-item list",
-            ["-m", "mocktui", spec, "--headless", "--dynamic", "--port", "{port}", "--log-level", "warning"],
-            "/pets",
-        ),
-        (
-            "mocktui item from example",
-            ["-m", "mocktui", spec, "--headless", "--port", "{port}", "--log-level", "warning"],
-            "/pets/1",
-        ),
-    ]
+    print(f"load generator: {'wrk' if use_wrk else 'asyncio client'}, {args.connections} connections, "
+          f"{args.duration:g} s per case, server on core 0\n")
     rows = []
-    for name, argv, path in cases:
+    for case in CASES:
         port = free_port()
-        proc, _ = start([PY, *[a.replace("{port}", str(port)) for a in argv]], port, path)
+        proc, _ = start([PY, *[a.replace("{port}", str(port)) for a in case.argv]], port, "/pets")
         try:
-            load(port, path, 1, args.connections)  # warm-up
-            result = load(port, path, args.duration, args.connections)
+            status = status_of(port, case)
+            load(port, case, 1, args.connections)  # warm-up
+            result = load(port, case, args.duration, args.connections)
             result["rss"] = rss_mb(proc.pid)
+            result["status"] = status
         finally:
             proc.terminate()
             proc.wait(10)
-        rows.append((name, result))
+        rows.append((case.name, result))
     base = rows[0][1]["rps"]
-    print(f"{'case':32} {'req/s':>8} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} {'RSS MB':>7}")
+    print(f"{'case':38} {'status':>6} {'req/s':>8} {'vs base':>7} {'p50 ms':>7} {'p99 ms':>7} {'RSS MB':>7}")
     for name, r in rows:
-        print(f"{name:32} {r['rps']:8.0f} {r['rps'] / base:6.0%} {r['p50']:7.2f} {r['p99']:7.2f} {r['rss']:7.1f}")
-    for label, target in (
-        ("petstore-bench.yaml", spec),
-        ("stripe.yaml", str(HERE.parent.parent / "shared" / "specs-corpus" / "stripe.yaml")),
-    ):
+        print(
+            f"{name:38} {r['status']:6.0f} {r['rps']:8.0f} {r['rps'] / base:7.0%} "
+            f"{r['p50']:7.2f} {r['p99']:7.2f} {r['rss']:7.1f}"
+        )
+    print()
+    specs = [("specs/petstore.yaml", str(HERE.parent / "specs" / "petstore.yaml"))]
+    specs += [(f"corpus {name}", str(CORPUS / name)) for name in ("stripe.yaml", "openai.json")]
+    for label, target in specs:
         if not Path(target).exists():
             continue
         port = free_port()
@@ -142,9 +215,10 @@ def main() -> None:
             port,
             "/__mocktui/health",
         )
+        rss = rss_mb(proc.pid)
         proc.terminate()
         proc.wait(10)
-        print(f"start-up {label}: {took:.2f} s")
+        print(f"start-up {label}: {took:.2f} s to first answer, RSS {rss:.0f} MB")
 
 
 if __name__ == "__main__":

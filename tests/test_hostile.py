@@ -97,8 +97,9 @@ def test_invalid_utf8_in_form_body(server: LiveServer) -> None:
         b"/items/%ff%fe",  # a path segment that is not UTF-8
         b"/items?limit=" + b"9" * 4000,  # a number bigger than any integer type
         b"/items?" + b"&".join(b"p%d=1" % i for i in range(2000)),  # thousands of parameters
+        b"/items?limit=%0d%0aSet-Cookie:%20evil%00",  # CR LF NUL echoed in the reason must not split headers
     ],
-    ids=["bad-percent", "duplicates", "non-utf8-path", "huge-int", "many-params"],
+    ids=["bad-percent", "duplicates", "non-utf8-path", "huge-int", "many-params", "header-injection"],
 )
 def test_hostile_query_and_path_get_4xx(server: LiveServer, target: bytes) -> None:
     request = (
@@ -107,6 +108,14 @@ def test_hostile_query_and_path_get_4xx(server: LiveServer, target: bytes) -> No
     status, body = _raw(server, request)
     assert 400 <= status < 500, body[:500]
     _assert_still_serving(server)
+
+
+def test_reason_header_cannot_be_injected(server: LiveServer) -> None:
+    r = httpx.get(server.url + "/items?limit=%0d%0aSet-Cookie:%20evil", headers={"X-Request-Id": RID})
+    assert r.status_code == 400
+    reason = r.headers["x-mocktui-problem"]
+    assert "set-cookie" not in r.headers and "Set-Cookie: evil" in reason
+    assert all(32 <= ord(c) < 127 for c in reason)
 
 
 def test_absurd_headers_get_4xx(server: LiveServer) -> None:

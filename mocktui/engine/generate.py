@@ -322,8 +322,10 @@ class Generator:
             shallow = ctx.depth < OPTIONAL_DEPTH and ctx.nodes < NODE_BUDGET
             optional = 0
             for pname, gen, req, ro, wo in props:
+                if wo if ctx.response else ro:
+                    continue  # one-way fields, even required ones: `required` then binds the other direction
                 if not req:
-                    if not shallow or (wo if ctx.response else ro):
+                    if not shallow:
                         continue
                     if optional_room is not None and optional >= optional_room:
                         continue

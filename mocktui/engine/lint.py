@@ -17,7 +17,7 @@ from mocktui.engine.errors import Problem
 from mocktui.engine.loader import escape_pointer
 from mocktui.engine.media import is_json
 from mocktui.engine.spec import Spec
-from mocktui.engine.validate import pointer_of, request_schema
+from mocktui.engine.validate import pointer_of, request_schema, response_schema
 
 MAX_REASONS = 3  # per example: the first few violations say enough
 MAX_REASON_LEN = 200
@@ -32,7 +32,7 @@ def example_problems(spec: Spec) -> list[Problem]:
             continue
         seen.add((file, pointer))
         # A request example leaves out what the server fills in (readOnly), as clients do.
-        bundle = request_schema(spec.schemas, schema) if request else spec.bundle(schema)
+        bundle = (request_schema if request else response_schema)(spec.schemas, schema)
         reasons = _violations(bundle, value)
         if reasons:
             reason = "example does not match its schema: " + "; ".join(reasons)

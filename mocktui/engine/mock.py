@@ -9,6 +9,7 @@ encoded bytes, so the default mode costs a dict lookup per request.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
@@ -25,7 +26,7 @@ from mocktui.engine.pools import Pools
 from mocktui.engine.router import Router
 from mocktui.engine.security import Requirement, authorised, challenge, compile_requirements
 from mocktui.engine.spec import MediaType, Operation, Response, Spec
-from mocktui.engine.validate import BadRequest, RequestValidator, Violation, pointer_of
+from mocktui.engine.validate import BadRequest, RequestValidator, Violation, pointer_of, response_schema
 
 PROBLEM = "application/problem+json"
 # Headers the HTTP server owns; a spec declaring them must not break framing.
@@ -261,21 +262,28 @@ class MockEngine:
             "; ".join(f"{v.location} {v.pointer or ''}: {v.reason}" for v in violations),
         )
         tags = ("auth",) if kind == "auth" else ("validation",)
+        errors = [v.to_dict() for v in violations]
+        # The reason travels in a header too: a declared error body may have no field to carry it.
+        why = ("x-mocktui-problem", header_value(detail))
         media = _json_media(resp) if resp is not None else None
         if media is not None and media.gen is not None:
             rng = random.Random(f"{self.seed}:{compiled.op.id}:{status}:error")
             value = self._generate(media.gen, Ctx(rng, examples=False))
-            self._tell_truth(media, value, status, title, detail, [v.to_dict() for v in violations])
+            self._tell_truth(media, value, status, title, detail, errors)
             if self.is_valid(media, value):
-                headers = [("content-type", media.content_type)]
+                headers = [("content-type", media.content_type), why]
                 return MockResponse(status, headers, encode(value, media.spec.name), compiled.op.id, tags)
+        if resp is not None and resp.media and media is None:
+            # Only non-JSON bodies are declared (text/html, XML): answer in the first of them.
+            name, other = next(iter(resp.media.items()))
+            text: Any = detail if name.startswith("text/") else {"title": title, "status": status, "detail": detail}
+            headers = [("content-type", other.content_type), why]
+            return MockResponse(status, headers, encode(text, name), compiled.op.id, tags)
         if resp is not None and not resp.media:
-            # The spec declares this error without a body: keep to it, and say why in a header.
-            headers = _bare_headers(resp)
-            headers.append(("x-mocktui-problem", detail[:1000].encode("ascii", "replace").decode()))
-            return MockResponse(status, headers, b"", compiled.op.id, tags)
-        errors = [v.to_dict() for v in violations]
+            # The spec declares this error without a body: keep to it.
+            return MockResponse(status, [*_bare_headers(resp), why], b"", compiled.op.id, tags)
         response = problem(status, title, detail, errors=errors)
+        response.headers.append(why)
         response.operation, response.tags = compiled.op.id, tags
         return response
 
@@ -349,7 +357,7 @@ class MockEngine:
             return list(resp.static_headers)
         rng = self.rng if dynamic else random.Random(f"{self.seed}:{resp.spec.key}:headers")
         ctx = Ctx(rng, examples=not dynamic)
-        out = [(name, _header_text(self._generate(gen, ctx))) for name, gen in resp.headers]
+        out = [(name, header_value(_header_text(self._generate(gen, ctx)))) for name, gen in resp.headers]
         if not dynamic:
             resp.static_headers = out
         return list(out)
@@ -392,7 +400,8 @@ class MockEngine:
 
     def _validator(self, media: _Media) -> Any:
         if media.validator is None:
-            media.validator = jsonschema_rs.validator_for(self.spec.bundle(media.spec.schema), validate_formats=True)
+            schema = response_schema(self.spec.schemas, media.spec.schema)
+            media.validator = jsonschema_rs.validator_for(schema, validate_formats=True)
         return media.validator
 
     def is_valid(self, media: _Media, value: Any) -> bool:
@@ -510,6 +519,14 @@ def _flag(value: str | None, default: bool) -> bool:
     if value is None:
         return default
     return value.lower() in ("true", "1", "yes", "on")
+
+
+_UNSAFE_IN_HEADERS = re.compile(r"[^\x20-\x7e]")
+
+
+def header_value(text: str, limit: int = 1000) -> str:
+    """Text made safe for an HTTP header: printable ASCII only (a CR or LF would be a crash or worse)."""
+    return _UNSAFE_IN_HEADERS.sub("?", text[:limit])
 
 
 def _header_text(value: Any) -> str:

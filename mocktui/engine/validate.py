@@ -52,24 +52,37 @@ def _validator(schema: Any) -> Any:
 
 def request_schema(schemas: SchemaSet, schema: Any) -> Any:
     """A bundle for requests: readOnly properties are never required from clients."""
+    return _directed(schemas, schema, "readOnly")
+
+
+def response_schema(schemas: SchemaSet, schema: Any) -> Any:
+    """A bundle for responses: writeOnly properties (passwords, card numbers) never appear."""
+    return _directed(schemas, schema, "writeOnly")
+
+
+def _directed(schemas: SchemaSet, schema: Any, one_way: str) -> Any:
     bundle = copy.deepcopy(schemas.bundle(schema))
     defs = bundle.get("$defs", {}) if isinstance(bundle, dict) else {}
 
-    def read_only(node: Any) -> bool:
+    def marked(node: Any) -> bool:
         for _ in range(32):
             if isinstance(node, dict) and "$ref" in node:
                 node = defs.get(node["$ref"].rsplit("/", 1)[-1])
             else:
                 break
-        return isinstance(node, dict) and node.get("readOnly") is True
+        return isinstance(node, dict) and node.get(one_way) is True
 
     stack = [bundle]
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
             props = node.get("properties")
-            if isinstance(props, dict) and isinstance(node.get("required"), list):
-                node["required"] = [r for r in node["required"] if not read_only(props.get(r))]
+            if isinstance(props, dict):
+                hidden = {name for name, sub in props.items() if marked(sub)}
+                if hidden and isinstance(node.get("required"), list):
+                    node["required"] = [r for r in node["required"] if r not in hidden]
+                if one_way == "writeOnly":
+                    props.update(dict.fromkeys(hidden, False))
             stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
         elif isinstance(node, list):
             stack.extend(v for v in node if isinstance(v, (dict, list)))
@@ -92,6 +105,17 @@ class _Param:
             # `type: string, enum: [false, true]` (YAML booleans) means the words on the wire.
             schema = {**body, "enum": [_wire_text(v) for v in body["enum"]]}
         self.validator = _validator(request_schema(schemas, schema))
+
+
+def _all_properties(schema: Any, schemas: SchemaSet, depth: int = 0) -> list[tuple[str, Any]]:
+    """Properties of an object schema and of its allOf/oneOf/anyOf branches: form fields to type."""
+    if not isinstance(schema, dict) or depth > 8:
+        return []
+    out = list((schema.get("properties") or {}).items())
+    for key in ("allOf", "oneOf", "anyOf"):
+        for branch in schema.get(key) or []:
+            out.extend(_all_properties(schemas.deref(branch), schemas, depth + 1))
+    return out
 
 
 def _wire_text(value: Any) -> Any:
@@ -152,8 +176,9 @@ class _BodyMedia:
         self.schema = schema
         self.validator = _validator(request_schema(schemas, schema))
         body = schemas.deref(schema)
-        props = body.get("properties", {}) if isinstance(body, dict) else {}
-        self.prop_types = {k: _types(schemas.deref(v), schemas) for k, v in props.items()}
+        self.prop_types: dict[str, list[str]] = {}
+        for name, sub in _all_properties(body, schemas):
+            self.prop_types.setdefault(name, []).extend(_types(schemas.deref(sub), schemas))
         required = body.get("required", []) if isinstance(body, dict) else []
         # A form cannot spell an empty array: a required array that is absent is one.
         self.required_arrays = [k for k in required if "array" in self.prop_types.get(k, [])]
