@@ -10,11 +10,17 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from mocktui import __version__
 from mocktui.engine.errors import SpecError
 from mocktui.engine.events import RequestEvent
 from mocktui.engine.spec import Spec, load_spec
+
+if TYPE_CHECKING:
+    import socket
+
+    from mocktui.engine.mock import MockEngine
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
@@ -37,6 +43,33 @@ def _size(value: str) -> int:
     if match is None:
         raise argparse.ArgumentTypeError(f"invalid size {value!r}: use bytes or a number with k, M or G")
     return int(float(match.group(1)) * 1024 ** " kmg".index(match.group(2).lower() or " "))
+
+
+def _count(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid count {value!r}: not a whole number") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"invalid count {number}: must not be negative")
+    return number
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _seed_counts() -> dict[str, int]:
+    """SEED_USERS=50 and the like: per-collection seed sizes from the environment."""
+    out = {}
+    for key, value in os.environ.items():
+        if key.startswith("SEED_") and len(key) > 5:
+            try:
+                out[key[5:].lower()] = _count(value)
+            except argparse.ArgumentTypeError as exc:
+                print(f"mocktui: {key}: {exc}", file=sys.stderr)
+                raise SystemExit(2) from None
+    return out
 
 
 def _env_port() -> int:
@@ -73,6 +106,29 @@ def serve_parser() -> argparse.ArgumentParser:
     parser.add_argument("--cors-origin", default=os.environ.get("CORS_ORIGIN", "*"), help="allowed CORS origin(s)")
     parser.add_argument("--no-security", action="store_true", help="do not check the spec's security schemes")
     parser.add_argument("--no-validate", action="store_true", help="accept requests that break the contract")
+    state = parser.add_argument_group("stateful mode")
+    state.add_argument(
+        "--stateful",
+        action="store_true",
+        default=_env_flag("STATEFUL_MODE"),
+        help="CRUD that remembers: inferred resources answer from a seeded store ($STATEFUL_MODE)",
+    )
+    state.add_argument(
+        "--store",
+        default=None,
+        metavar="URL",
+        help="memory (default), sqlite:FILE, or redis://HOST:PORT/DB (implies --stateful)",
+    )
+    state.add_argument(
+        "--persist", metavar="FILE", help="keep state in a SQLite file across restarts (implies --stateful)"
+    )
+    state.add_argument(
+        "--seed", type=_count, default=20, metavar="N", help="records per collection (default 20; SEED_<NAME>=N)"
+    )
+    state.add_argument("--state", metavar="FILE", help="load a JSON state (from /__mocktui/store/export) at start-up")
+    state.add_argument(
+        "--workers", type=_count, default=1, metavar="N", help="headless: N processes on one port (needs a Redis store)"
+    )
     parser.add_argument(
         "--validate-responses",
         action="store_true",
@@ -131,6 +187,8 @@ def validate(path: str) -> int:
     warnings = spec.warnings + example_problems(spec)
     for warning in warnings:
         print(warning.format())
+    for line in _resource_lines(spec):
+        print(line)
     elapsed = time.perf_counter() - started
     name = {"2.0": "Swagger 2.0"}.get(spec.version, f"OpenAPI {spec.version}")
     print(
@@ -141,20 +199,32 @@ def validate(path: str) -> int:
     return 0
 
 
-def run_headless(spec: Spec, options: argparse.Namespace) -> int:
+def _resource_lines(spec: Spec) -> list[str]:
+    """What stateful mode would make of the spec: its resources and how they connect."""
+    from mocktui.engine.resources import infer
+
+    resources, bindings = infer(spec)
+    lines = []
+    for resource in resources.values():
+        roles = sorted({b.role for b in bindings.values() if b.resource is resource})
+        facts = [f"id {resource.id_field} ({resource.id_kind})", "/".join(roles)]
+        facts += [f"under {parent}" for parent, _ in resource.parents.values()]
+        facts += [f"{field} -> {target}" for field, target in resource.refs.items()]
+        facts += [f"unique {field}" for field in resource.unique]
+        lines.append(f"resource {resource.name}: {', '.join(facts)}")
+    return lines
+
+
+def build_engine(spec: Spec, options: argparse.Namespace, *, seed: bool = True) -> MockEngine:
+    """The engine the options describe: controls, store, seeded or loaded state."""
     from mocktui.engine.control import Controls
     from mocktui.engine.mock import MockEngine
-    from mocktui.server.admin import build_admin
-    from mocktui.server.app import MockApp
-    from mocktui.server.runner import PortInUse, ServerRunner, bind
+    from mocktui.engine.store import open_store
 
-    try:
-        sock = bind(options.host, options.port)
-    except PortInUse as exc:
-        print(f"mocktui: {exc}", file=sys.stderr)
-        return 1
-    require_auth = os.environ.get("REQUIRE_AUTH", "").lower() in ("1", "true", "yes", "on")
+    require_auth = _env_flag("REQUIRE_AUTH")
     api_key = options.api_key or (os.environ.get("API_KEY") if require_auth else None)
+    store_url = options.store or (f"sqlite:{options.persist}" if options.persist else None)
+    stateful = options.stateful or store_url is not None or options.state is not None
     controls = Controls(
         dynamic=options.dynamic,
         cors_origin=options.cors_origin,
@@ -163,11 +233,81 @@ def run_headless(spec: Spec, options: argparse.Namespace) -> int:
         api_key=api_key,
         validate_responses=options.validate_responses,
         max_body=options.max_body,
+        stateful=stateful,
     )
     engine = MockEngine(spec, controls=controls, faker_seed=options.faker_seed)
-    if options.log_level in ("debug", "info"):
+    if stateful:
+        state = engine.attach_store(
+            open_store(store_url or "memory"), seed_count=options.seed, seed_counts=_seed_counts()
+        )
+        if options.state:
+            state.load(_read_state(options.state))
+        elif seed and not state.store.collections():
+            state.seed()  # a persisted or shared store keeps what it has
+    return engine
+
+
+def _read_state(path: str) -> dict[str, list[dict[str, object]]]:
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            state = json.load(fh)
+    except (OSError, ValueError) as exc:
+        print(f"mocktui: --state {path}: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    if not isinstance(state, dict) or not all(isinstance(v, list) for v in state.values()):
+        print(f"mocktui: --state {path}: expected {{collection: [records...]}}", file=sys.stderr)
+        raise SystemExit(2)
+    return state
+
+
+def run_headless(spec: Spec, options: argparse.Namespace) -> int:
+    from mocktui.server.runner import PortInUse, bind
+
+    if options.workers > 1 and not (options.store or "").startswith(("redis://", "rediss://", "unix://")):
+        print("mocktui: --workers needs a shared store: add --store redis://127.0.0.1:6379/0", file=sys.stderr)
+        return 2
+    try:
+        sock = bind(options.host, options.port)
+    except PortInUse as exc:
+        print(f"mocktui: {exc}", file=sys.stderr)
+        return 1
+    if options.workers <= 1:
+        return _serve(build_engine(spec, options), sock, options.log_level)
+    build_engine(spec, options).state.store.close()  # type: ignore[union-attr]  # seed once, before forking
+    children = []
+    for _ in range(options.workers):
+        pid = os.fork()
+        if pid == 0:  # a worker: its own engine and Redis connection, the shared listening socket
+            os._exit(_serve(build_engine(spec, options, seed=False), sock, options.log_level, banner=False))
+        children.append(pid)
+    print(f"mocktui: {options.workers} workers on port {sock.getsockname()[1]}", flush=True)
+    def forward(signum: int, _frame: object) -> None:
+        for pid in children:
+            os.kill(pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGINT, forward)
+    signal.signal(signal.SIGTERM, forward)
+    for pid in children:
+        while True:
+            try:
+                os.waitpid(pid, 0)
+                break
+            except InterruptedError:
+                continue
+    return 0
+
+
+def _serve(engine: MockEngine, sock: socket.socket, log_level: str, banner: bool = True) -> int:
+    from mocktui.server.admin import build_admin
+    from mocktui.server.app import MockApp
+    from mocktui.server.runner import ServerRunner
+
+    spec = engine.spec
+    if log_level in ("debug", "info"):
         engine.events.subscribe(_log_line)
-    elif options.log_level == "warning" and options.validate_responses:
+    elif engine.controls.validate_responses:
         engine.events.subscribe(lambda event: _log_line(event) if event.notes else None)
     runner = ServerRunner(MockApp(engine, build_admin(engine)), sock)
 
@@ -177,14 +317,18 @@ def run_headless(spec: Spec, options: argparse.Namespace) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         await runner.start()
-        host = f"[{runner.host}]" if ":" in runner.host else runner.host
-        print(
-            f"mocktui: serving {spec.title!r} ({len(spec.operations)} operations) on "
-            f"http://{host}:{runner.port}{spec.base_path}  (admin: /__mocktui/, Ctrl+C to stop)",
-            flush=True,
-        )
+        if banner:
+            host = f"[{runner.host}]" if ":" in runner.host else runner.host
+            mode = f", stateful ({engine.state.store.kind} store)" if engine.state and engine.controls.stateful else ""
+            print(
+                f"mocktui: serving {spec.title!r} ({len(spec.operations)} operations{mode}) on "
+                f"http://{host}:{runner.port}{spec.base_path}  (admin: /__mocktui/, Ctrl+C to stop)",
+                flush=True,
+            )
         await stop.wait()
         await runner.stop()
+        if engine.state is not None:
+            engine.state.store.close()
 
     try:
         import uvloop

@@ -167,7 +167,8 @@ def check_operation(client: httpx.Client, engine: MockEngine, op: Operation, rng
     request = build_request(engine, op, rng)
     valid = request.pop("valid")
     response = client.request(**request)
-    where = f"{op.method} {op.path} ({op.id}) -> {response.status_code}"
+    why = response.headers.get("x-mocktui-problem")
+    where = f"{op.method} {op.path} ({op.id}) -> {response.status_code}" + (f" [{why[:300]}]" if why else "")
     status = response.status_code
     if not valid:
         return [] if 400 <= status < 500 else [f"{where}: an invalid body was accepted"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -12,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .helpers import CORPUS, ROOT
+from .helpers import CORPUS, ROOT, serve
 
 DATA = ROOT / "tests" / "data"
 FEATURES = DATA / "features.yaml"
@@ -83,6 +84,22 @@ def test_serving_a_broken_spec_exits_2_without_traceback() -> None:
 def test_validate_large_corpus_spec() -> None:
     result = run("validate", str(CORPUS / "stripe.yaml"), timeout=120)
     assert result.returncode == 0 and "468 operations" in result.stdout
+
+
+def test_github_sized_spec_loads_and_serves(tmp_path: Path) -> None:
+    """~10 MB and 1,200 operations, the size of GitHub's REST description (bench/bigspec.py)."""
+    from bench.bigspec import build
+
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps(build(), indent=1))
+    assert path.stat().st_size > 9_000_000
+    result = run("validate", str(path), timeout=120)
+    assert result.returncode == 0 and "1200 operations" in result.stdout
+    with serve(path) as server:
+        listed = httpx.get(server.url + "/things239?per_page=5")
+        missing = httpx.get(server.url + "/things17/3", headers={"Prefer": "code=404"})
+    assert listed.status_code == 200 and isinstance(listed.json(), list)
+    assert missing.status_code == 404
 
 
 def _start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:

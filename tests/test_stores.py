@@ -79,11 +79,6 @@ def store(request: pytest.FixtureRequest, tmp_path: Path, namespace: str) -> Ite
         made.close()
 
 
-def memory_bug(request: pytest.FixtureRequest, reason: str) -> None:
-    """Mark the memory variant as a known MemoryStore defect (strict: fixing it must drop this)."""
-    if request.node.callspec.params.get("store") == "memory":
-        request.applymarker(pytest.mark.xfail(reason=f"MemoryStore: {reason}", strict=True))
-
 
 def ids(store: Store, collection: str) -> list[str]:
     return [id for id, _ in store.scan(collection)]
@@ -146,7 +141,6 @@ def test_delete(store: Store) -> None:
 
 
 def test_put_after_delete_goes_to_the_end_once(store: Store, request: pytest.FixtureRequest) -> None:
-    memory_bug(request, "a re-put id is appended to _order while its stale entry is still there, so it appears twice")
     for id in "abc":
         store.put("users", id, {"id": id})
     store.delete("users", "a")
@@ -234,7 +228,6 @@ def test_find_case_insensitive(store: Store) -> None:
 
 
 def test_find_bool_is_not_a_number(store: Store, request: pytest.FixtureRequest) -> None:
-    memory_bug(request, "index keys are Python values, and True == 1 (False == 0) as dict keys")
     store.put("flags", "a", {"v": 1})
     store.put("flags", "b", {"v": True})
     assert store.find("flags", "v", True) == "b"
@@ -305,9 +298,6 @@ def test_odd_names(store: Store) -> None:
 
 
 def test_returned_records_are_not_live(store: Store, request: pytest.FixtureRequest) -> None:
-    memory_bug(
-        request, "put keeps and get hands out the caller's dict, so mutating it edits the store behind its index"
-    )
     record: Record = {"email": "a@x.io"}
     store.put("users", "1", record)
     record["email"] = "changed@x.io"

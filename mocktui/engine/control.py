@@ -11,6 +11,7 @@ from typing import Any
 
 @dataclass
 class Controls:
+    stateful: bool = False  # inferred resources answer from the store (needs one attached)
     dynamic: bool = False  # regenerate every response instead of serving stable examples
     validate_requests: bool = True  # refuse requests that break the operation's contract
     validate_responses: bool = False  # check every response against the spec; violations go to the events

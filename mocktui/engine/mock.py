@@ -12,7 +12,7 @@ import random
 import re
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 import jsonschema_rs
@@ -26,7 +26,11 @@ from mocktui.engine.pools import Pools
 from mocktui.engine.router import Router
 from mocktui.engine.security import Requirement, authorised, challenge, compile_requirements
 from mocktui.engine.spec import MediaType, Operation, Response, Spec
+from mocktui.engine.store import Store
 from mocktui.engine.validate import BadRequest, RequestValidator, Violation, pointer_of, response_schema
+
+if TYPE_CHECKING:
+    from mocktui.engine.stateful import Stateful
 
 PROBLEM = "application/problem+json"
 # Headers the HTTP server owns; a spec declaring them must not break framing.
@@ -133,12 +137,20 @@ class MockEngine:
         self.seed = faker_seed
         self.rng = random.Random(faker_seed)
         self.generator = Generator(spec.schemas.defs, Pools(faker_seed), spec.schemas.bundle)
+        self.state: Stateful | None = None  # set by `attach_store`
         self.router: Router[_Op] = Router()
         self.operations: dict[str, _Op] = {}
         for op in spec.operations:
             compiled = self._compile(op)
             self.operations[op.id] = compiled
             self.router.add(op.path, op.method, compiled)
+
+    def attach_store(self, store: Store, **options: Any) -> Stateful:
+        """Give the engine a store: the operations of inferred resources become stateful."""
+        from mocktui.engine.stateful import Stateful
+
+        self.state = Stateful(self, store, **options)
+        return self.state
 
     # -- compilation --------------------------------------------------------
 
@@ -252,6 +264,10 @@ class MockEngine:
             if violations:
                 return self.reject(compiled, "invalid", violations)
         prefer = parse_prefer(request.headers.get("prefer", ""))
+        if self.state is not None and controls.stateful and "code" not in prefer:
+            stored = self.state.handle(compiled, params, request)
+            if stored is not None:
+                return stored
         return self.respond(compiled, request, prefer)
 
     def reject(self, compiled: _Op, kind: str, violations: list[Violation]) -> MockResponse:
@@ -261,14 +277,14 @@ class MockEngine:
             _ERROR_TITLES[kind],
             "; ".join(f"{v.location} {v.pointer or ''}: {v.reason}" for v in violations),
         )
-        tags = ("auth",) if kind == "auth" else ("validation",)
+        tags = (kind if kind in ("auth", "missing", "conflict") else "validation",)
         errors = [v.to_dict() for v in violations]
         # The reason travels in a header too: a declared error body may have no field to carry it.
         why = ("x-mocktui-problem", header_value(detail))
         media = _json_media(resp) if resp is not None else None
         if media is not None and media.gen is not None:
             rng = random.Random(f"{self.seed}:{compiled.op.id}:{status}:error")
-            value = self._generate(media.gen, Ctx(rng, examples=False))
+            value = self.generate(media.gen, Ctx(rng, examples=False))
             self._tell_truth(media, value, status, title, detail, errors)
             if self.is_valid(media, value):
                 headers = [("content-type", media.content_type), why]
@@ -319,7 +335,7 @@ class MockEngine:
         if resp is None:
             return MockResponse(204, [], b"", op.id)
         if not resp.media:
-            return MockResponse(status, self._headers(resp, dynamic=False) + _bare_headers(resp), b"", op.id)
+            return MockResponse(status, self.declared_headers(resp, dynamic=False) + _bare_headers(resp), b"", op.id)
         chosen = negotiate(request.headers.get("accept"), list(resp.media))
         if chosen is None:
             return problem(
@@ -340,30 +356,30 @@ class MockEngine:
                 )
             body = encode(media.spec.examples[name], chosen, self.rng)
         elif dynamic and media.gen is not None:
-            value = self._generate(media.gen, Ctx(self.rng, examples=False))
+            value = self.generate(media.gen, Ctx(self.rng, examples=False))
             if status >= 400:
                 self._tell_truth(media, value, status, *_reason(resp), [])
             body = encode(value, chosen, self.rng)
         else:
             body = self._static_body(op, resp, media, chosen)
-        headers = self._headers(resp, dynamic)
+        headers = self.declared_headers(resp, dynamic)
         headers.append(("content-type", content_type))
         return MockResponse(status, headers, body, op.id)
 
-    def _headers(self, resp: _Resp, dynamic: bool) -> list[tuple[str, str]]:
+    def declared_headers(self, resp: _Resp, dynamic: bool) -> list[tuple[str, str]]:
         if not resp.headers:
             return []
         if not dynamic and resp.static_headers is not None:
             return list(resp.static_headers)
         rng = self.rng if dynamic else random.Random(f"{self.seed}:{resp.spec.key}:headers")
         ctx = Ctx(rng, examples=not dynamic)
-        out = [(name, header_value(_header_text(self._generate(gen, ctx)))) for name, gen in resp.headers]
+        out = [(name, header_value(_header_text(self.generate(gen, ctx)))) for name, gen in resp.headers]
         if not dynamic:
             resp.static_headers = out
         return list(out)
 
     @staticmethod
-    def _generate(gen: Gen, ctx: Ctx) -> Any:
+    def generate(gen: Gen, ctx: Ctx) -> Any:
         try:
             return gen(ctx)
         except TooDeep:
@@ -390,7 +406,7 @@ class MockEngine:
         first: Any = None
         for attempt in range(6):
             rng = random.Random(f"{self.seed}:{op.id}:{resp.spec.key}:{spec.name}:{attempt}")
-            value = self._generate(media.gen, Ctx(rng, examples=attempt < 2))
+            value = self.generate(media.gen, Ctx(rng, examples=attempt < 2))
             if resp.status >= 400:
                 self._tell_truth(media, value, resp.status, *_reason(resp), [])
             if self.is_valid(media, value):
@@ -422,12 +438,16 @@ class MockEngine:
 
 
 _ERROR_TITLES = {
+    "missing": "Not Found",
+    "conflict": "Conflict",
     "invalid": "Request validation failed",
     "malformed": "Malformed request",
     "media": "Unsupported Media Type",
     "auth": "Unauthorized",
 }
 _ERROR_CHAINS = {  # preferred statuses, first declared wins; the last is used when none is
+    "missing": (404, 410),
+    "conflict": (409,),
     "invalid": (422, 400),
     "malformed": (400, 422),
     "media": (415, 400, 422),
@@ -461,8 +481,8 @@ def _error_status(responses: dict[str, _Resp], kind: str, violations: list[Viola
         return chain[0], responses["default"]
     if "404" in responses and violations and all(v.location == "path" for v in violations):
         return 404, responses["404"]
-    if kind == "auth":
-        return chain[0], None  # only 401 tells a client to authenticate, declared or not
+    if kind in ("auth", "missing", "conflict"):
+        return chain[0], None  # only these statuses say it: 401 to authenticate, 404 gone, 409 taken
     declared = sorted(r.status for r in responses.values() if 400 <= r.status < 500 and r.spec.key.isdigit())
     for code in declared:
         if code not in (401, 403, 404, 406, 429):  # these would say something untrue

@@ -57,6 +57,7 @@ class SchemaSet:
         self.def_origin: dict[str, tuple[str, str]] = {}
         self._names: dict[tuple[str, str], str] = {}
         self.problems: list[Problem] = []
+        self._views: dict[str, dict[str, Any]] = {}  # one_way -> def name -> directed def
 
     def convert(self, node: Any, file: str, pointer: str) -> Any:
         """A JSON Schema for `node`; refs inside point into `self.defs`."""
@@ -198,10 +199,23 @@ class SchemaSet:
             seen += 1
         return schema
 
-    def bundle(self, schema: Any) -> Any:
-        """A self-contained schema document: `schema` plus the defs it reaches."""
+    def bundle(self, schema: Any, one_way: str | None = None) -> Any:
+        """A self-contained schema document: `schema` plus the defs it reaches.
+
+        `one_way="readOnly"` gives the request view (readOnly properties are not required
+        from clients); `"writeOnly"` the response view (writeOnly properties never appear).
+        The views of shared defs are made once per spec, not per bundle.
+        """
         if isinstance(schema, bool):
             return schema
+        if one_way is not None:
+            bundle = self.bundle(self._directed(schema, one_way))
+            cache = self._views.setdefault(one_way, {})
+            for name in bundle["$defs"]:
+                if name not in cache:
+                    cache[name] = self._directed(self.defs[name], one_way)
+            bundle["$defs"] = {name: cache[name] for name in bundle["$defs"]}
+            return bundle
         names: set[str] = set()
         stack = [schema]
         while stack:
@@ -217,6 +231,27 @@ class SchemaSet:
             elif isinstance(node, list):
                 stack.extend(v for v in node if isinstance(v, (dict, list)))
         return {**schema, "$defs": {n: self.defs[n] for n in sorted(names) if n in self.defs}}
+
+
+    def _directed(self, node: Any, one_way: str) -> Any:
+        """A copy of `node` as seen in one direction (see `bundle`); shares untouched subtrees."""
+        if isinstance(node, list):
+            return [self._directed(v, one_way) for v in node]
+        if not isinstance(node, dict):
+            return node
+        out = {k: self._directed(v, one_way) if isinstance(v, (dict, list)) else v for k, v in node.items()}
+        props = node.get("properties")
+        if isinstance(props, dict):
+            hidden = {name for name, sub in props.items() if self._marked(sub, one_way)}
+            if hidden and isinstance(node.get("required"), list):
+                out["required"] = [r for r in node["required"] if r not in hidden]
+            if hidden and one_way == "writeOnly":
+                out["properties"] = {**out["properties"], **dict.fromkeys(hidden, False)}
+        return out
+
+    def _marked(self, node: Any, one_way: str) -> bool:
+        node = self.deref(node)
+        return isinstance(node, dict) and node.get(one_way) is True
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:

@@ -81,6 +81,7 @@ class Operation:
     responses: dict[str, Response] = field(default_factory=dict)
     security: list[dict[str, list[str]]] | None = None
     pointer: str = ""
+    resource_hint: Any = None  # `x-mocktui-resource` of the operation or its path item
 
 
 @dataclass
@@ -221,7 +222,9 @@ class _Builder:
                 if not isinstance(raw, dict):
                     self.error(ifile, optr, "operation must be a mapping")
                     continue
-                ops.append(self._operation(str(path), method, raw, shared, ifile, optr))
+                op = self._operation(str(path), method, raw, shared, ifile, optr)
+                op.resource_hint = raw.get("x-mocktui-resource", item.get("x-mocktui-resource"))
+                ops.append(op)
         return ops
 
     def _operation(

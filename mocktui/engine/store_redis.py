@@ -31,8 +31,7 @@ from urllib.parse import quote, unquote
 import orjson
 import redis
 
-from .store import Record, Store
-from .store_sqlite import unique_token
+from .store import Record, Store, unique_token
 
 _CHECK_FIELDS = """
 local function fields_match(indexed, first, n)

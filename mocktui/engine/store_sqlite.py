@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from .store import Record, Store
+from .store import Record, Store, unique_token
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -53,26 +53,6 @@ CREATE TABLE IF NOT EXISTS find_keys (
 """
 
 _SCAN_BATCH = 1000
-
-
-def unique_token(value: Any) -> str:
-    """A string that is equal for two JSON values exactly when `find` must treat them as equal.
-
-    Strings compare by ``casefold`` (so "STRASSE" finds "straße"), numbers by value (1 and
-    1.0 are one number in JSON), and booleans, null, numbers and strings never match each
-    other (unlike Python's ``True == 1``). Shared by the SQLite and Redis stores.
-    """
-    if isinstance(value, str):
-        return "s" + value.casefold()
-    if isinstance(value, bool):
-        return "b1" if value else "b0"
-    if isinstance(value, int):
-        return f"n{value}"
-    if isinstance(value, float):
-        return f"n{int(value)}" if value.is_integer() else f"n{value!r}"
-    if value is None:
-        return "z"
-    return "j" + orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def _dumps(record: Record) -> str:

@@ -8,7 +8,6 @@ validator). All violations are collected, not only the first.
 
 from __future__ import annotations
 
-import copy
 import email.parser
 import email.policy
 from dataclasses import dataclass
@@ -52,41 +51,12 @@ def _validator(schema: Any) -> Any:
 
 def request_schema(schemas: SchemaSet, schema: Any) -> Any:
     """A bundle for requests: readOnly properties are never required from clients."""
-    return _directed(schemas, schema, "readOnly")
+    return schemas.bundle(schema, "readOnly")
 
 
 def response_schema(schemas: SchemaSet, schema: Any) -> Any:
     """A bundle for responses: writeOnly properties (passwords, card numbers) never appear."""
-    return _directed(schemas, schema, "writeOnly")
-
-
-def _directed(schemas: SchemaSet, schema: Any, one_way: str) -> Any:
-    bundle = copy.deepcopy(schemas.bundle(schema))
-    defs = bundle.get("$defs", {}) if isinstance(bundle, dict) else {}
-
-    def marked(node: Any) -> bool:
-        for _ in range(32):
-            if isinstance(node, dict) and "$ref" in node:
-                node = defs.get(node["$ref"].rsplit("/", 1)[-1])
-            else:
-                break
-        return isinstance(node, dict) and node.get(one_way) is True
-
-    stack = [bundle]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            props = node.get("properties")
-            if isinstance(props, dict):
-                hidden = {name for name, sub in props.items() if marked(sub)}
-                if hidden and isinstance(node.get("required"), list):
-                    node["required"] = [r for r in node["required"] if r not in hidden]
-                if one_way == "writeOnly":
-                    props.update(dict.fromkeys(hidden, False))
-            stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
-        elif isinstance(node, list):
-            stack.extend(v for v in node if isinstance(v, (dict, list)))
-    return bundle
+    return schemas.bundle(schema, "writeOnly")
 
 
 class _Param:
@@ -145,6 +115,8 @@ def _types(schema: Any, schemas: SchemaSet) -> list[str]:
 
 def coerce(value: str, types: list[str]) -> Any:
     """A parameter string as the schema's type, or unchanged if it is not one."""
+    if not value and "null" in types:
+        return None  # a form or query string has no other way to say null
     for t in types:
         if t == "integer":
             try:
@@ -170,15 +142,19 @@ def coerce(value: str, types: list[str]) -> Any:
 class _BodyMedia:
     """What checking a body of one media type needs, compiled once."""
 
-    __slots__ = ("schema", "validator", "prop_types", "required_arrays")
+    __slots__ = ("schema", "validator", "prop_types", "item_types", "required_arrays")
 
     def __init__(self, schema: Any, schemas: SchemaSet) -> None:
         self.schema = schema
         self.validator = _validator(request_schema(schemas, schema))
         body = schemas.deref(schema)
         self.prop_types: dict[str, list[str]] = {}
+        self.item_types: dict[str, list[str]] = {}
         for name, sub in _all_properties(body, schemas):
-            self.prop_types.setdefault(name, []).extend(_types(schemas.deref(sub), schemas))
+            sub = schemas.deref(sub)
+            self.prop_types.setdefault(name, []).extend(_types(sub, schemas))
+            if isinstance(sub, dict) and isinstance(sub.get("items"), dict):
+                self.item_types.setdefault(name, []).extend(_types(schemas.deref(sub["items"]), schemas))
         required = body.get("required", []) if isinstance(body, dict) else []
         # A form cannot spell an empty array: a required array that is absent is one.
         self.required_arrays = [k for k in required if "array" in self.prop_types.get(k, [])]
@@ -320,8 +296,10 @@ def _form(items: list[tuple[str, str]], entry: _BodyMedia) -> dict[str, Any]:
                 continue
             except orjson.JSONDecodeError:
                 pass
-        if "array" in types:
-            out.setdefault(key, []).append(raw)
+        if not raw and "null" in types:
+            out[key] = None
+        elif "array" in types:
+            out.setdefault(key, []).append(coerce(raw, entry.item_types.get(key, ["string"])))
         else:
             out[key] = coerce(raw, types)
     for key in entry.required_arrays:

@@ -8,6 +8,8 @@ from fastapi import APIRouter, FastAPI, HTTPException
 
 from mocktui import __version__
 from mocktui.engine.mock import MockEngine
+from mocktui.engine.stateful import Stateful
+from mocktui.engine.validate import Violation
 
 
 def build_admin(engine: MockEngine) -> FastAPI:
@@ -67,5 +69,65 @@ def build_admin(engine: MockEngine) -> FastAPI:
             setattr(engine.controls, key, value)
         return engine.controls.snapshot()
 
+    @api.get("/store")
+    def store_summary() -> dict[str, Any]:
+        state = _state()
+        return {
+            "kind": state.store.kind,
+            "stateful": engine.controls.stateful,
+            "collections": state.collections(),
+            "resources": state.describe(),
+        }
+
+    @api.get("/store/export")
+    def export_state() -> dict[str, list[dict[str, Any]]]:
+        return _state().export()
+
+    @api.post("/store/import", status_code=204)
+    def import_state(state: dict[str, list[dict[str, Any]]]) -> None:
+        _state().load(state)
+
+    @api.post("/store/reset", status_code=204)
+    def reset_state() -> None:
+        _state().seed()
+
+    @api.get("/store/{collection}")
+    def list_records(collection: str, offset: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+        return _state().records(collection, offset, limit)
+
+    @api.post("/store/{collection}", status_code=201)
+    def create_record(collection: str, record: dict[str, Any]) -> dict[str, Any]:
+        key, errors = _state().save(collection, record)
+        _refuse(errors)
+        return _state().record(collection, key) or {}
+
+    @api.get("/store/{collection}/{id}")
+    def get_record(collection: str, id: str) -> dict[str, Any]:
+        record = _state().record(collection, id)
+        if record is None:
+            raise HTTPException(404, f"no record {id!r} in {collection!r}")
+        return record
+
+    @api.put("/store/{collection}/{id}")
+    def replace_record(collection: str, id: str, record: dict[str, Any]) -> dict[str, Any]:
+        key, errors = _state().save(collection, record, id)
+        _refuse(errors)
+        return _state().record(collection, key) or {}
+
+    @api.delete("/store/{collection}/{id}", status_code=204)
+    def delete_record(collection: str, id: str) -> None:
+        if not _state().remove(collection, id):
+            raise HTTPException(404, f"no record {id!r} in {collection!r}")
+
+    def _state() -> Stateful:
+        if engine.state is None:
+            raise HTTPException(409, "no store: start the mock with --stateful (or --persist / --store)")
+        return engine.state
+
     app.include_router(api)
     return app
+
+
+def _refuse(errors: list[Violation]) -> None:
+    if errors:
+        raise HTTPException(422, [e.to_dict() for e in errors])
