@@ -51,6 +51,12 @@ class Case:
     argv: list[str]  # after the python executable; {port} is replaced
     path: str
     body: bytes | None = None
+    method: str = ""  # default: POST with a body, else GET
+    content_type: str = "application/json"
+
+    @property
+    def verb(self) -> str:
+        return self.method or ("POST" if self.body is not None else "GET")
 
 
 BASELINE = ["-m", "uvicorn", "--app-dir", str(HERE), "--port", "{port}", "--log-level", "warning", "--no-access-log"]
@@ -99,10 +105,9 @@ def rss_mb(pid: int) -> float:
 
 
 def status_of(port: int, case: Case) -> int:
-    method = "POST" if case.body is not None else "GET"
     body = case.body or b""
     with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
-        head = f"{method} {case.path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        head = f"{case.verb} {case.path} HTTP/1.1\r\nHost: x\r\nContent-Type: {case.content_type}\r\n"
         s.sendall(head.encode() + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body)
         return int(s.recv(64).split(b" ")[1])
 
@@ -113,15 +118,12 @@ def status_of(port: int, case: Case) -> int:
 def wrk(port: int, case: Case, seconds: float, connections: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "case.lua"
-        lua = ""
+        lua = f'wrk.method = "{case.verb}"\n'
         if case.body is not None:
-            lua = (
-                'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
-                f"wrk.body = {json.dumps(case.body.decode())}\n"
-            )
+            lua += f'wrk.headers["Content-Type"] = "{case.content_type}"\nwrk.body = {json.dumps(case.body.decode())}\n'
         script.write_text(lua)
         out = subprocess.run(
-            pinned(1, ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script)])
+            pinned(1, ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency", "-s", str(script)])
             + [f"http://127.0.0.1:{port}{case.path}"],
             capture_output=True,
             text=True,
@@ -150,10 +152,9 @@ async def _conn(port: int, request: bytes, until: float, lat: list[float]) -> No
 
 
 def asyncio_load(port: int, case: Case, seconds: float, connections: int) -> dict[str, float]:
-    method = "POST" if case.body is not None else "GET"
     body = case.body or b""
     request = (
-        f"{method} {case.path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+        f"{case.verb} {case.path} HTTP/1.1\r\nHost: bench\r\nContent-Type: {case.content_type}\r\n"
         f"Content-Length: {len(body)}\r\n\r\n"
     ).encode() + body
 
@@ -175,27 +176,33 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--duration", type=float, default=5, help="seconds of load per case")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--repeat", type=int, default=3, help="rounds over all cases; the median round is shown")
     args = parser.parse_args()
     use_wrk = shutil.which("wrk") is not None
     load = wrk if use_wrk else asyncio_load
     if not use_wrk and shutil.which("taskset"):
         os.sched_setaffinity(0, {1})
-    print(f"load generator: {'wrk' if use_wrk else 'asyncio client'}, {args.connections} connections, "
-          f"{args.duration:g} s per case, server on core 0\n")
-    rows = []
-    for case in CASES:
-        port = free_port()
-        proc, _ = start([PY, *[a.replace("{port}", str(port)) for a in case.argv]], port, "/pets")
-        try:
-            status = status_of(port, case)
-            load(port, case, 1, args.connections)  # warm-up
-            result = load(port, case, args.duration, args.connections)
-            result["rss"] = rss_mb(proc.pid)
-            result["status"] = status
-        finally:
-            proc.terminate()
-            proc.wait(10)
-        rows.append((case.name, result))
+    print(
+        f"load generator: {'wrk' if use_wrk else 'asyncio client'}, {args.connections} connections, "
+        f"{args.duration:g} s per case, median of {args.repeat} rounds, server on core 0\n"
+    )
+    # Rounds interleave the cases, so a noisy moment on the machine hits one round, not one case.
+    runs: dict[str, list[dict[str, float]]] = {case.name: [] for case in CASES}
+    for _ in range(args.repeat):
+        for case in CASES:
+            port = free_port()
+            proc, _ = start([PY, *[a.replace("{port}", str(port)) for a in case.argv]], port, "/pets")
+            try:
+                status = status_of(port, case)
+                load(port, case, 1, args.connections)  # warm-up
+                result = load(port, case, args.duration, args.connections)
+                result["rss"] = rss_mb(proc.pid)
+                result["status"] = status
+            finally:
+                proc.terminate()
+                proc.wait(10)
+            runs[case.name].append(result)
+    rows = [(name, sorted(results, key=lambda r: r["rps"])[len(results) // 2]) for name, results in runs.items()]
     base = rows[0][1]["rps"]
     print(f"{'case':38} {'status':>6} {'req/s':>8} {'vs base':>7} {'p50 ms':>7} {'p99 ms':>7} {'RSS MB':>7}")
     for name, r in rows:

@@ -15,7 +15,7 @@ import random
 import re
 import string
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import jsonschema_rs
@@ -162,11 +162,17 @@ class Generator:
         if "enum" in schema and isinstance(schema["enum"], list) and schema["enum"]:
             values = _fitting(schema["enum"], {k: v for k, v in schema.items() if k != "enum"})
             non_null = [v for v in values if v is not None] or values
+            copied = any(isinstance(v, (dict, list)) for v in values)  # only containers can be changed later
             if len(non_null) == len(values):
-                return lambda ctx: copy.deepcopy(ctx.rng.choice(values))
+                if not copied:
+                    return lambda ctx: pick(ctx.rng, values)
+                return lambda ctx: copy.deepcopy(pick(ctx.rng, values))
 
             def enum_or_null(ctx: Ctx) -> Any:
-                return None if ctx.rng.random() < NULL_RATE else copy.deepcopy(ctx.rng.choice(non_null))
+                if ctx.rng.random() < NULL_RATE:
+                    return None
+                value = pick(ctx.rng, non_null)
+                return copy.deepcopy(value) if copied else value
 
             return enum_or_null
         if "oneOf" in schema or "anyOf" in schema:
@@ -315,19 +321,19 @@ class Generator:
         max_props = schema.get("maxProperties")
         max_props = int(max_props) if isinstance(max_props, (int, float)) else None
         optional_room = None if max_props is None else max(max_props - sum(1 for p in props if p[2]), 0)
+        # One-way fields are left out in their other direction, even required ones (`required`
+        # then binds the direction they belong to): writeOnly from responses, readOnly from requests.
+        in_responses = [(pname, gen, req) for pname, gen, req, _, wo in props if not wo]
+        in_requests = [(pname, gen, req) for pname, gen, req, ro, _ in props if not ro]
 
         def gen_object(ctx: Ctx) -> dict[str, Any]:
             ctx.nodes += 1
             out: dict[str, Any] = {}
             shallow = ctx.depth < OPTIONAL_DEPTH and ctx.nodes < NODE_BUDGET
             optional = 0
-            for pname, gen, req, ro, wo in props:
-                if wo if ctx.response else ro:
-                    continue  # one-way fields, even required ones: `required` then binds the other direction
+            for pname, gen, req in in_responses if ctx.response else in_requests:
                 if not req:
-                    if not shallow:
-                        continue
-                    if optional_room is not None and optional >= optional_room:
+                    if not shallow or (optional_room is not None and optional >= optional_room):
                         continue
                     optional += 1
                 try:
@@ -356,7 +362,7 @@ class Generator:
                 def by_pattern(ctx: Ctx, n: int) -> list[tuple[str, Any]]:
                     out = []
                     for _ in range(n):
-                        kgen, vgen = ctx.rng.choice(key_gens)
+                        kgen, vgen = pick(ctx.rng, key_gens)
                         out.append((kgen(ctx.rng), vgen(ctx)))  # type: ignore[misc]
                     return out
 
@@ -390,7 +396,7 @@ class Generator:
 
         def gen_array(ctx: Ctx) -> list[Any]:
             deep = ctx.depth >= OPTIONAL_DEPTH or ctx.nodes >= NODE_BUDGET
-            count = lo if deep else ctx.rng.randint(max(lo, min(1, hi)), hi)
+            count = lo if deep else between(ctx.rng, max(lo, min(1, hi)), hi)
             out: list[Any] = []
             seen: set[bytes] = set()
             try:
@@ -428,7 +434,7 @@ class Generator:
             ilo, ihi = math.ceil(lo), math.floor(hi)
             if ilo > ihi:
                 ihi = ilo
-            return lambda ctx: ctx.rng.randint(ilo, ihi)
+            return lambda ctx: between(ctx.rng, ilo, ihi)
         step = 10.0**-decimals
 
         def gen_number(ctx: Ctx) -> float:
@@ -495,12 +501,12 @@ class Generator:
             return _password
         if provider and self.pools.has(provider):
             pool = [str(v) for v in self.pools.pool(provider) or []]
-            return lambda ctx: ctx.rng.choice(pool)
+            return lambda ctx: pick(ctx.rng, pool)
         return None
 
     def _words(self) -> Gen:
         words = [str(w) for w in self.pools.pool("word") or ["lorem", "ipsum"]]
-        return lambda ctx: ctx.rng.choice(words)
+        return lambda ctx: pick(ctx.rng, words)
 
     def _format(self, fmt: str, max_len: int | None) -> Gen | None:
         fixed = _FORMATS.get(fmt)
@@ -523,7 +529,7 @@ class Generator:
             pool = [str(v) for v in self.pools.pool(provider) or []]
             if fmt in ("uri", "url", "iri", "uri-reference", "iri-reference"):
                 pool = [v.rstrip("/") + "/" for v in pool]
-            return lambda ctx: ctx.rng.choice(pool)
+            return lambda ctx: pick(ctx.rng, pool)
         return None
 
 
@@ -598,7 +604,7 @@ def _nullable_choice(gens: list[Gen], nullable: bool) -> Gen:
         if nullable and (ctx.nodes > NODE_BUDGET or ctx.rng.random() < NULL_RATE):
             return None
         try:
-            return ctx.rng.choice(gens)(ctx)
+            return pick(ctx.rng, gens)(ctx)
         except TooDeep:
             if nullable:
                 return None
@@ -721,7 +727,7 @@ def _multiple_gen(lo: float, hi: float, multiple: float, integer: bool, inside: 
 
     def gen(ctx: Ctx) -> Any:
         for _ in range(12):
-            k = ctx.rng.randint(k_lo, k_hi)
+            k = between(ctx.rng, k_lo, k_hi)
             value: Any = round(k * multiple, decimals)
             if integer or float(value).is_integer():
                 value = int(value)
@@ -736,22 +742,44 @@ def _fit_length(base: Gen, min_len: int, max_len: int | None) -> Gen:
     def fit(ctx: Ctx) -> str:
         value = str(base(ctx))
         if len(value) < min_len:
-            value += "".join(ctx.rng.choice(_LETTERS) for _ in range(min_len - len(value)))
+            value += "".join(pick(ctx.rng, _LETTERS) for _ in range(min_len - len(value)))
         if max_len is not None and len(value) > max_len:
             value = value[:max_len].rstrip() if max_len > 0 else ""
             if len(value) < min_len:
-                value += "".join(ctx.rng.choice(_LETTERS) for _ in range(min_len - len(value)))
+                value += "".join(pick(ctx.rng, _LETTERS) for _ in range(min_len - len(value)))
         return value
 
     return fit
 
 
+def pick(rng: random.Random, seq: Sequence[Any]) -> Any:
+    """`rng.choice` without its Python-level rejection sampling: this is the hot path."""
+    return seq[int(rng.random() * len(seq))]
+
+
+def between(rng: random.Random, lo: int, hi: int) -> int:
+    """`rng.randint`, the fast way for ranges a float's 53 bits cover."""
+    span = hi - lo + 1
+    return lo + int(rng.random() * span) if span < 2**52 else rng.randint(lo, hi)
+
+
+def _stamps(fmt: str) -> Gen:
+    """Date-times from a pool formatted once: `strftime` per value costs more than the rest."""
+    pool: list[str] = []
+
+    def stamp(ctx: Ctx) -> str:
+        if not pool:
+            rng = random.Random(0)
+            pool.extend(
+                dt.datetime.fromtimestamp(_EPOCH + rng.randrange(_SPAN), dt.UTC).strftime(fmt) for _ in range(4096)
+            )
+        return pool[int(ctx.rng.random() * len(pool))]
+
+    return stamp
+
+
 def _password(ctx: Ctx) -> str:
-    return "".join(ctx.rng.choice(string.ascii_letters + string.digits) for _ in range(12))
-
-
-def _datetime(ctx: Ctx) -> dt.datetime:
-    return dt.datetime.fromtimestamp(_EPOCH + ctx.rng.randrange(_SPAN), dt.UTC)
+    return "".join(pick(ctx.rng, string.ascii_letters + string.digits) for _ in range(12))
 
 
 def _uuid(ctx: Ctx) -> str:
@@ -765,15 +793,15 @@ def _ipv6(ctx: Ctx) -> str:
 _FORMATS: dict[str, Gen] = {
     "uuid": _uuid,
     "guid": _uuid,
-    "date-time": lambda ctx: _datetime(ctx).strftime("%Y-%m-%dT%H:%M:%SZ"),
-    "date": lambda ctx: _datetime(ctx).strftime("%Y-%m-%d"),
-    "time": lambda ctx: _datetime(ctx).strftime("%H:%M:%SZ"),
-    "duration": lambda ctx: f"P{ctx.rng.randint(0, 30)}DT{ctx.rng.randint(0, 23)}H{ctx.rng.randint(0, 59)}M",
-    "ipv4": lambda ctx: ".".join(str(ctx.rng.randint(1, 254)) for _ in range(4)),
+    "date-time": _stamps("%Y-%m-%dT%H:%M:%SZ"),
+    "date": _stamps("%Y-%m-%d"),
+    "time": _stamps("%H:%M:%SZ"),
+    "duration": lambda ctx: f"P{between(ctx.rng, 0, 30)}DT{between(ctx.rng, 0, 23)}H{between(ctx.rng, 0, 59)}M",
+    "ipv4": lambda ctx: ".".join(str(between(ctx.rng, 1, 254)) for _ in range(4)),
     "ipv6": _ipv6,
-    "byte": lambda ctx: base64.b64encode(ctx.rng.randbytes(ctx.rng.randint(6, 24))).decode(),
-    "binary": lambda ctx: "".join(ctx.rng.choice(_LETTERS) for _ in range(16)),
+    "byte": lambda ctx: base64.b64encode(ctx.rng.randbytes(between(ctx.rng, 6, 24))).decode(),
+    "binary": lambda ctx: "".join(pick(ctx.rng, _LETTERS) for _ in range(16)),
     "password": _password,
 }
 for _numeric in ("int32", "int64", "uint64", "unix-time", "decimal"):  # numbers written as strings
-    _FORMATS[_numeric] = lambda ctx: str(ctx.rng.randint(1, 10**6))
+    _FORMATS[_numeric] = lambda ctx: str(between(ctx.rng, 1, 10**6))

@@ -255,4 +255,4 @@ class Pools:
 
     def pick(self, provider: str, rng: random.Random) -> Any:
         pool = self.pool(provider)
-        return rng.choice(pool) if pool else None
+        return pool[int(rng.random() * len(pool))] if pool else None

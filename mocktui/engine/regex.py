@@ -28,6 +28,10 @@ _CATEGORIES: dict[Any, str] = {
 }
 
 
+def _pick(rng: random.Random, seq: Any) -> Any:
+    return seq[int(rng.random() * len(seq))]
+
+
 def compile_pattern(pattern: str, min_len: int = 0) -> StrGen | None:
     """A generator for `pattern`, or None when Python cannot parse it.
 
@@ -85,12 +89,12 @@ def _node(op: Any, av: Any, groups: dict[int, str], min_len: int) -> Callable[[r
     if op is C.NOT_LITERAL:
         banned = chr(av)
         pool = [c for c in _PRINTABLE if c != banned]
-        return lambda rng: rng.choice(pool)
+        return lambda rng: _pick(rng, pool)
     if op is C.ANY:
-        return lambda rng: rng.choice(_PRINTABLE)
+        return lambda rng: _pick(rng, _PRINTABLE)
     if op is C.IN:
         chars = _charset(av)
-        return lambda rng: rng.choice(chars)
+        return lambda rng: _pick(rng, chars)
     if op in (C.MAX_REPEAT, C.MIN_REPEAT, getattr(C, "POSSESSIVE_REPEAT", None)):
         lo, hi, sub = av
         if hi is C.MAXREPEAT:
@@ -99,7 +103,7 @@ def _node(op: Any, av: Any, groups: dict[int, str], min_len: int) -> Callable[[r
         else:
             hi = min(hi, max(lo, _MAX_REPEAT))
         inner = _seq(list(sub), groups, min_len)
-        return lambda rng: "".join(inner(rng) for _ in range(rng.randint(lo, hi)))
+        return lambda rng: "".join(inner(rng) for _ in range(lo + int(rng.random() * (hi - lo + 1))))
     if op is C.SUBPATTERN:
         group, _, _, sub = av
         inner = _seq(list(sub), groups, min_len)
@@ -115,10 +119,10 @@ def _node(op: Any, av: Any, groups: dict[int, str], min_len: int) -> Callable[[r
         return _seq(list(av), groups, min_len)
     if op is C.BRANCH:
         branches = [_seq(list(b), groups, min_len) for b in av[1]]
-        return lambda rng: rng.choice(branches)(rng)
+        return lambda rng: _pick(rng, branches)(rng)
     if op is C.GROUPREF:
         return lambda rng: groups.get(av, "")
     if op is C.CATEGORY:
         chars = _CATEGORIES.get(av, _PRINTABLE)
-        return lambda rng: rng.choice(chars)
+        return lambda rng: _pick(rng, chars)
     return lambda rng: ""  # anchors, lookarounds, boundaries: zero-width

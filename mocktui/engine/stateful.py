@@ -71,6 +71,8 @@ class Stateful:
         self.gens: dict[str, Gen] = {}
         self.props: dict[str, dict[str, Any]] = {}
         self.checks: dict[str, Any] = {}
+        self._plans: dict[int, tuple[Any, tuple[frozenset[str], frozenset[str] | None, list[str]]]] = {}
+        self._shapes: dict[str, tuple[str | None, Any]] = {}  # list operation -> (envelope key, item schema)
         for name, resource in self.resources.items():
             self.gens[name] = engine.generator.compile(resource.schema, name)
             self.props[name] = _properties(schemas.deref, resource.schema)
@@ -102,13 +104,21 @@ class Stateful:
         rng = random.Random(f"{self.engine.seed}:seed")
         for resource in _dependency_order(self.resources):
             count = self.seed_counts.get(resource.name.lower(), self.seed_count)
+            first = self.store.next_seqs(resource.name, count) if count else 0
+            taken: dict[str, dict[str, int]] = {field: {} for field in resource.unique}
+            batch: list[tuple[str, Record]] = []
             for i in range(count):
-                value = self._generate(resource, rng, examples=i == 0)
+                for _ in range(3):  # a fresh record usually clears a clash and keeps the field's pattern
+                    value = self._generate(resource, rng, examples=i == 0, id=first + i)
+                    if value is None or not any(_clashes(value.get(f), seen) for f, seen in taken.items()):
+                        break
                 if value is None:
                     break
                 self._link(resource, value, rng)
-                self._make_unique(resource, value)
-                self.store.put(resource.name, str(value[resource.id_field]), value)
+                for field, seen in taken.items():
+                    value[field] = _unique_value(value.get(field), seen)
+                batch.append((str(value[resource.id_field]), value))
+            self.store.put_many(resource.name, batch)
 
     def load(self, state: State) -> None:
         """Replace the store's contents with an exported state."""
@@ -160,24 +170,28 @@ class Stateful:
     def export(self) -> State:
         return self.store.dump()
 
-    def _generate(self, resource: Resource, rng: random.Random, examples: bool = False) -> Record | None:
+    def _generate(
+        self, resource: Resource, rng: random.Random, examples: bool = False, id: int | None = None
+    ) -> Record | None:
         try:
             value = self.gens[resource.name](Ctx(rng, examples=examples))
         except Exception:  # noqa: BLE001 - a schema we cannot generate for: no seed rather than no server
             return None
         if not isinstance(value, dict):
             return None
-        value[resource.id_field] = self._new_id(resource, value.get(resource.id_field), rng)
+        value[resource.id_field] = self._new_id(resource, value.get(resource.id_field), rng, id)
         return value
 
-    def _new_id(self, resource: Resource, proposed: Any, rng: random.Random) -> Any:
-        if resource.id_kind == "int":
-            return self.store.next_seq(resource.name)
+    def _new_id(self, resource: Resource, proposed: Any, rng: random.Random, seq: int | None = None) -> Any:
+        """An id of the schema's kind; `seq` is a sequence number reserved beforehand (seeding)."""
         if resource.id_kind == "uuid":
             return str(uuid.UUID(int=rng.getrandbits(128), version=4))
-        if isinstance(proposed, str) and proposed and self.store.get(resource.name, proposed) is None:
+        number = seq if seq is not None else self.store.next_seq(resource.name)
+        if resource.id_kind == "int":
+            return number
+        if isinstance(proposed, str) and proposed and seq is None and self.store.get(resource.name, proposed) is None:
             return proposed
-        return f"{_singular(resource.name)[:3]}_{self.store.next_seq(resource.name)}"
+        return f"{_singular(resource.name)[:3]}_{number}"
 
     def _link(self, resource: Resource, record: Record, rng: random.Random) -> None:
         """References and parent fields point at records that exist."""
@@ -200,17 +214,6 @@ class Stateful:
         if resource is None:
             return []
         return [r.get(resource.id_field, i) for i, r in self.store.scan(collection)][:1000]
-
-    def _make_unique(self, resource: Resource, record: Record, own_id: str | None = None) -> None:
-        for field in resource.unique:
-            value = record.get(field)
-            n = 1
-            while isinstance(value, str) and self._taken(resource, field, value, own_id):
-                n += 1
-                local, at, domain = record[field].partition("@")
-                value = f"{local}{n}{at}{domain}"
-            if value is not None:
-                record[field] = value
 
     def _taken(self, resource: Resource, field: str, value: Any, own_id: str | None) -> bool:
         found = self.store.find(resource.name, field, value)
@@ -286,8 +289,8 @@ class Stateful:
         body = self._body(request)
         if not isinstance(body, dict):
             return self.engine.reject(compiled, "invalid", [Violation("body", "", "a JSON object is expected")])
-        rng = random.Random()
-        template = self._generate(resource, random.Random(rng.random())) or {}
+        rng = self.engine.rng
+        template = self._generate(resource, rng) or {}
         props = self.props[resource.name]
         required = set(_required(self.engine.spec.schemas.deref, resource.schema))
         record: Record = {
@@ -390,21 +393,29 @@ class Stateful:
 
     def _project(self, media: Any, resource: Resource, record: Record, schema: Any) -> Any:
         """The record as the response schema wants it: no writeOnly fields, required ones present."""
-        deref = self.engine.spec.schemas.deref
-        props = _properties(deref, schema)
-        closed = isinstance(deref(schema), dict) and deref(schema).get("additionalProperties") is False
-        out = {
-            k: v
-            for k, v in record.items()
-            if not _write_only(deref(props.get(k))) and (not closed or k in props) and not k.startswith("\0")
-        }
-        missing = [r for r in _required(deref, schema) if r not in out]
+        hidden, allowed, required = self._plan(schema)
+        out = {k: v for k, v in record.items() if k not in hidden and (allowed is None or k in allowed)}
+        missing = [r for r in required if r not in out]
         if missing:
             filler = self._generate(resource, random.Random(f"{resource.name}:{record.get(resource.id_field)}"))
             for name in missing:
                 if filler is not None and name in filler:
                     out[name] = filler[name]
         return out
+
+    def _plan(self, schema: Any) -> tuple[frozenset[str], frozenset[str] | None, list[str]]:
+        """What projecting onto `schema` drops, allows and requires; worked out once per schema."""
+        cached = self._plans.get(id(schema))
+        if cached is not None and cached[0] is schema:
+            return cached[1]
+        deref = self.engine.spec.schemas.deref
+        props = _properties(deref, schema)
+        body = deref(schema)
+        closed = isinstance(body, dict) and body.get("additionalProperties") is False
+        hidden = frozenset(k for k, v in props.items() if _write_only(v))
+        plan = (hidden, frozenset(props) if closed else None, _required(deref, schema))
+        self._plans[id(schema)] = (schema, plan)  # the schema is kept: its id stays its own
+        return plan
 
     def _template(self, media: Any, key: str) -> Any:
         if media.gen is None:
@@ -435,8 +446,10 @@ class Stateful:
                 paging.offset = ids.index(paging.after_id) + 1 if paging.after_id in ids else len(rows)
             total = len(rows)
             records = rows[paging.offset : paging.offset + paging.limit]
-        shape = list_items_schema(self.engine.spec, media.spec.schema)
-        envelope_key, item_schema = shape if shape is not None else (None, {})
+        if compiled.op.id not in self._shapes:
+            shape = list_items_schema(self.engine.spec, media.spec.schema)
+            self._shapes[compiled.op.id] = shape if shape is not None else (None, {})
+        envelope_key, item_schema = self._shapes[compiled.op.id]
         items = [self._project(media, resource, r, item_schema) for r in records]
         more = paging.offset + len(records) < total
         if envelope_key is None:
@@ -796,6 +809,25 @@ def _compile(bundle: Any) -> Callable[[Any], list[Violation]] | None:
         return [Violation("body", pointer_of(e.instance_path), e.message[:300]) for e in validator.iter_errors(value)]
 
     return check
+
+
+def _clashes(value: Any, seen: dict[str, int]) -> bool:
+    return isinstance(value, str) and value.casefold() in seen
+
+
+def _unique_value(value: Any, seen: dict[str, int]) -> Any:
+    """`value`, or `ada2@example.com`, `ada3@...`: the first not in `seen` (case-insensitively)."""
+    if not isinstance(value, str):
+        return value
+    candidate, base = value, value.casefold()
+    n = seen.get(base, 0)
+    while candidate.casefold() in seen:
+        n += 1
+        local, at, domain = value.partition("@")
+        candidate = f"{local}{n + 1}{at}{domain}"
+    seen[base] = n  # where the next clash with this value starts counting
+    seen[candidate.casefold()] = seen.get(candidate.casefold(), 0)
+    return candidate
 
 
 def _dependency_order(resources: dict[str, Resource]) -> list[Resource]:

@@ -254,11 +254,11 @@ class RedisStore(Store):
         bodies = self._page_script(keys=self._keys(collection, "order", "data"), args=[offset, offset + limit - 1])
         return [orjson.loads(body) for body in bodies if body is not None]
 
-    def next_seq(self, collection: str) -> int:
+    def next_seqs(self, collection: str, n: int) -> int:
         pipe = self._r.pipeline(transaction=True)
         pipe.sadd(self._collections_key, _enc(collection))  # so that clear() resets the counter
-        pipe.incr(self._key(collection, "seq"))
-        return int(pipe.execute()[1])
+        pipe.incrby(self._key(collection, "seq"), n)
+        return int(pipe.execute()[1]) - n + 1
 
     def clear(self) -> None:
         self._clear_script(keys=[self._collections_key], args=[f"{self.namespace}:c:"])

@@ -179,14 +179,14 @@ class SQLiteStore(Store):
             ).fetchall()
         return [orjson.loads(body) for (body,) in rows]
 
-    def next_seq(self, collection: str) -> int:
+    def next_seqs(self, collection: str, n: int) -> int:
         with self._lock:
             row = self._db.execute(
-                "INSERT INTO counters VALUES (?, 1) ON CONFLICT (collection) DO UPDATE SET value = value + 1 "
+                "INSERT INTO counters VALUES (?, ?) ON CONFLICT (collection) DO UPDATE SET value = value + ? "
                 "RETURNING value",
-                (collection,),
+                (collection, n, n),
             ).fetchone()
-        return int(row[0])
+        return int(row[0]) - n + 1
 
     def clear(self) -> None:
         with self._write() as db:
