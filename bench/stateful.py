@@ -40,6 +40,7 @@ def main() -> None:
     middle = args.records // 2
     cases = [
         Case("GET item", [], f"/items/{middle}"),
+        Case("GET first page of 20", [], "/items?page=1&limit=20"),
         Case(f"GET page {middle // 20} of 20", [], f"/items?page={middle // 20}&limit=20"),
         Case("POST item", [], "/items", new_item.encode()),
         Case("PATCH item (merge patch)", [], f"/items/{middle + 1}", b'{"price": 19.99}', "PATCH",

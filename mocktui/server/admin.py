@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, HTTPException
 
 from mocktui import __version__
+from mocktui.engine.control import ControlError
 from mocktui.engine.mock import MockEngine
 from mocktui.engine.stateful import Stateful
 from mocktui.engine.validate import Violation
@@ -63,11 +64,33 @@ def build_admin(engine: MockEngine) -> FastAPI:
 
     @api.patch("/controls")
     def patch_controls(changes: dict[str, Any]) -> dict[str, Any]:
-        for key, value in changes.items():
-            if key not in engine.controls.snapshot():
-                raise HTTPException(422, f"unknown control {key!r}")
-            setattr(engine.controls, key, value)
+        """Nested changes, e.g. `{"delay": {"max_ms": 300}}`; all or nothing, 422 naming a bad value."""
+        try:
+            engine.controls.update(changes)
+        except ControlError as exc:
+            raise HTTPException(422, str(exc)) from None
         return engine.controls.snapshot()
+
+    @api.get("/overrides")
+    def get_overrides() -> dict[str, Any]:
+        overrides: dict[str, Any] = engine.controls.snapshot()["overrides"]
+        return overrides
+
+    @api.put("/overrides/{operation}")
+    def put_override(operation: str, changes: dict[str, Any]) -> dict[str, Any]:
+        """Change one operation's override (merged into what it has); `{}` clears it."""
+        if operation not in engine.operations:
+            raise HTTPException(404, f"no operation {operation!r}; see /__mocktui/operations")
+        try:
+            engine.controls.override(operation, changes)
+        except ControlError as exc:
+            raise HTTPException(422, str(exc)) from None
+        current: dict[str, Any] = engine.controls.snapshot()["overrides"].get(operation, {})
+        return current
+
+    @api.delete("/overrides/{operation}", status_code=204)
+    def delete_override(operation: str) -> None:
+        engine.controls.override(operation, None)
 
     @api.get("/store")
     def store_summary() -> dict[str, Any]:
