@@ -18,7 +18,8 @@ from urllib.parse import parse_qsl
 import jsonschema_rs
 import orjson
 
-from mocktui.engine.control import Controls
+from mocktui.engine.behaviour import Behaviour
+from mocktui.engine.control import Controls, Override
 from mocktui.engine.events import EventStream
 from mocktui.engine.generate import Ctx, Gen, Generator, TooDeep
 from mocktui.engine.media import content_type_for, encode, is_json, negotiate
@@ -64,6 +65,8 @@ class MockResponse:
     operation: str | None = None
     tags: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()  # where this response breaks the contract (--validate-responses)
+    delay_ms: float = 0.0  # injected latency, waited out by the web layer before sending
+    fault: str | None = None  # injected chaos the web layer acts out: reset | hang | truncate | drip
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> MockResponse:
@@ -138,6 +141,7 @@ class MockEngine:
         self.rng = random.Random(faker_seed)
         self.generator = Generator(spec.schemas.defs, Pools(faker_seed), spec.schemas.bundle)
         self.state: Stateful | None = None  # set by `attach_store`
+        self.behaviour = Behaviour(self.controls)
         self.router: Router[_Op] = Router()
         self.operations: dict[str, _Op] = {}
         for op in spec.operations:
@@ -150,6 +154,12 @@ class MockEngine:
         from mocktui.engine.stateful import Stateful
 
         self.state = Stateful(self, store, **options)
+        if store.kind == "redis":  # processes that share a state share rate-limit counters too
+            from mocktui.engine.behaviour import RedisLimiter
+            from mocktui.engine.store_redis import RedisStore
+
+            assert isinstance(store, RedisStore)
+            self.behaviour.limiter = RedisLimiter(store.client, store.namespace)
         return self.state
 
     # -- compilation --------------------------------------------------------
@@ -233,6 +243,74 @@ class MockEngine:
 
     def _handle(self, request: MockRequest) -> MockResponse:
         compiled, params, allowed = self.match(request.method, request.path)
+        controls = self.controls
+        override = controls.overrides.get(compiled.op.id) if compiled is not None and controls.overrides else None
+        limit = self.behaviour.limit(override, compiled.op.id if compiled else None, request.client, request.headers)
+        if limit is not None and not limit.allowed:
+            response = problem(429, "Too Many Requests", f"more than {limit.limit} requests in this window")
+            response.tags = ("rate-limited",)
+        else:
+            response = self._steered(request, compiled, params, allowed, override)
+        if limit is not None:
+            response.headers.extend(limit.headers())
+        if response.operation is not None or compiled is not None:
+            response.delay_ms = self.behaviour.delay_ms(override)
+            if controls.faults.chaos:
+                response.fault = self.behaviour.chaos()
+                if response.fault:
+                    response.tags = (*response.tags, f"chaos:{response.fault}")
+        return response
+
+    def _steered(
+        self,
+        request: MockRequest,
+        compiled: _Op | None,
+        params: dict[str, str],
+        allowed: list[str],
+        override: Override | None,
+    ) -> MockResponse:
+        """Offline, disabled routes, injected failures and forced answers, then the contract."""
+        controls = self.controls
+        if controls.offline:
+            response = problem(503, "Service Unavailable", "the mock is offline (toggle it in the TUI or admin API)")
+            response.headers.append(("retry-after", "5"))
+            response.tags = ("offline",)
+            return response
+        if compiled is not None and override is not None and override.disabled:
+            status = override.disabled
+            title = "Not Found" if status == 404 else "Service Unavailable"
+            response = problem(status, title, f"{compiled.op.id} is disabled")
+            response.operation, response.tags = compiled.op.id, ("override",)
+            return response
+        if compiled is not None:
+            injected = self.behaviour.injected_status(override)
+            if injected is not None:
+                return self._failure(compiled, request, injected)
+        response = self._contract(request, compiled, params, allowed, override)
+        if override is not None and compiled is not None:
+            response.tags = (*response.tags, "override")
+        return response
+
+    def _failure(self, compiled: _Op, request: MockRequest, status: int) -> MockResponse:
+        """An injected failure, in the shape the operation declares for that status if it does."""
+        if _response_for_code(compiled.responses, str(status)) is not None:
+            response = self.respond(compiled, request, {"code": str(status)})
+        else:
+            response = problem(status, HTTPStatus(status).phrase, "injected failure (error rate)")
+            response.operation = compiled.op.id
+        if status == 503:
+            response.headers.append(("retry-after", "2"))
+        response.tags = ("fault",)
+        return response
+
+    def _contract(
+        self,
+        request: MockRequest,
+        compiled: _Op | None,
+        params: dict[str, str],
+        allowed: list[str],
+        override: Override | None,
+    ) -> MockResponse:
         if compiled is None:
             if allowed:
                 response = problem(
@@ -264,6 +342,13 @@ class MockEngine:
             if violations:
                 return self.reject(compiled, "invalid", violations)
         prefer = parse_prefer(request.headers.get("prefer", ""))
+        if override is not None:  # forced answers: as if the client had asked with Prefer
+            if override.status is not None:
+                prefer["code"] = str(override.status)
+            if override.example is not None:
+                prefer["example"] = override.example
+            if override.dynamic is not None:
+                prefer["dynamic"] = "true" if override.dynamic else "false"
         if self.state is not None and controls.stateful and "code" not in prefer:
             stored = self.state.handle(compiled, params, request)
             if stored is not None:

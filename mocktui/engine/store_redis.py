@@ -177,6 +177,11 @@ class RedisStore(Store):
         self._ready_script = self._r.register_script(_READY)
         self._clear_script = self._r.register_script(_CLEAR)
 
+    @property
+    def client(self) -> redis.Redis:
+        """The connection, for other state that must be shared across processes (rate limits)."""
+        return self._r
+
     def _key(self, collection: str, suffix: str) -> str:
         return f"{self.namespace}:c:{_enc(collection)}:{suffix}"
 

@@ -6,6 +6,10 @@ dependency injection halve throughput): the engine already knows the routes.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import socket
+import struct
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -72,6 +76,8 @@ class MockApp:
             response = _health(self.engine)
         else:
             response = self.engine.handle(request)
+        if response.delay_ms > 0:
+            await asyncio.sleep(response.delay_ms / 1000)  # never blocks other requests
         if origin or controls.cors_origin != "*":
             response.headers.extend(_cors_headers(controls.cors_origin, origin, controls.cors_credentials))
         else:
@@ -95,6 +101,9 @@ class MockApp:
                 notes=response.notes,
             )
         )
+        if response.fault is not None:
+            await _act_out(response.fault, send, response)
+            return
         await _send(send, response)
 
     def _preflight(self, request: MockRequest) -> MockResponse:
@@ -156,8 +165,54 @@ def _health(engine: MockEngine) -> MockResponse:
     return MockResponse(200, [("content-type", "application/json")], orjson.dumps(body))
 
 
-async def _send(send: Send, response: MockResponse) -> None:
+class ChaosAbort(Exception):
+    """Raised after a response started, so that the server drops the connection (a chaos fault)."""
+
+
+HANG_S = 30.0  # a hanging response gives up after this long: bounded, as promised
+DRIP_CHUNK = 64  # bytes per drip
+DRIP_PAUSE_S = 0.1  # between drips; the whole drip is bounded by DRIP_MAX_S
+DRIP_MAX_S = 10.0
+
+
+async def _act_out(fault: str, send: Send, response: MockResponse) -> None:
+    """Chaos: a reset connection, a response that never completes, a truncated or dripping body."""
+    if fault == "reset":
+        _reset(send)
+        raise ChaosAbort("reset")
+    await _start(send, response)
+    body = response.body
+    if fault == "hang":
+        await asyncio.sleep(HANG_S)
+        raise ChaosAbort("hang")
+    if fault == "truncate":
+        await send({"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True})
+        raise ChaosAbort("truncate")
+    pause = min(DRIP_PAUSE_S, DRIP_MAX_S / max(len(body) / DRIP_CHUNK, 1))
+    for i in range(0, len(body), DRIP_CHUNK):
+        await send({"type": "http.response.body", "body": body[i : i + DRIP_CHUNK], "more_body": True})
+        await asyncio.sleep(pause)
+    await send({"type": "http.response.body", "body": b""})
+
+
+def _reset(send: Send) -> None:
+    """A TCP reset (RST), where the server lets us reach its transport (uvicorn does)."""
+    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    if transport is None:
+        return  # the ChaosAbort that follows still drops the request
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
+
+
+async def _start(send: Send, response: MockResponse) -> None:
     headers = [(k.encode("latin-1"), v.encode("latin-1", "replace")) for k, v in response.headers]
     headers.append((b"content-length", str(len(response.body)).encode()))
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
+
+
+async def _send(send: Send, response: MockResponse) -> None:
+    await _start(send, response)
     await send({"type": "http.response.body", "body": response.body})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import logging
 import socket
 
 import uvicorn
@@ -45,6 +46,17 @@ def bind(host: str, port: int) -> socket.socket:
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock
+
+
+class _NotChaos(logging.Filter):
+    """Drop uvicorn's error report for connections a chaos fault dropped on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return type(exc).__name__ != "ChaosAbort"
+
+
+logging.getLogger("uvicorn.error").addFilter(_NotChaos())
 
 
 class ServerRunner:
