@@ -5,14 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
 import signal
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mocktui import __version__
+from mocktui.config import ConfigError, add_arguments, resolve
 from mocktui.engine.errors import SpecError
 from mocktui.engine.events import RequestEvent
 from mocktui.engine.spec import Spec, load_spec
@@ -20,128 +21,19 @@ from mocktui.engine.spec import Spec, load_spec
 if TYPE_CHECKING:
     import socket
 
+    from mocktui.engine.control import Controls
     from mocktui.engine.mock import MockEngine
-
-LOG_LEVELS = ("debug", "info", "warning", "error")
-
-
-def _port(value: str) -> int:
-    try:
-        port = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid port {value!r}: not a number") from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"invalid port {port}: must be 0-65535")
-    return port
-
-
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?)i?b?\s*$", re.I)
-
-
-def _size(value: str) -> int:
-    match = _SIZE.match(value)
-    if match is None:
-        raise argparse.ArgumentTypeError(f"invalid size {value!r}: use bytes or a number with k, M or G")
-    return int(float(match.group(1)) * 1024 ** " kmg".index(match.group(2).lower() or " "))
-
-
-def _count(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid count {value!r}: not a whole number") from None
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"invalid count {number}: must not be negative")
-    return number
-
-
-def _env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
-
-
-def _seed_counts() -> dict[str, int]:
-    """SEED_USERS=50 and the like: per-collection seed sizes from the environment."""
-    out = {}
-    for key, value in os.environ.items():
-        if key.startswith("SEED_") and len(key) > 5:
-            try:
-                out[key[5:].lower()] = _count(value)
-            except argparse.ArgumentTypeError as exc:
-                print(f"mocktui: {key}: {exc}", file=sys.stderr)
-                raise SystemExit(2) from None
-    return out
-
-
-def _env_port() -> int:
-    raw = os.environ.get("PORT")
-    if raw is None:
-        return 3000
-    try:
-        return _port(raw)
-    except argparse.ArgumentTypeError as exc:
-        print(f"mocktui: PORT: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
-
 
 def serve_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mocktui",
         description="Mock an OpenAPI 3.0/3.1 or Swagger 2.0 API, with a live terminal control room.",
-        epilog="Other commands: 'mocktui validate SPEC' checks a spec and exits.",
+        epilog="Other commands: 'mocktui validate SPEC', 'mocktui init [DIR]', 'mocktui attach URL'. "
+        "Every option also comes from the environment, .env or mocktui.yaml (see the README).",
     )
-    parser.add_argument("spec", help="OpenAPI/Swagger file (YAML or JSON)")
-    parser.add_argument("--headless", action="store_true", help="run the mock without the terminal UI")
-    parser.add_argument(
-        "--host", default=os.environ.get("HOST", "127.0.0.1"), help="address to listen on (default 127.0.0.1)"
-    )
-    parser.add_argument("--port", type=_port, default=None, help="port to listen on (default 3000, or $PORT)")
-    parser.add_argument("--dynamic", action="store_true", help="generate a fresh response for every request")
-    parser.add_argument("--faker-seed", type=int, default=None, help="seed for reproducible generated data")
-    parser.add_argument(
-        "--log-level",
-        default=os.environ.get("LOG_LEVEL", "info").lower(),
-        choices=LOG_LEVELS,
-        help="info logs one line per request (default info)",
-    )
-    parser.add_argument("--cors-origin", default=os.environ.get("CORS_ORIGIN", "*"), help="allowed CORS origin(s)")
-    parser.add_argument("--no-security", action="store_true", help="do not check the spec's security schemes")
-    parser.add_argument("--no-validate", action="store_true", help="accept requests that break the contract")
-    state = parser.add_argument_group("stateful mode")
-    state.add_argument(
-        "--stateful",
-        action="store_true",
-        default=_env_flag("STATEFUL_MODE"),
-        help="CRUD that remembers: inferred resources answer from a seeded store ($STATEFUL_MODE)",
-    )
-    state.add_argument(
-        "--store",
-        default=None,
-        metavar="URL",
-        help="memory (default), sqlite:FILE, or redis://HOST:PORT/DB (implies --stateful)",
-    )
-    state.add_argument(
-        "--persist", metavar="FILE", help="keep state in a SQLite file across restarts (implies --stateful)"
-    )
-    state.add_argument(
-        "--seed", type=_count, default=20, metavar="N", help="records per collection (default 20; SEED_<NAME>=N)"
-    )
-    state.add_argument("--state", metavar="FILE", help="load a JSON state (from /__mocktui/store/export) at start-up")
-    state.add_argument(
-        "--workers", type=_count, default=1, metavar="N", help="headless: N processes on one port (needs a Redis store)"
-    )
-    parser.add_argument(
-        "--validate-responses",
-        action="store_true",
-        help="check every response against the spec; violations are logged and tagged in the events",
-    )
-    parser.add_argument(
-        "--max-body", type=_size, default=10 * 1024 * 1024, help="largest request body, e.g. 512k, 10M (default 10M)"
-    )
-    parser.add_argument(
-        "--api-key",
-        default=None,
-        help="with REQUIRE_AUTH=true (or this flag), every mock route requires 'X-API-Key: KEY' ($API_KEY)",
-    )
+    parser.add_argument("spec", nargs="?", default=None, help="OpenAPI/Swagger file (YAML or JSON)")
+    parser.add_argument("--config", metavar="FILE", help="settings file (default: ./mocktui.yaml when present)")
+    add_arguments(parser)
     parser.add_argument("--version", action="version", version=f"mocktui {__version__}")
     return parser
 
@@ -156,14 +48,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "validate":
         return validate(validate_parser().parse_args(args[1:]).spec)
-    options = serve_parser().parse_args(args)
-    if options.port is None:
-        options.port = _env_port()
+    if args and args[0] == "init":
+        from mocktui.scaffold import init
+
+        return init(args[1:])
+    given = serve_parser().parse_args(args)
+    try:
+        options = resolve(given, config=Path(given.config) if given.config else None)
+    except ConfigError as exc:
+        print(f"mocktui: {exc}", file=sys.stderr)
+        return 2
+    if not options.spec:
+        print("mocktui: no spec: give SPEC, or `spec:` in mocktui.yaml", file=sys.stderr)
+        return 2
     spec = _load_or_report(options.spec)
     if spec is None:
         return 2
-    # The terminal UI arrives with its own issue; until then both modes serve headless.
-    return run_headless(spec, options)
+    try:
+        # The terminal UI arrives with its own issue; until then both modes serve headless.
+        return run_headless(spec, options)
+    except ConfigError as exc:
+        print(f"mocktui: {exc}", file=sys.stderr)
+        return 2
 
 
 def _load_or_report(path: str) -> Spec | None:
@@ -217,34 +123,50 @@ def _resource_lines(spec: Spec) -> list[str]:
 
 def build_engine(spec: Spec, options: argparse.Namespace, *, seed: bool = True) -> MockEngine:
     """The engine the options describe: controls, store, seeded or loaded state."""
-    from mocktui.engine.control import Controls
     from mocktui.engine.mock import MockEngine
     from mocktui.engine.store import open_store
 
-    require_auth = _env_flag("REQUIRE_AUTH")
-    api_key = options.api_key or (os.environ.get("API_KEY") if require_auth else None)
     store_url = options.store or (f"sqlite:{options.persist}" if options.persist else None)
     stateful = options.stateful or store_url is not None or options.state is not None
-    controls = Controls(
-        dynamic=options.dynamic,
-        cors_origin=options.cors_origin,
-        security=not options.no_security,
-        validate_requests=not options.no_validate,
-        api_key=api_key,
-        validate_responses=options.validate_responses,
-        max_body=options.max_body,
-        stateful=stateful,
-    )
-    engine = MockEngine(spec, controls=controls, faker_seed=options.faker_seed)
+    engine = MockEngine(spec, controls=controls_from(options, stateful), faker_seed=options.faker_seed)
     if stateful:
         state = engine.attach_store(
-            open_store(store_url or "memory"), seed_count=options.seed, seed_counts=_seed_counts()
+            open_store(store_url or "memory"), seed_count=options.seed, seed_counts=options.seed_counts
         )
         if options.state:
             state.load(_read_state(options.state))
         elif seed and not state.store.collections():
             state.seed()  # a persisted or shared store keeps what it has
     return engine
+
+
+def controls_from(options: argparse.Namespace, stateful: bool) -> Controls:
+    """The initial live settings; from here on the admin API and the TUI change them."""
+    from mocktui.engine.control import Controls, Delay, Faults, RateLimit
+
+    low, high = options.delay or (options.min_delay or 0.0, options.max_delay or options.min_delay or 0.0)
+    if low > high:
+        raise ConfigError(f"delay: MIN_DELAY {low:g} is above MAX_DELAY {high:g}")
+    faults = Faults(error_rate=options.error_rate, chaos=options.chaos or {})
+    if options.error_mix:
+        faults.mix = options.error_mix
+    requests, window = options.rate_limit or (options.rate_limit_requests, options.rate_limit_window)
+    limited = options.rate_limit is not None or options.enable_rate_limiting
+    return Controls(
+        stateful=stateful,
+        dynamic=options.dynamic,
+        cors_origin=options.cors_origin,
+        cors_credentials=options.cors_credentials,
+        security=options.security,
+        validate_requests=options.validate_requests,
+        validate_responses=options.validate_responses,
+        api_key=options.api_key,
+        max_body=options.max_body,
+        delay=Delay(low, high, options.delay_distribution),
+        faults=faults,
+        rate_limit=RateLimit(limited, requests, window, options.rate_limit_key),
+        chaos_seed=options.chaos_seed,
+    )
 
 
 def _read_state(path: str) -> dict[str, list[dict[str, object]]]:
