@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import secrets
 import signal
 import sys
 import time
@@ -196,13 +197,16 @@ def run_headless(spec: Spec, options: argparse.Namespace) -> int:
         print(f"mocktui: {exc}", file=sys.stderr)
         return 1
     if options.workers <= 1:
-        return _serve(build_engine(spec, options), sock, options.log_level)
+        return _serve(build_engine(spec, options), sock, options, admin_token(options))
     build_engine(spec, options).state.store.close()  # type: ignore[union-attr]  # seed once, before forking
+    token = admin_token(options)
+    if token:
+        print(f"mocktui: admin API token: {token}", flush=True)
     children = []
     for _ in range(options.workers):
         pid = os.fork()
         if pid == 0:  # a worker: its own engine and Redis connection, the shared listening socket
-            os._exit(_serve(build_engine(spec, options, seed=False), sock, options.log_level, banner=False))
+            os._exit(_serve(build_engine(spec, options, seed=False), sock, options, token, banner=False))
         children.append(pid)
     print(f"mocktui: {options.workers} workers on port {sock.getsockname()[1]}", flush=True)
     def forward(signum: int, _frame: object) -> None:
@@ -221,17 +225,32 @@ def run_headless(spec: Spec, options: argparse.Namespace) -> int:
     return 0
 
 
-def _serve(engine: MockEngine, sock: socket.socket, log_level: str, banner: bool = True) -> int:
+def admin_token(options: argparse.Namespace) -> str | None:
+    """The admin API's token: the one given, or a fresh one when listening beyond loopback."""
+    if options.admin_token:
+        return str(options.admin_token)
+    if options.host in ("127.0.0.1", "::1", "localhost") or options.host.startswith("127."):
+        return None
+    return secrets.token_urlsafe(18)
+
+
+def _serve(
+    engine: MockEngine, sock: socket.socket, options: argparse.Namespace, token: str | None = None, banner: bool = True
+) -> int:
     from mocktui.server.admin import build_admin
     from mocktui.server.app import MockApp
     from mocktui.server.runner import ServerRunner
 
+    from mocktui.server.reload import Reloader
+
     spec = engine.spec
+    log_level = options.log_level
+    engine.events.subscribe_notices(lambda n: print(f"mocktui: {n.level}: {n.text}", flush=True))
     if log_level in ("debug", "info"):
         engine.events.subscribe(_log_line)
     elif engine.controls.validate_responses:
         engine.events.subscribe(lambda event: _log_line(event) if event.notes else None)
-    runner = ServerRunner(MockApp(engine, build_admin(engine)), sock)
+    runner = ServerRunner(MockApp(engine, build_admin(engine, token)), sock)
 
     async def serve() -> None:
         loop = asyncio.get_running_loop()
@@ -239,6 +258,7 @@ def _serve(engine: MockEngine, sock: socket.socket, log_level: str, banner: bool
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         await runner.start()
+        watcher = asyncio.create_task(Reloader(engine, options.spec).run()) if options.reload else None
         if banner:
             host = f"[{runner.host}]" if ":" in runner.host else runner.host
             mode = f", stateful ({engine.state.store.kind} store)" if engine.state and engine.controls.stateful else ""
@@ -247,7 +267,11 @@ def _serve(engine: MockEngine, sock: socket.socket, log_level: str, banner: bool
                 f"http://{host}:{runner.port}{spec.base_path}  (admin: /__mocktui/, Ctrl+C to stop)",
                 flush=True,
             )
+            if token:
+                print(f"mocktui: admin API token: {token}  (Authorization: Bearer {token})", flush=True)
         await stop.wait()
+        if watcher is not None:
+            watcher.cancel()
         await runner.stop()
         if engine.state is not None:
             engine.state.store.close()

@@ -7,6 +7,7 @@ formatting, so an unobserved stream costs almost nothing.
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -56,6 +57,15 @@ class RequestEvent:
 Listener = Callable[[RequestEvent], None]
 
 
+@dataclass(slots=True)
+class Notice:
+    """Something the mock itself did or could not do (a reload, a broken edit), for the log and TUI."""
+
+    time: float
+    level: str  # info | warning | error
+    text: str
+
+
 class EventStream:
     """A bounded journal of request events with synchronous listeners."""
 
@@ -63,6 +73,8 @@ class EventStream:
         self._events: deque[RequestEvent] = deque(maxlen=maxlen)
         self._listeners: list[Listener] = []
         self._next_id = 1
+        self.notices: deque[Notice] = deque(maxlen=200)
+        self._notice_listeners: list[Callable[[Notice], None]] = []
 
     def publish(self, event: RequestEvent) -> None:
         event.id = self._next_id
@@ -70,6 +82,16 @@ class EventStream:
         self._events.append(event)
         for listener in self._listeners:
             listener(event)
+
+    def notice(self, level: str, text: str) -> None:
+        item = Notice(time.time(), level, text)
+        self.notices.append(item)
+        for listener in self._notice_listeners:
+            listener(item)
+
+    def subscribe_notices(self, listener: Callable[[Notice], None]) -> Callable[[], None]:
+        self._notice_listeners.append(listener)
+        return lambda: self._notice_listeners.remove(listener)
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call `listener` for every new event; returns an unsubscribe function."""

@@ -149,6 +149,33 @@ class MockEngine:
             self.operations[op.id] = compiled
             self.router.add(op.path, op.method, compiled)
 
+    def reload(self, spec: Spec) -> None:
+        """Serve `spec` from the next request on, keeping controls, journal, store and counters."""
+        self.swap(self.prepare(spec))
+
+    def prepare(self, spec: Spec) -> MockEngine:
+        """Compile `spec` aside (safe to run in a worker thread while this engine serves)."""
+        fresh = MockEngine(spec, controls=self.controls, events=self.events, faker_seed=self.seed)
+        if self.state is not None:
+            from mocktui.engine.stateful import Stateful
+
+            old = self.state
+            fresh.state = Stateful(fresh, old.store, seed_count=old.seed_count, seed_counts=old.seed_counts)
+        return fresh
+
+    def swap(self, fresh: MockEngine) -> None:
+        """Take over a prepared engine's compiled spec, without yielding to the event loop: a request
+        sees the old spec or the new one, never a mix; in-flight requests keep what they hold."""
+        self.spec, self.generator, self.router, self.operations = (
+            fresh.spec,
+            fresh.generator,
+            fresh.router,
+            fresh.operations,
+        )
+        if fresh.state is not None:
+            fresh.state.engine = self
+            self.state = fresh.state
+
     def attach_store(self, store: Store, **options: Any) -> Stateful:
         """Give the engine a store: the operations of inferred resources become stateful."""
         from mocktui.engine.stateful import Stateful
@@ -161,6 +188,10 @@ class MockEngine:
             assert isinstance(store, RedisStore)
             self.behaviour.limiter = RedisLimiter(store.client, store.namespace)
         return self.state
+
+    def reset_counters(self) -> None:
+        """Forget per-client and per-rule counts (rate limits; scenario call counts)."""
+        self.behaviour.limiter.reset()
 
     # -- compilation --------------------------------------------------------
 

@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
+import fnmatch
+import secrets
+from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, HTTPException
+import orjson
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
+from swagger_ui_bundle import swagger_ui_path
 
 from mocktui import __version__
 from mocktui.engine.control import ControlError
+from mocktui.engine.events import RequestEvent
 from mocktui.engine.mock import MockEngine
 from mocktui.engine.stateful import Stateful
 from mocktui.engine.validate import Violation
 
 
-def build_admin(engine: MockEngine) -> FastAPI:
-    """A FastAPI app over the engine's controls and event stream."""
+def build_admin(engine: MockEngine, token: str | None = None) -> FastAPI:
+    """A FastAPI app over the engine's controls, journal and store.
+
+    With a `token`, every admin call but the health check needs `Authorization: Bearer TOKEN`
+    (or `X-Mocktui-Token`): the CLI sets one when the mock listens beyond loopback.
+    """
+    guard = [Depends(_token_guard(token))] if token else []
     app = FastAPI(
         title="mocktui admin",
         version=__version__,
@@ -22,7 +37,19 @@ def build_admin(engine: MockEngine) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    api = APIRouter(prefix="/__mocktui")
+    app.mount("/__mocktui/static", StaticFiles(directory=swagger_ui_path), name="swagger")
+
+    @app.get("/__mocktui/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/__mocktui/openapi.json",
+            title="mocktui admin",
+            swagger_js_url="/__mocktui/static/swagger-ui-bundle.js",
+            swagger_css_url="/__mocktui/static/swagger-ui.css",
+            swagger_favicon_url="/__mocktui/static/favicon-32x32.png",
+        )
+
+    api = APIRouter(prefix="/__mocktui", dependencies=guard)
 
     @api.get("/spec")
     def spec_summary() -> dict[str, Any]:
@@ -50,9 +77,38 @@ def build_admin(engine: MockEngine) -> FastAPI:
         ]
 
     @api.get("/events")
-    def events(limit: int = 100) -> list[dict[str, Any]]:
-        items = list(engine.events)[-max(limit, 0) :] if limit else []
-        return [e.to_dict() for e in items]
+    def events(
+        limit: int = 100,
+        method: str | None = None,
+        path: str | None = None,
+        status: str | None = None,
+        operation: str | None = None,
+        since: float | None = None,
+    ) -> list[dict[str, Any]]:
+        """The journal, newest last: filter by method, path glob, status (404, 5xx), operation, time."""
+        test = journal_filter(method, path, status, operation, since)
+        items = [e for e in engine.events if test(e)]
+        return [e.to_dict() for e in (items[-max(limit, 0) :] if limit else [])]
+
+    @api.post("/verify")
+    def verify(expect: Expectation) -> JSONResponse:
+        """Was it called as expected? 200 when the count matches, 417 with what was seen otherwise."""
+        test = journal_filter(expect.method, expect.path, expect.status, expect.operation, expect.since)
+        matched = [e for e in engine.events if test(e) and _body_matches(e.request_body, expect.body)]
+        ok = len(matched) == expect.count if expect.count is not None else bool(matched)
+        body = {"ok": ok, "count": len(matched), "expected": expect.count, "ids": [e.id for e in matched]}
+        return JSONResponse(body, status_code=200 if ok else 417)
+
+    @api.post("/reset", status_code=204)
+    def reset(what: ResetRequest | None = None) -> None:
+        """Journal, rate-limit counters, scenario call counts and (when stateful) the store."""
+        what = what or ResetRequest()
+        if what.journal:
+            engine.events.clear()
+        if what.counters:
+            engine.reset_counters()
+        if what.state and engine.state is not None:
+            engine.state.seed()
 
     @api.delete("/events", status_code=204)
     def clear_events() -> None:
@@ -149,6 +205,75 @@ def build_admin(engine: MockEngine) -> FastAPI:
 
     app.include_router(api)
     return app
+
+
+class Expectation(BaseModel):
+    method: str | None = None
+    path: str | None = None  # a glob: /orders*
+    status: str | None = None  # 201, 4xx
+    operation: str | None = None
+    since: float | None = None  # epoch seconds
+    body: Any = None  # JSON fields the request body must contain (a subset match)
+    count: int | None = None  # exactly this many; none: at least one
+
+
+class ResetRequest(BaseModel):
+    journal: bool = True
+    counters: bool = True
+    state: bool = False
+
+
+def journal_filter(
+    method: str | None, path: str | None, status: str | None, operation: str | None, since: float | None
+) -> Callable[[RequestEvent], bool]:
+    """A test for journal events; every given criterion must hold."""
+
+    def test(event: RequestEvent) -> bool:
+        if method and event.method != method.upper():
+            return False
+        if path and not fnmatch.fnmatchcase(event.path, path):
+            return False
+        if status and not _status_matches(event.status, status):
+            return False
+        if operation and event.operation != operation:
+            return False
+        return not (since and event.time < since)
+
+    return test
+
+
+def _status_matches(value: int, wanted: str) -> bool:
+    wanted = wanted.lower()
+    if len(wanted) == 3 and wanted.endswith("xx"):
+        return str(value)[0] == wanted[0]
+    return str(value) == wanted
+
+
+def _body_matches(raw: bytes, wanted: Any) -> bool:
+    if wanted is None:
+        return True
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return isinstance(wanted, str) and wanted in raw.decode("utf-8", "replace")
+    return _contains(body, wanted)
+
+
+def _contains(value: Any, wanted: Any) -> bool:
+    if isinstance(wanted, dict):
+        return isinstance(value, dict) and all(k in value and _contains(value[k], v) for k, v in wanted.items())
+    return bool(value == wanted)
+
+
+def _token_guard(token: str) -> Callable[[Request], None]:
+    def check(request: Request) -> None:
+        given = request.headers.get("x-mocktui-token") or request.headers.get("authorization", "").removeprefix(
+            "Bearer "
+        )
+        if not secrets.compare_digest(given.encode(), token.encode()):
+            raise HTTPException(401, "the admin API needs its token: Authorization: Bearer <token>")
+
+    return check
 
 
 def _refuse(errors: list[Violation]) -> None:

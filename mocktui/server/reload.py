@@ -1,0 +1,80 @@
+"""Hot reload: when the spec (or any file it references), rules or hooks change, serve the new version.
+
+Files are polled (no inotify dependency; a second is fast enough for a person editing). The new
+spec is parsed and compiled in a worker thread while the old one keeps serving, then swapped in
+at once; a broken edit keeps the last good version and says why, in the log and the notices.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+
+from mocktui.engine.errors import SpecError
+from mocktui.engine.mock import MockEngine
+from mocktui.engine.spec import load_spec
+
+POLL_S = 1.0
+
+
+class Reloader:
+    def __init__(
+        self,
+        engine: MockEngine,
+        spec_path: str,
+        extra: list[str] | None = None,
+        on_extra_change: Callable[[], None] | None = None,
+        interval: float = POLL_S,
+    ) -> None:
+        self.engine = engine
+        self.spec_path = spec_path
+        self.extra = [os.path.abspath(p) for p in extra or []]
+        self.on_extra_change = on_extra_change  # rules or hooks changed: reload them
+        self.interval = interval
+        self._seen = self._stamps()
+
+    def _spec_files(self) -> list[str]:
+        return sorted(self.engine.spec.schemas.loader.docs) or [os.path.abspath(self.spec_path)]
+
+    def _stamps(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for path in [*self._spec_files(), *self.extra]:
+            try:
+                out[path] = os.stat(path).st_mtime_ns
+            except OSError:
+                out[path] = -1
+        return out
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            await self.check()
+
+    async def check(self) -> bool:
+        """Reload what changed since the last look; True when the spec was swapped."""
+        stamps = self._stamps()
+        changed = [p for p, stamp in stamps.items() if self._seen.get(p) != stamp]
+        if not changed:
+            return False
+        self._seen = stamps
+        events = self.engine.events
+        if any(p in self.extra for p in changed) and self.on_extra_change is not None:
+            try:
+                self.on_extra_change()
+                events.notice("info", f"reloaded {', '.join(os.path.basename(p) for p in changed if p in self.extra)}")
+            except Exception as exc:  # noqa: BLE001 - a broken rules/hooks edit keeps the last good version
+                events.notice("error", f"kept the previous rules/hooks: {exc}")
+        if not any(p not in self.extra for p in changed):
+            return False
+        try:
+            spec = await asyncio.to_thread(load_spec, self.spec_path)
+            fresh = await asyncio.to_thread(self.engine.prepare, spec)
+        except SpecError as exc:
+            lines = "; ".join(p.format() for p in exc.problems[:5])
+            events.notice("error", f"kept the last good spec: {len(exc.problems)} problem(s): {lines}")
+            return False
+        self.engine.swap(fresh)
+        self._seen = self._stamps()  # the new spec may reference other files
+        events.notice("info", f"reloaded {os.path.basename(self.spec_path)}: {len(spec.operations)} operations")
+        return True
