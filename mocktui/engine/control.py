@@ -143,10 +143,10 @@ def _apply(target: Any, changes: dict[str, Any], where: str) -> None:
             for op, change in value.items():
                 target.override(str(op), change)
             continue
+        if value is None and isinstance(target, Override):
+            setattr(target, key, None)  # back to what the global controls say
+            continue
         if key in _NESTED:
-            if value is None and isinstance(target, Override):
-                setattr(target, key, None)
-                continue
             current = getattr(target, key)
             nested = copy.deepcopy(current) if current is not None else _NESTED[key]()
             _apply(nested, value, f"{name}.")
