@@ -275,11 +275,15 @@ class _Parser:
                 kind, key, offset = self.take()
                 if kind not in ("name", "number") or key.startswith("-"):
                     raise TemplateError(f"expected a field name after '.', found {_describe(kind, key)}", offset)
-                steps.append(int(key) if key.isdigit() else key)
+                if kind == "number" and "." in key:  # `items.0.1` reads as two indexes, not a float
+                    steps.extend(int(k) for k in key.split("."))
+                else:
+                    steps.append(int(key) if key.isdigit() else key)
             else:
                 inner = self.expression()
                 self.expect("]")
-                steps.append(inner.value if isinstance(inner, _Literal) else inner)
+                plain = isinstance(inner, _Literal) and type(inner.value) in (str, int)
+                steps.append(inner.value if plain else inner)
         return _Path(value, tuple(steps))
 
 
@@ -305,9 +309,6 @@ class Template:
         pos = 0
         while True:
             start = source.find("{{", pos)
-            close = source.find("}}", pos)
-            if close != -1 and (start == -1 or close < start):
-                raise TemplateError("'}}' without an opening '{{'", close)
             if start == -1:
                 break
             end = _closing(source, start + 2)

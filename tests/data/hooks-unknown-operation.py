@@ -1,0 +1,11 @@
+from mocktui.engine.scenarios import on
+
+
+@on(operation="listPets")
+def pets(request: object) -> None:
+    return None
+
+
+@on("FETCH", "/orders")
+def orders(request: object) -> None:
+    return None
