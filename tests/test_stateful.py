@@ -36,6 +36,7 @@ import httpx
 import pytest
 
 from mocktui.cli import build_engine, serve_parser
+from mocktui.config import ConfigError, resolve
 from mocktui.engine.control import Controls
 from mocktui.engine.mock import MockEngine
 from mocktui.engine.spec import load_spec
@@ -43,7 +44,7 @@ from mocktui.engine.store import MemoryStore, Store
 from mocktui.engine.store_redis import RedisStore
 from mocktui.engine.store_sqlite import SQLiteStore
 
-from .helpers import ROOT, SPECS, LiveServer, serve, validation_errors
+from .helpers import ROOT, SPECS, LiveServer, validation_errors
 
 REDIS_URL = os.environ.get("MOCKTUI_TEST_REDIS", "redis://127.0.0.1:6379/15")
 KINDS = ["memory", "sqlite", "redis"]
@@ -221,53 +222,73 @@ def kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture
-def new_store(tmp_path: Path) -> Iterator[Callable[[str], Store]]:
-    made: list[Store] = []
+@pytest.fixture(scope="module")
+def servers() -> Iterator[Callable[[Path], LiveServer]]:
+    """One live stateful mock per spec for the whole module; each test attaches a fresh store to it."""
+    made: dict[Path, LiveServer] = {}
 
-    def make(kind: str) -> Store:
+    def get(spec: Path) -> LiveServer:
+        if spec not in made:
+            engine = MockEngine(load_spec(str(spec)), controls=Controls(stateful=True), faker_seed=7)
+            server = LiveServer(engine)
+            # runner.bind() makes the socket with proto 0, so the stdlib event loop of LiveServer never
+            # sets TCP_NODELAY on accepted connections (uvloop, which the CLI uses, does): every keep-alive
+            # response would wait ~40 ms for a delayed ACK. Accepted sockets inherit it from the listener.
+            server.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            server.start()
+            made[spec] = server
+        return made[spec]
+
+    yield get
+    for server in made.values():
+        server.stop()
+
+
+Mocks = Callable[..., Api]
+
+
+@pytest.fixture
+def mocks(servers: Callable[[Path], LiveServer], tmp_path: Path) -> Iterator[Mocks]:
+    """`mocks(spec, kind, seed=N, seed_counts={...}, prefix=...)`: the spec's mock over a new, seeded store."""
+    stores: list[Store] = []
+    apis: list[Api] = []
+
+    def open_mock(
+        spec: Path, kind: str, *, seed: int = 6, seed_counts: dict[str, int] | None = None, prefix: str = ""
+    ) -> Api:
         store: Store
         if kind == "memory":
             store = MemoryStore()
         elif kind == "sqlite":
-            store = SQLiteStore(str(tmp_path / f"state-{len(made)}.db"))
+            store = SQLiteStore(str(tmp_path / f"state-{len(stores)}.db"))
         else:
             require_redis()
             store = RedisStore(REDIS_URL, f"mocktui-test-stateful-{uuid.uuid4().hex}")
         assert store.kind == kind
-        made.append(store)
-        return store
+        stores.append(store)
+        server = servers(spec)
+        server.engine.attach_store(store, seed_count=seed, seed_counts=seed_counts or {}).seed()
+        apis.append(Api(server, prefix))
+        return apis[-1]
 
-    yield make
-    for store in made:
+    yield open_mock
+    for api in apis:
+        api.client.close()
+        api.engine.state = None
+    for store in stores:
         if store.kind == "redis":
             store.clear()
         store.close()
 
 
-@contextmanager
-def running(
-    spec: Path, store: Store, *, seed: int = 6, seed_counts: dict[str, int] | None = None, prefix: str = ""
-) -> Iterator[Api]:
-    with serve(spec, controls=Controls(stateful=True), faker_seed=7) as server:
-        server.engine.attach_store(store, seed_count=seed, seed_counts=seed_counts or {}).seed()
-        api = Api(server, prefix)
-        try:
-            yield api
-        finally:
-            api.client.close()
+@pytest.fixture
+def shop(kind: str, mocks: Mocks) -> Api:
+    return mocks(SHOP, kind, seed=6, seed_counts=SHOP_SEEDS, prefix=BASE)
 
 
 @pytest.fixture
-def shop(kind: str, new_store: Callable[[str], Store]) -> Iterator[Api]:
-    with running(SHOP, new_store(kind), seed=6, seed_counts=SHOP_SEEDS, prefix=BASE) as api:
-        yield api
-
-
-@pytest.fixture
-def accounts(kind: str, new_store: Callable[[str], Store]) -> Iterator[Api]:
-    with running(ACCOUNTS, new_store(kind), seed=5) as api:
-        yield api
+def accounts(kind: str, mocks: Mocks) -> Api:
+    return mocks(ACCOUNTS, kind, seed=5)
 
 
 def read_only_names(api: Api, op_id: str, status: str = "200") -> set[str]:
@@ -384,7 +405,7 @@ def test_products_create_replace_update_delete(shop: Api) -> None:
     owned = read_only_names(shop, "getProduct")
     assert owned == {"id", "createdAt", "updatedAt"}
     assert {k: created[k] for k in sent} == sent
-    # Nothing but what was sent, the server's own fields, and declared defaults of omitted fields (stock: 0).
+    # What was sent, the fields the server owns, and `stock`, which Product requires (its value: see below).
     assert set(created) == set(sent) | owned | {"stock"}
     assert recent(created["createdAt"]) and recent(created["updatedAt"])
     item = f"{BASE}/products/{created['id']}"
@@ -417,6 +438,18 @@ def test_products_create_replace_update_delete(shop: Api) -> None:
 
     assert shop.delete(item).status_code == 204
     assert shop.get(item).status_code == 404
+
+
+def test_omitted_fields_with_a_declared_default_take_it(shop: Api) -> None:
+    """ProductInput's `stock` is optional with `default: 0`: a product created or replaced without it has 0."""
+    sent = {"name": "Shelf", "sku": "HOM-0002", "price": 30.0, "currency": "EUR"}
+    r = shop.post("/products", sent)
+    assert r.status_code == 201, r.text
+    item = r.headers["location"]
+    r = shop.put(item, sent | {"name": "Shelf 2"})  # a valid ProductInput: stock may be omitted
+    assert r.status_code == 200, r.text
+    assert r.json()["stock"] == 0
+    created = shop.post("/products", {"name": "Rack", "sku": "HOM-0004", "price": 30.0, "currency": "EUR"}).json()
     assert created["stock"] == 0, f"stock was omitted and declares default 0, got {created['stock']}"
 
 
@@ -439,20 +472,20 @@ def test_orders_crud_round_trip(shop: Api) -> None:
     assert shop.get(item).status_code == 404
 
 
-def test_uuid_ids_and_envelope_of_the_users_spec(kind: str, new_store: Callable[[str], Store]) -> None:
-    with running(USERS, new_store(kind), seed=5) as api:
-        sent = {"email": "zed@example.com", "firstName": "Zed", "lastName": "Shaw", "role": "viewer"}
-        r = api.post("/users", sent)
-        assert r.status_code == 201, r.text
-        created = r.json()
-        assert set(created) == set(sent) | {"id", "createdAt"} and {k: created[k] for k in sent} == sent
-        assert str(uuid.UUID(created["id"])) == created["id"]
-        assert r.headers["location"] == f"/users/{created['id']}"
-        assert api.get(r.headers["location"]).json() == created
-        page = api.get("/users", limit=100).json()
-        assert created in page["data"] and page["pagination"]["total"] == 6
-        r = api.get(f"/users/{uuid.uuid4()}")
-        assert r.status_code == 404 and is_problem(r, 404)
+def test_uuid_ids_and_envelope_of_the_users_spec(kind: str, mocks: Mocks) -> None:
+    api = mocks(USERS, kind, seed=5)
+    sent = {"email": "zed@example.com", "firstName": "Zed", "lastName": "Shaw", "role": "viewer"}
+    r = api.post("/users", sent)
+    assert r.status_code == 201, r.text
+    created = r.json()
+    assert set(created) == set(sent) | {"id", "createdAt"} and {k: created[k] for k in sent} == sent
+    assert str(uuid.UUID(created["id"])) == created["id"]
+    assert r.headers["location"] == f"/users/{created['id']}"
+    assert api.get(r.headers["location"]).json() == created
+    page = api.get("/users", limit=100).json()
+    assert created in page["data"] and page["pagination"]["total"] == 6
+    r = api.get(f"/users/{uuid.uuid4()}")
+    assert r.status_code == 404 and is_problem(r, 404)
 
 
 # -- lists ------------------------------------------------------------------------------------------------------------
@@ -511,19 +544,24 @@ def test_list_offset_limit_envelope(shop: Api) -> None:
         assert r.status_code == 200 and r.json() == {"items": [], "offset": offset, "limit": 10, "total": 25}
 
 
-def test_list_envelope_with_a_pagination_object(kind: str, new_store: Callable[[str], Store]) -> None:
-    with running(USERS, new_store(kind), seed=7) as api:
-        r = api.get("/users", limit=100)
-        full = r.json()
-        assert set(full) == {"data", "pagination"} and len(full["data"]) == 7
-        assert full["pagination"] == {"page": 1, "limit": 100, "total": 7}
-        assert "x-total-count" not in r.headers and "link" not in r.headers  # the spec declares neither
-        assert api.get("/users", page=2, limit=3).json() == {
-            "data": full["data"][3:6],
-            "pagination": {"page": 2, "limit": 3, "total": 7},
-        }
-        r = api.get("/users", page=4, limit=3)
-        assert r.status_code == 200 and r.json() == {"data": [], "pagination": {"page": 4, "limit": 3, "total": 7}}
+def test_list_envelope_with_a_pagination_object(kind: str, mocks: Mocks) -> None:
+    api = mocks(USERS, kind, seed=7)
+    r = api.get("/users", limit=100)
+    full = r.json()
+    assert set(full) == {"data", "pagination"} and len(full["data"]) == 7
+    assert full["pagination"] == {"page": 1, "limit": 100, "total": 7}
+    assert "x-total-count" not in r.headers and "link" not in r.headers  # the spec declares neither
+    assert api.get("/users", page=2, limit=3).json() == {
+        "data": full["data"][3:6],
+        "pagination": {"page": 2, "limit": 3, "total": 7},
+    }
+    r = api.get("/users", page=4, limit=3)
+    assert r.status_code == 200 and r.json() == {"data": [], "pagination": {"page": 4, "limit": 3, "total": 7}}
+
+
+@pytest.fixture
+def shop_in_memory(mocks: Mocks) -> Api:
+    return mocks(SHOP, "memory", seed=3, prefix=BASE)
 
 
 @pytest.mark.parametrize(
@@ -545,13 +583,10 @@ def test_list_envelope_with_a_pagination_object(kind: str, new_store: Callable[[
         ("/users/1/orders", {"offset": -10}),
     ],
 )
-def test_list_paging_values_below_the_minimum_are_4xx(
-    path: str, params: dict[str, Any], new_store: Callable[[str], Store]
-) -> None:
-    with running(SHOP, new_store("memory"), seed=3, prefix=BASE) as api:
-        r = api.get(path, **params)  # a declared status and body: never a 500
-        assert 400 <= r.status_code < 500 and is_problem(r, r.status_code)
-        assert next(iter(params)) in r.json()["detail"]
+def test_list_paging_values_the_spec_refuses_are_4xx(path: str, params: dict[str, Any], shop_in_memory: Api) -> None:
+    r = shop_in_memory.get(path, **params)  # a declared status and body: never a 500
+    assert 400 <= r.status_code < 500 and is_problem(r, r.status_code)
+    assert next(iter(params)) in r.json()["detail"]
 
 
 def test_filter_by_a_number_is_exact(shop: Api) -> None:
@@ -677,7 +712,7 @@ def test_duplicate_unique_fields_are_409(shop: Api) -> None:
     r = shop.post("/products", {"name": "Copy", "sku": products[0]["sku"], "price": 1, "currency": "EUR"})
     assert r.status_code == 409 and is_problem(r, 409) and "sku" in r.text
     second = f"/products/{products[1]['id']}"
-    r = shop.put(second, {"name": "X", "sku": products[0]["sku"], "price": 1, "currency": "EUR"})
+    r = shop.put(second, {"name": "X", "sku": products[0]["sku"], "price": 1, "currency": "EUR", "stock": 1})
     assert r.status_code == 409 and shop.get(second).json() == products[1]
 
     other = f"/users/{users[1]['id']}"
@@ -838,54 +873,37 @@ def test_admin_reset_and_export_import(shop: Api) -> None:
 # -- seeding ----------------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def seed_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    for name in list(os.environ):
-        if name.startswith("SEED_"):
-            monkeypatch.delenv(name)
-    return monkeypatch
+def engine_for(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> MockEngine:
+    """The engine `mocktui specs/shop.yaml ARGS` builds, with exactly `env` as its environment."""
+    options = resolve(serve_parser().parse_args([str(SHOP), *args]), environ=env or {}, cwd=cwd or ROOT / "specs")
+    return build_engine(load_spec(str(SHOP)), options)
 
 
-def engine_for(*args: str) -> MockEngine:
-    return build_engine(load_spec(str(SHOP)), serve_parser().parse_args([str(SHOP), *args]))
-
-
-def counts(engine: MockEngine) -> dict[str, int]:
+def export_of(engine: MockEngine) -> dict[str, list[dict[str, Any]]]:
     assert engine.state is not None
-    return engine.state.collections()
+    try:
+        return engine.state.export()
+    finally:
+        engine.state.store.close()
 
 
-def test_seed_count_and_env_override(seed_env: pytest.MonkeyPatch) -> None:
-    assert counts(engine_for("--stateful", "--seed", "4", "--faker-seed", "3")) == {
-        "users": 4,
-        "products": 4,
-        "orders": 4,
-    }
-    seed_env.setenv("SEED_ORDERS", "9")
-    seed_env.setenv("SEED_PRODUCTS", "0")
-    assert counts(engine_for("--stateful", "--seed", "4", "--faker-seed", "3")) == {
-        "users": 4,
-        "products": 0,
-        "orders": 9,
-    }
-    seed_env.setenv("SEED_USERS", "many")
-    with pytest.raises(SystemExit) as exit_info:
-        engine_for("--stateful")
-    assert exit_info.value.code == 2
+def test_seed_count_and_env_override() -> None:
+    seeded = export_of(engine_for("--stateful", "--seed", "4", "--faker-seed", "3"))
+    assert {k: len(v) for k, v in seeded.items()} == {"users": 4, "products": 4, "orders": 4}
+    env = {"SEED_ORDERS": "9", "SEED_PRODUCTS": "1"}
+    seeded = export_of(engine_for("--stateful", "--seed", "4", "--faker-seed", "3", env=env))
+    assert {k: len(v) for k, v in seeded.items()} == {"users": 4, "products": 1, "orders": 9}
+    assert {i["productId"] for o in seeded["orders"] for i in o["items"]} == {seeded["products"][0]["id"]}
+    with pytest.raises(ConfigError, match="SEED_USERS"):
+        engine_for("--stateful", env={"SEED_USERS": "many"})
 
 
 @pytest.mark.parametrize("store", ["memory", "sqlite"])
-def test_seeded_data_is_consistent_and_unique(store: str, seed_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    seed_env.setenv("SEED_USERS", "60")
-    seed_env.setenv("SEED_PRODUCTS", "60")
-    seed_env.setenv("SEED_ORDERS", "80")
+def test_seeded_data_is_consistent_and_unique(store: str, tmp_path: Path) -> None:
+    env = {"SEED_USERS": "60", "SEED_PRODUCTS": "60", "SEED_ORDERS": "80"}
     url = "memory" if store == "memory" else f"sqlite:{tmp_path / 'seed.db'}"
-    engine = engine_for("--store", url, "--faker-seed", "11")
-    assert engine.state is not None
-    try:
-        state = engine.state.export()
-    finally:
-        engine.state.store.close()
+    engine = engine_for("--store", url, "--faker-seed", "11", env=env)
+    state = export_of(engine)
     assert {k: len(v) for k, v in state.items()} == {"users": 60, "products": 60, "orders": 80}
     user_ids = {u["id"] for u in state["users"]}
     product_ids = {p["id"] for p in state["products"]}
@@ -894,8 +912,8 @@ def test_seeded_data_is_consistent_and_unique(store: str, seed_env: pytest.Monke
     for collection, field in (("users", "email"), ("products", "sku")):
         values = [r[field].casefold() for r in state[collection]]
         assert len(set(values)) == len(values), f"duplicate {field}s"
-    for collection, unique in (("users", "id"), ("products", "id"), ("orders", "id")):
-        assert len({r[unique] for r in state[collection]}) == len(state[collection])
+    for collection in ("users", "products", "orders"):
+        assert len({r["id"] for r in state[collection]}) == len(state[collection])
     spec = engine.spec
     for collection, op_id in (("users", "getUser"), ("products", "getProduct"), ("orders", "getOrder")):
         op = next(o for o in spec.operations if o.id == op_id)
@@ -903,15 +921,13 @@ def test_seeded_data_is_consistent_and_unique(store: str, seed_env: pytest.Monke
         assert [e for r in state[collection] for e in validation_errors(bundle, r)][:3] == []
 
 
-def test_seed_is_reproducible_with_the_same_faker_seed(seed_env: pytest.MonkeyPatch) -> None:
-    def export(*args: str) -> dict[str, list[dict[str, Any]]]:
-        engine = engine_for("--stateful", "--seed", "5", *args)
-        assert engine.state is not None
-        return engine.state.export()
+def test_seed_is_reproducible_with_the_same_faker_seed() -> None:
+    def export(seed: str) -> dict[str, list[dict[str, Any]]]:
+        return export_of(engine_for("--stateful", "--seed", "5", "--faker-seed", seed))
 
-    first = export("--faker-seed", "42")
-    assert first == export("--faker-seed", "42")
-    assert first != export("--faker-seed", "43")
+    first = export("42")
+    assert first == export("42")
+    assert first != export("43")
 
 
 # -- the command line -------------------------------------------------------------------------------------------------
@@ -925,7 +941,10 @@ def free_port() -> int:
 
 
 def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SEED_") and k not in ("PORT", "STATEFUL_MODE")}
+    """A minimal environment: no PORT, SEED_*, STATEFUL_MODE... of the caller's leaks into a mock."""
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "VIRTUAL_ENV", "SYSTEMROOT")
+    env = {k: v for k, v in os.environ.items() if k in keep}
+    env["PYTHONPATH"] = str(ROOT)
     env.update(extra or {})
     return env
 
@@ -941,7 +960,7 @@ class MockProcess:
         with open(log, "wb") as out:
             self.proc = subprocess.Popen(
                 [*command, "--log-level", "warning"],
-                cwd=ROOT,
+                cwd=log.parent,  # no mocktui.yaml or .env of the project's own
                 env=child_env(env),
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -1101,7 +1120,12 @@ def test_cli_workers_without_a_redis_store_exit_2(tmp_path: Path) -> None:
     for extra in ([], ["--store", f"sqlite:{tmp_path / 'w.db'}"], ["--persist", str(tmp_path / "p.db")]):
         command = [sys.executable, "-m", "mocktui", str(SHOP), "--headless", "--port", str(free_port())]
         result = subprocess.run(
-            [*command, "--workers", "2", *extra], cwd=ROOT, env=child_env(), capture_output=True, text=True, timeout=30
+            [*command, "--workers", "2", *extra],
+            cwd=tmp_path,
+            env=child_env(),
+            capture_output=True,
+            text=True,
+            timeout=30,
         )
         assert result.returncode == 2, result.stdout + result.stderr
         assert "--workers" in result.stderr and "redis" in result.stderr.lower()
@@ -1125,10 +1149,10 @@ def test_cli_two_processes_share_one_redis_store(tmp_path: Path, cli_redis: str)
         assert b.stop() == 0 and a.stop() == 0
 
 
-def test_validate_lists_the_inferred_resources() -> None:
+def test_validate_lists_the_inferred_resources(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "mocktui", "validate", str(SHOP)],
-        cwd=ROOT,
+        cwd=tmp_path,
         env=child_env(),
         capture_output=True,
         text=True,
