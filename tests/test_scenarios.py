@@ -818,6 +818,11 @@ def test_payments_without_declared_statuses(tmp_path: Path) -> None:
     assert ok is not None and ok.status == 201 and isinstance(body_of(ok)["id"], str)
     review = decide(s, "POST", "/charges", json={"source": {"number": CARD_OK}, "amount": 20000})
     assert review is not None and review.status == 202 and body_of(review)["status"] == "pending"
+    assert body_of(review)["amount"] == 20000
+    # Form bodies, Stripe style: card[number]=...
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    declined = decide(s, "POST", "/charges", body=b"amount=20&card[number]=4000000000000002", headers=form)
+    assert declined is not None and body_of(declined)["error"]["param"] == "card[number]"
 
 
 # -- the auth pack -------------------------------------------------------------------------

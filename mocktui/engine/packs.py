@@ -244,7 +244,7 @@ def _random_id(rng: random.Random, prefix: str, size: int) -> str:
 
 # -- payments -------------------------------------------------------------------------------
 
-_CARD_FIELDS = {"cardnumber", "pan", "ccnumber", "creditcardnumber", "accountnumber"}
+_CARD_FIELDS = {"cardnumber", "pan", "ccnumber", "creditcardnumber"}
 _CARD_PARENTS = {"card", "source", "creditcard", "paymentmethod", "paymentcard", "cc", "payment", "instrument"}
 _AMOUNT_FIELDS = {"amount", "total", "totalamount", "amountvalue", "value"}
 # number -> (rule suffix, code, decline code, message, field at fault)
@@ -342,7 +342,7 @@ class PaymentsPack(Pack):
         body, ctype = answer_body(self.engine, op, 402, truths, {"error": error}, self.engine.rng)
         return Decision(rule=f"payments: {suffix}", status=402, body=body, content_type=ctype)
 
-    def _review(self, op: Operation, amount: float) -> Decision:
+    def _review(self, op: Operation, amount: float | int) -> Decision:
         rng = self.engine.rng
         review = _random_id(rng, "rev_", 14)
         payment = _random_id(rng, "pay_", 16)
@@ -358,7 +358,9 @@ class PaymentsPack(Pack):
         body, ctype = answer_body(self.engine, op, 202, truths, fallback, rng)
         return Decision(rule="payments: held for review", status=202, body=body, content_type=ctype)
 
-    def _success(self, op: Operation, body: dict[str, Any], digits: str, card: Any, amount: float | None) -> Decision:
+    def _success(
+        self, op: Operation, body: dict[str, Any], digits: str, card: Any, amount: float | int | None
+    ) -> Decision:
         status = success_status(op)
         rng = self.engine.rng
         card = card if isinstance(card, dict) else {}
@@ -399,16 +401,18 @@ def _digits(value: Any) -> str | None:
     return text if text.isdigit() and 12 <= len(text) <= 19 else None
 
 
-def _amount(value: Any) -> float | None:
+def _amount(value: Any) -> float | int | None:
+    """A number from JSON or form text; whole numbers stay integers (`"2000"` is 2000, not 2000.0)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return float(value)
+        return value
     if isinstance(value, str):
         try:
-            return float(value)
+            number = float(value)
         except ValueError:
             return None
+        return int(number) if number.is_integer() and "." not in value else number
     return None
 
 

@@ -148,7 +148,8 @@ class RequestView:
         base = self.engine.spec.base_path
         if base and (path == base or path.startswith(base + "/")):
             out.append(path[len(base) :] or "/")
-        out.extend([unquote(p) for p in out])
+        if "%" in path:
+            out.extend([unquote(p) for p in out])
         out = [p.rstrip("/") if len(p) > 1 else p for p in out]
         return tuple(dict.fromkeys(out))
 
