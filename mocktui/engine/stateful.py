@@ -73,6 +73,7 @@ class Stateful:
         self.checks: dict[str, Any] = {}
         self._plans: dict[int, tuple[Any, tuple[frozenset[str], frozenset[str] | None, list[str]]]] = {}
         self._shapes: dict[str, tuple[str | None, Any]] = {}  # list operation -> (envelope key, item schema)
+        self._field_gens: dict[int, tuple[Any, Gen]] = {}
         for name, resource in self.resources.items():
             self.gens[name] = engine.generator.compile(resource.schema, name)
             self.props[name] = _properties(schemas.deref, resource.schema)
@@ -114,6 +115,7 @@ class Stateful:
                         break
                 if value is None:
                     break
+                self._complete(value, resource.schema, rng)  # writeOnly fields too: a seeded user has a password
                 self._link(resource, value, rng)
                 for field, seen in taken.items():
                     value[field] = _unique_value(value.get(field), seen)
@@ -292,13 +294,12 @@ class Stateful:
         rng = self.engine.rng
         template = self._generate(resource, rng) or {}
         props = self.props[resource.name]
-        required = set(_required(self.engine.spec.schemas.deref, resource.schema))
-        record: Record = {
-            k: v for k, v in template.items() if k not in body and (k in required or _read_only(props.get(k)))
-        }
+        # The server's own fields (readOnly: createdAt, status...) come from a generated record.
+        record: Record = {k: v for k, v in template.items() if k not in body and _read_only(props.get(k))}
         record.update(body)
         record.update(scope)
         record[resource.id_field] = template.get(resource.id_field, self._new_id(resource, None, rng))
+        self._complete(record, resource.schema, rng)
         _stamp(record, props, created=True)
         conflict = self._conflict(compiled, resource, record, None)
         if conflict is not None:
@@ -336,6 +337,7 @@ class Stateful:
         else:  # replace: the client's fields, the server's own ones kept
             new = {k: v for k, v in old.items() if _read_only(props.get(k))}
             new.update(body)
+            self._complete(new, resource.schema, self.engine.rng)
         new.update(scope)
         new[resource.id_field] = old[resource.id_field]
         for field in props:
@@ -351,6 +353,43 @@ class Stateful:
             return conflict
         self.store.put(resource.name, key, new)
         return self._reply(compiled, resource, new)
+
+    def _complete(self, value: Any, schema: Any, rng: random.Random, depth: int = 0) -> None:
+        """Fill what a client left out, all the way down: declared defaults, then required fields
+        (a line item's `unitPrice`, a writeOnly `password`) from generated values."""
+        deref = self.engine.spec.schemas.deref
+        body = deref(schema)
+        if depth > 8 or not isinstance(body, dict):
+            return
+        if isinstance(value, list):
+            items = body.get("items")
+            for item in value if items is not None else []:
+                self._complete(item, items, rng, depth + 1)
+            return
+        if not isinstance(value, dict):
+            return
+        props = {k: v for k, v in _properties(deref, body).items()}
+        raw_props = _raw_properties(deref, body)
+        for name, sub in props.items():
+            if name not in value and isinstance(sub, dict) and "default" in sub:
+                value[name] = orjson.loads(orjson.dumps(sub["default"]))
+        for name in _required(deref, body):
+            if name not in value and name in raw_props:
+                filled = self.engine.generate(
+                    self._gen(raw_props[name], name), Ctx(rng, examples=False, response=False)
+                )
+                if filled is not None:
+                    value[name] = filled
+        for name, sub in raw_props.items():
+            if isinstance(value.get(name), (dict, list)):
+                self._complete(value[name], sub, rng, depth + 1)
+
+    def _gen(self, schema: Any, name: str) -> Gen:
+        cached = self._field_gens.get(id(schema))
+        if cached is None or cached[0] is not schema:
+            cached = (schema, self.engine.generator.compile(schema, name))
+            self._field_gens[id(schema)] = cached
+        return cached[1]
 
     def _conflict(self, compiled: _Op, resource: Resource, record: Record, own: str | None) -> MockResponse | None:
         if "409" not in compiled.responses:
@@ -432,7 +471,7 @@ class Stateful:
         query = parse_qsl(request.query, keep_blank_values=True) if request.query else []
         paging = _Paging(compiled.op.parameters, query)
         props = self.props[resource.name]
-        matches = self._matcher(resource, props, query, scope)
+        matches = self._matcher(resource, props, query, scope, compiled.op.parameters)
         order = _sorting(query, props)
         if matches is None and order is None and paging.after_id is None:
             total = self.store.count(resource.name)
@@ -471,27 +510,52 @@ class Stateful:
         return MockResponse(resp.status, headers, orjson.dumps(value), compiled.op.id, ("stateful",))
 
     def _matcher(
-        self, resource: Resource, props: dict[str, Any], query: list[tuple[str, str]], scope: dict[str, Any]
+        self,
+        resource: Resource,
+        props: dict[str, Any],
+        query: list[tuple[str, str]],
+        scope: dict[str, Any],
+        declared: list[Any],
     ) -> Callable[[Record], bool] | None:
-        """Filters from query parameters that name fields, a full-text search, and the parent scope."""
+        """Filters from query parameters that name fields, a full-text search, and the parent scope.
+
+        A parameter declared as an array (`status=pending,paid` or `status=a&status=b`) matches
+        any of its values.
+        """
         by_key = {_key(p): p for p in props}
+        params = {p.name: p for p in declared if p.location == "query"}
         tests: list[Callable[[Record], bool]] = [_equals(field, value) for field, value in scope.items()]
+        grouped: dict[str, list[str]] = {}
         for name, raw in query:
+            grouped.setdefault(name, []).append(raw)
+        for name, raws in grouped.items():
             key = _key(name)
             if key in PAGE_PARAMS | SIZE_PARAMS | OFFSET_PARAMS | CURSOR_PARAMS | AFTER_ID_PARAMS | SORT_PARAMS:
                 continue
             field = by_key.get(key)
             if field is None and key in SEARCH_PARAMS:
-                tests.append(_search(raw))
-            elif field is not None:
-                types = _types(props[field])
-                if types in (["string"], []):
-                    tests.append(_contains(field, raw))  # case-insensitive partial, as the seed's json-server
-                else:
-                    tests.append(_equals(field, coerce(raw, types)))
+                tests.append(_search(raws[-1]))
+                continue
+            if field is None:
+                continue
+            param = params.get(name)
+            if param is not None and "array" in _types(self.engine.spec.schemas.deref(param.schema)):
+                values = [v for raw in raws for v in raw.split(",")] if param.explode is False else raws
+            else:
+                values = raws[-1:]
+            types = _types(props[field])
+            if types in (["string"], []):  # case-insensitive partial, as the seed's json-server
+                alternatives = [_contains(field, v) for v in values]
+            else:
+                alternatives = [_equals(field, coerce(v, types)) for v in values]
+            tests.append(alternatives[0] if len(alternatives) == 1 else _any(alternatives))
         if not tests:
             return None
         return lambda record: all(test(record) for test in tests)
+
+
+def _any(tests: list[Callable[[Record], bool]]) -> Callable[[Record], bool]:
+    return lambda record: any(test(record) for test in tests)
 
 
 def _equals(field: str, wanted: Any) -> Callable[[Record], bool]:
@@ -697,6 +761,11 @@ def _tokens(path: str) -> list[str]:
     return [t.replace("~1", "/").replace("~0", "~") for t in path[1:].split("/")]
 
 
+def _join(tokens: list[str]) -> str:
+    """A JSON pointer from tokens; no tokens is the whole document ("", not "/")."""
+    return "".join("/" + t.replace("~", "~0").replace("/", "~1") for t in tokens)
+
+
 def _pointer_get(doc: Any, path: str) -> Any:
     for token in _tokens(path):
         doc = doc[int(token)] if isinstance(doc, list) else doc[token]
@@ -707,7 +776,7 @@ def _pointer_set(doc: Any, path: str, value: Any, insert: bool) -> Any:
     tokens = _tokens(path)
     if not tokens:
         return value
-    parent = _pointer_get(doc, "/" + "/".join(t.replace("~", "~0").replace("/", "~1") for t in tokens[:-1]))
+    parent = _pointer_get(doc, _join(tokens[:-1]))
     last = tokens[-1]
     if isinstance(parent, list):
         index = len(parent) if last == "-" else int(last)
@@ -726,7 +795,7 @@ def _pointer_remove(doc: Any, path: str) -> None:
     tokens = _tokens(path)
     if not tokens:
         raise ValueError("cannot remove the whole document")
-    parent = _pointer_get(doc, "/" + "/".join(t.replace("~", "~0").replace("/", "~1") for t in tokens[:-1]))
+    parent = _pointer_get(doc, _join(tokens[:-1]))
     if isinstance(parent, list):
         del parent[int(tokens[-1])]
     else:
@@ -760,6 +829,17 @@ def _properties(deref: Callable[[Any], Any], schema: Any, depth: int = 0) -> dic
     out = {k: deref(v) for k, v in (body.get("properties") or {}).items()}
     for part in body.get("allOf") or []:
         out.update(_properties(deref, part, depth + 1))
+    return out
+
+
+def _raw_properties(deref: Callable[[Any], Any], schema: Any, depth: int = 0) -> dict[str, Any]:
+    """Property schemas as written (refs kept: the generator compiles them by name)."""
+    body = deref(schema)
+    if not isinstance(body, dict) or depth > 8:
+        return {}
+    out = dict(body.get("properties") or {})
+    for part in body.get("allOf") or []:
+        out.update(_raw_properties(deref, part, depth + 1))
     return out
 
 
