@@ -239,9 +239,8 @@ def _serve(
 ) -> int:
     from mocktui.server.admin import build_admin
     from mocktui.server.app import MockApp
-    from mocktui.server.runner import ServerRunner
-
     from mocktui.server.reload import Reloader
+    from mocktui.server.runner import ServerRunner
 
     spec = engine.spec
     log_level = options.log_level
