@@ -241,6 +241,9 @@ def test_first_matching_rule_wins_and_disabled_rules_are_skipped(tmp_path: Path,
     )
     assert decide(s, "GET", "/api/v1/products").rule == "first"  # type: ignore[union-attr]
     assert [r["name"] for r in s.describe()[:3]] == ["off", "first", "second"]
+    assert s.set_enabled("off", True) and s.set_enabled(2, False) and not s.set_enabled("nope", True)
+    assert decide(s, "GET", "/api/v1/products").rule == "off"  # type: ignore[union-attr]
+    assert [r["enabled"] for r in s.describe()[:3]] == [True, False, True]
     assert decide(s, "GET", "/api/v1/users").rule == "second"  # type: ignore[union-attr]
 
 
@@ -950,3 +953,14 @@ def test_variants_leave_errors_alone(packs: Scenarios, payments: MockEngine) -> 
     assert decision is not None and decision.transform is not None
     error = MockResponse(401, [("content-type", "application/json")], b'{"title":"Unauthorized"}', "listPayments")
     assert decision.transform(error).body == b'{"title":"Unauthorized"}'
+
+
+def test_reload_reads_the_files_again(tmp_path: Path, shop: MockEngine) -> None:
+    s = rules(tmp_path, shop, "- then: {status: 418}\n")
+    (tmp_path / "rules.yaml").write_text("- then: {status: 419}\n")
+    fresh = s.reload()
+    assert decide(fresh, "GET", "/api/v1/users").status == 419  # type: ignore[union-attr]
+    assert fresh.pack_names == [] and fresh.rules_file == str(tmp_path / "rules.yaml")
+    (tmp_path / "rules.yaml").write_text("- then: {status: 1}\n")
+    with pytest.raises(ScenarioError):
+        fresh.reload()

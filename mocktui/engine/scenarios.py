@@ -1221,7 +1221,9 @@ class Scenarios:
         self.engine = engine
         self.rules: list[_Rule] = []
         self.hooks: list[_Hook] = []
+        self.rules_file: str | None = None
         self.hooks_file: str | None = None
+        self.pack_names: list[str] | None = None  # as given to `load`
         self.all_packs: list[Pack] = []
         self.default_packs: set[str] = set()  # enabled unless `controls.packs` says otherwise
         self.hook_errors: deque[dict[str, Any]] = deque(maxlen=100)
@@ -1244,6 +1246,7 @@ class Scenarios:
         from mocktui.engine.packs import BUILTIN
 
         self = cls(engine)
+        self.rules_file, self.pack_names = rules_file, packs
         problems: list[str] = []
         if rules_file is not None:
             self.rules = _load_rules(rules_file, engine, problems)
@@ -1402,6 +1405,17 @@ class Scenarios:
                 }
             )
         return out
+
+    def reload(self, engine: MockEngine | None = None) -> Scenarios:
+        """The same files loaded afresh (edited rules or hooks, or a reloaded spec); raises `ScenarioError`."""
+        return Scenarios.load(engine or self.engine, self.rules_file, self.hooks_file, self.pack_names)
+
+    def set_enabled(self, rule: int | str, enabled: bool) -> bool:
+        """Switch a rule (by its 1-based index or name) on or off; False when there is no such rule."""
+        found = [r for r in self.rules if r.index == rule or r.name == rule]
+        for r in found:
+            r.enabled = enabled
+        return bool(found)
 
     def reset(self) -> None:
         """Forget call counters and pack state (failed logins)."""
