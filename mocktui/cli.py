@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
     from mocktui.engine.control import Controls
     from mocktui.engine.mock import MockEngine
+    from mocktui.engine.scenarios import Scenarios
+
 
 def serve_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -138,7 +140,31 @@ def build_engine(spec: Spec, options: argparse.Namespace, *, seed: bool = True) 
             state.load(_read_state(options.state))
         elif seed and not state.store.collections():
             state.seed()  # a persisted or shared store keeps what it has
+    engine.scenarios = load_scenarios(engine, options)
     return engine
+
+
+def scenario_sources(options: argparse.Namespace) -> tuple[str | None, list[str] | None]:
+    """(rules file, packs) from --scenarios / SCENARIOS / ENABLE_SCENARIOS; None packs: every pack."""
+    given = options.scenarios
+    files = [item for item in given or [] if item.endswith((".yaml", ".yml", ".json")) or os.path.isfile(item)]
+    if len(files) > 1:
+        raise ConfigError(f"--scenarios: one rules file at a time, got {', '.join(files)}")
+    names = [item for item in given or [] if item not in files]
+    if options.enable_scenarios or (given is not None and not given):
+        return (files[0] if files else None), None  # `--scenarios` alone: every pack
+    return (files[0] if files else None), names
+
+
+def load_scenarios(engine: MockEngine, options: argparse.Namespace) -> Scenarios:
+    """Rules, hooks and packs; packs not asked for are loaded switched off, so the TUI can turn them on."""
+    from mocktui.engine.scenarios import ScenarioError, Scenarios
+
+    rules, packs = scenario_sources(options)
+    try:
+        return Scenarios.load(engine, rules, options.hooks, packs)
+    except ScenarioError as exc:
+        raise ConfigError("scenarios:\n  " + "\n  ".join(exc.problems)) from None
 
 
 def controls_from(options: argparse.Namespace, stateful: bool) -> Controls:
@@ -225,6 +251,11 @@ def run_headless(spec: Spec, options: argparse.Namespace) -> int:
     return 0
 
 
+def _reload_scenarios(engine: MockEngine) -> None:
+    if engine.scenarios is not None:
+        engine.scenarios = engine.scenarios.reload(engine)  # a ScenarioError keeps the old ones
+
+
 def admin_token(options: argparse.Namespace) -> str | None:
     """The admin API's token: the one given, or a fresh one when listening beyond loopback."""
     if options.admin_token:
@@ -257,7 +288,9 @@ def _serve(
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         await runner.start()
-        watcher = asyncio.create_task(Reloader(engine, options.spec).run()) if options.reload else None
+        extra = [p for p in (scenario_sources(options)[0], options.hooks) if p]
+        reloader = Reloader(engine, options.spec, extra, on_extra_change=lambda: _reload_scenarios(engine))
+        watcher = asyncio.create_task(reloader.run()) if options.reload else None
         if banner:
             host = f"[{runner.host}]" if ":" in runner.host else runner.host
             mode = f", stateful ({engine.state.store.kind} store)" if engine.state and engine.controls.stateful else ""

@@ -32,6 +32,7 @@ class RequestEvent:
     response_body: bytes = b""
     tags: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()  # contract violations found by --validate-responses
+    scenario: str | None = None  # the scenario rule or pack case that decided the answer
     id: int = 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -51,6 +52,7 @@ class RequestEvent:
             "response_body": self.response_body.decode("utf-8", "replace"),
             "tags": list(self.tags),
             "notes": list(self.notes),
+            "scenario": self.scenario,
         }
 
 

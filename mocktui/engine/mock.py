@@ -31,6 +31,7 @@ from mocktui.engine.store import Store
 from mocktui.engine.validate import BadRequest, RequestValidator, Violation, pointer_of, response_schema
 
 if TYPE_CHECKING:
+    from mocktui.engine.scenarios import Decision, Scenarios
     from mocktui.engine.stateful import Stateful
 
 PROBLEM = "application/problem+json"
@@ -65,6 +66,7 @@ class MockResponse:
     operation: str | None = None
     tags: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()  # where this response breaks the contract (--validate-responses)
+    scenario: str | None = None  # the rule or pack case that decided this answer
     delay_ms: float = 0.0  # injected latency, waited out by the web layer before sending
     fault: str | None = None  # injected chaos the web layer acts out: reset | hang | truncate | drip
 
@@ -142,6 +144,7 @@ class MockEngine:
         self.generator = Generator(spec.schemas.defs, Pools(faker_seed), spec.schemas.bundle)
         self.state: Stateful | None = None  # set by `attach_store`
         self.behaviour = Behaviour(self.controls)
+        self.scenarios: Scenarios | None = None  # rules, hooks and packs; the CLI loads them
         self.router: Router[_Op] = Router()
         self.operations: dict[str, _Op] = {}
         for op in spec.operations:
@@ -192,6 +195,8 @@ class MockEngine:
     def reset_counters(self) -> None:
         """Forget per-client and per-rule counts (rate limits; scenario call counts)."""
         self.behaviour.limiter.reset()
+        if self.scenarios is not None:
+            self.scenarios.reset()
 
     # -- compilation --------------------------------------------------------
 
@@ -284,9 +289,9 @@ class MockEngine:
             response = self._steered(request, compiled, params, allowed, override)
         if limit is not None:
             response.headers.extend(limit.headers())
-        if response.operation is not None or compiled is not None:
-            response.delay_ms = self.behaviour.delay_ms(override)
-            if controls.faults.chaos:
+        if response.operation is not None or compiled is not None or response.delay_ms or response.fault:
+            response.delay_ms += self.behaviour.delay_ms(override)
+            if controls.faults.chaos and response.fault is None:
                 response.fault = self.behaviour.chaos()
                 if response.fault:
                     response.tags = (*response.tags, f"chaos:{response.fault}")
@@ -313,6 +318,13 @@ class MockEngine:
             response = problem(status, title, f"{compiled.op.id} is disabled")
             response.operation, response.tags = compiled.op.id, ("override",)
             return response
+        if self.scenarios is not None and controls.scenarios and (
+            not controls.api_key or request.headers.get("x-api-key") == controls.api_key
+        ):
+            # Before the contract: a scenario is a deliberate answer (a declined card, a locked account).
+            decision = self.scenarios.decide(compiled.op if compiled is not None else None, request, params)
+            if decision is not None:
+                return self._scenario(decision, request, compiled, params, allowed, override)
         if compiled is not None:
             injected = self.behaviour.injected_status(override)
             if injected is not None:
@@ -320,6 +332,28 @@ class MockEngine:
         response = self._contract(request, compiled, params, allowed, override)
         if override is not None and compiled is not None:
             response.tags = (*response.tags, "override")
+        return response
+
+    def _scenario(
+        self,
+        decision: Decision,
+        request: MockRequest,
+        compiled: _Op | None,
+        params: dict[str, str],
+        allowed: list[str],
+        override: Override | None,
+    ) -> MockResponse:
+        """A scenario's answer: its own body, a declared status or example, or the normal answer changed."""
+        from mocktui.engine.scenarios import respond
+
+        def normal(prefer: dict[str, str]) -> MockResponse:
+            if prefer and compiled is not None:
+                return self.respond(compiled, request, prefer)
+            return self._contract(request, compiled, params, allowed, override)
+
+        response = respond(decision, compiled.op if compiled is not None else None, normal)
+        response.delay_ms, response.fault = decision.delay_ms, decision.fault
+        response.scenario = decision.rule
         return response
 
     def _failure(self, compiled: _Op, request: MockRequest, status: int) -> MockResponse:

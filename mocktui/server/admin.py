@@ -148,6 +148,25 @@ def build_admin(engine: MockEngine, token: str | None = None) -> FastAPI:
     def delete_override(operation: str) -> None:
         engine.controls.override(operation, None)
 
+    @api.get("/scenarios")
+    def scenarios() -> dict[str, Any]:
+        """Rules, hooks and packs in the order they are consulted, with hit counts."""
+        found = engine.scenarios
+        if found is None:
+            return {"enabled": engine.controls.scenarios, "packs": {}, "items": []}
+        packs = {
+            name: {"attached": attached, "enabled": found.pack_enabled(name)} for name, attached in found.packs.items()
+        }
+        return {"enabled": engine.controls.scenarios, "packs": packs, "items": found.describe()}
+
+    @api.put("/scenarios/rules/{rule}")
+    def switch_rule(rule: str, change: RuleSwitch) -> dict[str, Any]:
+        if engine.scenarios is None or not engine.scenarios.set_enabled(
+            int(rule) if rule.isdigit() else rule, change.enabled
+        ):
+            raise HTTPException(404, f"no rule {rule!r}")
+        return {"rule": rule, "enabled": change.enabled}
+
     @api.get("/store")
     def store_summary() -> dict[str, Any]:
         state = _state()
@@ -215,6 +234,10 @@ class Expectation(BaseModel):
     since: float | None = None  # epoch seconds
     body: Any = None  # JSON fields the request body must contain (a subset match)
     count: int | None = None  # exactly this many; none: at least one
+
+
+class RuleSwitch(BaseModel):
+    enabled: bool
 
 
 class ResetRequest(BaseModel):

@@ -99,6 +99,7 @@ class MockApp:
                 response_body=response.body[:BODY_LIMIT],
                 tags=response.tags,
                 notes=response.notes,
+                scenario=response.scenario,
             )
         )
         if response.fault is not None:
