@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from mocktui.engine.mock import MockEngine, MockRequest, MockResponse, _Op, _Resp
 
 DEFAULT_SEED = 20
+SEED_BATCH = 500
 DEFAULT_PAGE = 20
 PAGE_PARAMS = {"page", "pagenumber", "pageno"}
 SIZE_PARAMS = {"limit", "perpage", "pagesize", "size", "count", "maxresults", "top", "first"}
@@ -120,6 +121,9 @@ class Stateful:
                 for field, seen in taken.items():
                     value[field] = _unique_value(value.get(field), seen)
                 batch.append((str(value[resource.id_field]), value))
+                if len(batch) >= SEED_BATCH:  # small batches: a low peak, so the process stays small
+                    self.store.put_many(resource.name, batch)
+                    batch = []
             self.store.put_many(resource.name, batch)
 
     def load(self, state: State) -> None:
