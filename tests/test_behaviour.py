@@ -338,3 +338,11 @@ def test_scenarios_from_the_cli_settings_and_live_pack_switch(tmp_path: Path) ->
     rules.write_text("- when: {operation: createPaymnt}\n  then: {status: 500}\n")
     with pytest.raises(ConfigError, match=r"rules.yaml:1: rule 1.*unknown operationId 'createPaymnt'"):
         build_engine(spec, options([str(SPECS / "payments.yaml"), "--scenarios", str(rules)]))
+
+
+def test_chaos_per_route(server: LiveServer) -> None:
+    assert httpx.put(server.url + "/__mocktui/overrides/getPet", json={"chaos": {"reset": 100}}).status_code == 200
+    with pytest.raises(httpx.TransportError):
+        httpx.get(server.url + "/pets/1")
+    assert httpx.get(server.url + "/pets").status_code == 200  # only that route
+    assert httpx.put(server.url + "/__mocktui/overrides/getPet", json={"chaos": {"boom": 5}}).status_code == 422

@@ -130,9 +130,10 @@ class Behaviour:
         statuses = list(faults.mix)
         return self.rng.choices(statuses, weights=[faults.mix[s] for s in statuses])[0]
 
-    def chaos(self) -> str | None:
-        """reset, hang, truncate or drip, each its percent of the time."""
-        for kind, percent in self.controls.faults.chaos.items():
+    def chaos(self, override: Override | None = None) -> str | None:
+        """reset, hang, truncate or drip, each its percent of the time (the route's own mix if it has one)."""
+        chaos = override.chaos if override is not None and override.chaos is not None else self.controls.faults.chaos
+        for kind, percent in chaos.items():
             if percent > 0 and self.rng.random() * 100 < percent:
                 return kind
         return None

@@ -64,6 +64,7 @@ class Override:
     dynamic: bool | None = None
     delay: Delay | None = None  # added to the global delay
     error_rate: float | None = None  # replaces the global error rate
+    chaos: dict[str, float] | None = None  # replaces the global chaos faults
     disabled: int | None = None  # 404 or 503: the route answers as if it were not there / down
     rate_limit: RateLimit | None = None  # replaces the global rate limit
 

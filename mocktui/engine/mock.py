@@ -291,8 +291,9 @@ class MockEngine:
             response.headers.extend(limit.headers())
         if response.operation is not None or compiled is not None or response.delay_ms or response.fault:
             response.delay_ms += self.behaviour.delay_ms(override)
-            if controls.faults.chaos and response.fault is None:
-                response.fault = self.behaviour.chaos()
+            chaotic = controls.faults.chaos or (override is not None and override.chaos)
+            if chaotic and response.fault is None:
+                response.fault = self.behaviour.chaos(override)
                 if response.fault:
                     response.tags = (*response.tags, f"chaos:{response.fault}")
         return response
