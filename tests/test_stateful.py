@@ -44,7 +44,7 @@ from mocktui.engine.store import MemoryStore, Store
 from mocktui.engine.store_redis import RedisStore
 from mocktui.engine.store_sqlite import SQLiteStore
 
-from .helpers import ROOT, SPECS, LiveServer, validation_errors
+from .helpers import ROOT, SPECS, LiveServer, serve, validation_errors
 
 REDIS_URL = os.environ.get("MOCKTUI_TEST_REDIS", "redis://127.0.0.1:6379/15")
 KINDS = ["memory", "sqlite", "redis"]
@@ -1165,3 +1165,19 @@ def test_validate_lists_the_inferred_resources(tmp_path: Path) -> None:
     assert "items[].productId -> products" in lines["orders"]
     assert "unique email" in lines["users"] and "unique sku" in lines["products"]
     assert "under" not in lines["users"] and "under" not in lines["products"]
+
+
+def test_x_mocktui_resource_renames_picks_the_id_and_excludes() -> None:
+    from mocktui.engine.resources import infer
+
+    spec = load_spec(str(ROOT / "tests" / "data" / "stateful-hints.yaml"))
+    resources, bindings = infer(spec)
+    assert set(resources) == {"people"}  # /reports is excluded, /staff renamed
+    assert resources["people"].id_field == "badge" and "listReports" not in bindings
+    with serve(spec, controls=Controls(stateful=True)) as live:
+        live.engine.attach_store(MemoryStore(), seed_count=2).seed()
+        created = httpx.post(live.url + "/staff", json={"name": "Grace"})
+        assert created.status_code == 201
+        badge = created.json()["badge"]
+        assert httpx.get(live.url + f"/staff/{badge}").json()["name"] == "Grace"
+        assert len(httpx.get(live.url + "/staff").json()) == 3
