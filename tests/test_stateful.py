@@ -27,7 +27,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -45,8 +44,8 @@ from mocktui.engine.store_redis import RedisStore
 from mocktui.engine.store_sqlite import SQLiteStore
 
 from .helpers import ROOT, SPECS, LiveServer, serve, validation_errors
+from .test_stores import REDIS_URL, require_redis
 
-REDIS_URL = os.environ.get("MOCKTUI_TEST_REDIS", "redis://127.0.0.1:6379/15")
 KINDS = ["memory", "sqlite", "redis"]
 SHOP = SPECS / "shop.yaml"
 USERS = SPECS / "users.yaml"
@@ -60,26 +59,6 @@ _NO_BODY = object()
 
 
 # -- Redis ------------------------------------------------------------------------------------------------------------
-
-
-@cache
-def _redis_problem() -> str | None:
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=2).ping()
-    except redis.RedisError as error:
-        return f"no Redis at {REDIS_URL} ({error}); start one or set MOCKTUI_TEST_REDIS"
-    return None
-
-
-def require_redis() -> None:
-    problem = _redis_problem()
-    if problem is None:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(problem)  # in CI a missing Redis is a broken setup, not an optional test
-    pytest.skip(problem)
 
 
 # -- an independent check of every response against the spec ----------------------------------------------------------

@@ -21,7 +21,7 @@ from typing import Any
 import jsonschema_rs
 import orjson
 
-from mocktui.engine.pools import Pools, number_hint, provider_for
+from mocktui.engine.pools import Pools, number_hint, provider_for, singular
 from mocktui.engine.regex import compile_pattern
 
 OPTIONAL_DEPTH = 4  # below this many nested refs, optional properties are filled in
@@ -384,7 +384,7 @@ class Generator:
 
     def _array(self, schema: dict[str, Any], name: str) -> Gen:
         item_schema = schema.get("items", {})
-        items = self.compile(item_schema if item_schema is not True else {}, _singular(name))
+        items = self.compile(item_schema if item_schema is not True else {}, singular(name))
         prefix = [self.compile(s, name) for s in schema.get("prefixItems") or []]
         lo = int(schema.get("minItems") or 0)
         hi_raw = schema.get("maxItems")
@@ -630,14 +630,6 @@ def _guess_type(schema: dict[str, Any]) -> str:
     if {"minimum", "maximum", "multipleOf", "exclusiveMinimum", "exclusiveMaximum"} & schema.keys():
         return "number"
     return "string"
-
-
-def _singular(name: str) -> str:
-    if name.endswith("ies"):
-        return name[:-3] + "y"
-    if name.endswith("s") and not name.endswith("ss"):
-        return name[:-1]
-    return name
 
 
 def _merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:

@@ -319,8 +319,10 @@ class MockEngine:
             response = problem(status, title, f"{compiled.op.id} is disabled")
             response.operation, response.tags = compiled.op.id, ("override",)
             return response
-        if self.scenarios is not None and controls.scenarios and (
-            not controls.api_key or request.headers.get("x-api-key") == controls.api_key
+        if (
+            self.scenarios is not None
+            and controls.scenarios
+            and (not controls.api_key or request.headers.get("x-api-key") == controls.api_key)
         ):
             # Before the contract: a scenario is a deliberate answer (a declined card, a locked account).
             decision = self.scenarios.decide(compiled.op if compiled is not None else None, request, params)

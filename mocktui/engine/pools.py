@@ -197,6 +197,17 @@ def normalise(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
+def singular(name: str) -> str:
+    """users -> user, categories -> category, addresses -> address: for item hints and messages."""
+    if name.endswith("ies"):
+        return name[:-3] + "y"
+    if name.endswith(("sses", "xes", "ches", "shes")):
+        return name[:-2]
+    if name.endswith("s") and not name.endswith("ss"):
+        return name[:-1]
+    return name
+
+
 def provider_for(name: str) -> str | None:
     """The Faker provider a property name suggests, if any."""
     key = normalise(name)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mocktui.engine.media import is_json
+from mocktui.engine.pools import singular
 from mocktui.engine.spec import Operation, Spec
 
 ROLES_ON_COLLECTION = {"GET": "list", "POST": "create"}
@@ -235,7 +236,7 @@ def _referenced(field: str, own: str, resources: dict[str, Resource]) -> str | N
         return None
     stem = key[:-2]
     for name in resources:
-        if stem in (_singular(name).lower(), name.lower()) and name != own:
+        if stem in (singular(name).lower(), name.lower()) and name != own:
             return name
     if stem in PERSON_REFS:
         return next((p for p in ("users", "people", "customers", "members", "accounts") if p in resources), None)
@@ -250,7 +251,7 @@ def _id_field(resource: Resource, props: dict[str, Any]) -> str:
     for name in ID_NAMES:
         if name in props:
             return name
-    single = _singular(resource.name).lower()
+    single = singular(resource.name).lower()
     for prop in props:
         if re.sub(r"[^a-z0-9]", "", prop.lower()) in (f"{single}id", f"{single}uuid"):
             return prop
@@ -258,15 +259,5 @@ def _id_field(resource: Resource, props: dict[str, Any]) -> str:
 
 
 def _ref_names(collection: str) -> list[str]:
-    single = _singular(collection)
+    single = singular(collection)
     return [f"{single}Id", f"{single}_id", f"{single}ID"]
-
-
-def _singular(name: str) -> str:
-    if name.endswith("ies"):
-        return name[:-3] + "y"
-    if name.endswith(("ses", "xes", "ches", "shes")):
-        return name[:-2]
-    if name.endswith("s") and not name.endswith("ss"):
-        return name[:-1]
-    return name

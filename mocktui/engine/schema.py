@@ -232,7 +232,6 @@ class SchemaSet:
                 stack.extend(v for v in node if isinstance(v, (dict, list)))
         return {**schema, "$defs": {n: self.defs[n] for n in sorted(names) if n in self.defs}}
 
-
     def _directed(self, node: Any, one_way: str) -> Any:
         """A copy of `node` as seen in one direction (see `bundle`); shares untouched subtrees."""
         if isinstance(node, list):

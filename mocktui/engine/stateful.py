@@ -23,6 +23,7 @@ import orjson
 
 from mocktui.engine.generate import Ctx, Gen
 from mocktui.engine.media import is_json
+from mocktui.engine.pools import singular
 from mocktui.engine.resources import Binding, Resource, infer, list_items_schema
 from mocktui.engine.store import Record, State, Store
 from mocktui.engine.validate import Violation, coerce, request_schema
@@ -197,7 +198,7 @@ class Stateful:
             return number
         if isinstance(proposed, str) and proposed and seq is None and self.store.get(resource.name, proposed) is None:
             return proposed
-        return f"{_singular(resource.name)[:3]}_{number}"
+        return f"{singular(resource.name)[:3]}_{number}"
 
     def _link(self, resource: Resource, record: Record, rng: random.Random) -> None:
         """References and parent fields point at records that exist."""
@@ -275,7 +276,7 @@ class Stateful:
         return int(raw) if resource is not None and resource.id_kind == "int" and raw.lstrip("-").isdigit() else raw
 
     def _missing(self, compiled: _Op, resource: Resource, param: str, raw_id: str) -> MockResponse:
-        reason = f"no {_singular(resource.name)} with {resource.id_field} {raw_id!r}"
+        reason = f"no {singular(resource.name)} with {resource.id_field} {raw_id!r}"
         return self.engine.reject(compiled, "missing", [Violation("path", f"/{param}", reason)])
 
     def _body(self, request: MockRequest) -> Any:
@@ -400,7 +401,7 @@ class Stateful:
             return None
         for field in resource.unique:
             if field in record and self._taken(resource, field, record[field], own):
-                reason = f"a {_singular(resource.name)} with {field} {record[field]!r} already exists"
+                reason = f"a {singular(resource.name)} with {field} {record[field]!r} already exists"
                 return self.engine.reject(compiled, "conflict", [Violation("body", f"/{field}", reason)])
         return None
 
@@ -932,11 +933,3 @@ def _dependency_order(resources: dict[str, Resource]) -> list[Resource]:
     for resource in resources.values():
         visit(resource, ())
     return done
-
-
-def _singular(name: str) -> str:
-    if name.endswith("ies"):
-        return name[:-3] + "y"
-    if name.endswith("s") and not name.endswith("ss"):
-        return name[:-1]
-    return name
