@@ -55,6 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from mocktui.scaffold import init
 
         return init(args[1:])
+    if args and args[0] == "attach":
+        return attach(args[1:])
     given = serve_parser().parse_args(args)
     try:
         options = resolve(given, config=Path(given.config) if given.config else None)
@@ -68,11 +70,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     if spec is None:
         return 2
     try:
-        # The terminal UI arrives with its own issue; until then both modes serve headless.
-        return run_headless(spec, options)
+        if options.headless:
+            return run_headless(spec, options)
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            print("mocktui: no terminal here, so serving headless (add --headless to say so)", file=sys.stderr)
+            return run_headless(spec, options)
+        from mocktui.ui.app import run_tui
+
+        return run_tui(spec, options)
     except ConfigError as exc:
         print(f"mocktui: {exc}", file=sys.stderr)
         return 2
+
+
+def attach(argv: Sequence[str]) -> int:
+    """`mocktui attach URL`: the control room for a headless mock running elsewhere."""
+    parser = argparse.ArgumentParser(prog="mocktui attach", description="Open the control room over a running mock.")
+    parser.add_argument("url", help="the mock's address, e.g. http://127.0.0.1:3000")
+    parser.add_argument("--token", default=os.environ.get("ADMIN_TOKEN"), help="its admin token, if it has one")
+    options = parser.parse_args(argv)
+    from mocktui.ui.app import run_attach
+
+    return run_attach(options.url, options.token)
 
 
 def _load_or_report(path: str) -> Spec | None:
