@@ -59,7 +59,9 @@ async def traffic(client: httpx.AsyncClient, api: str) -> None:
         await client.post(
             f"{api}/users", json={"email": f"{name.lower()}{i}@example.com", "firstName": name, "lastName": "Demo"}
         )
-    await client.patch(f"{api}/users/2", json={"lastName": "Hopper"}, headers={"content-type": "application/merge-patch+json"})
+    await client.patch(
+        f"{api}/users/2", json={"lastName": "Hopper"}, headers={"content-type": "application/merge-patch+json"}
+    )
     await client.post(f"{api}/users", json={"email": "not-an-email", "firstName": 42})
     await client.get(f"{api}/users/99999")
     await client.get(f"{api}/products", params={"per_page": 0})

@@ -7,6 +7,7 @@ the effect. Snapshot tests freeze everything that varies (clock, latency, req/s,
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import logging
@@ -27,7 +28,7 @@ from mocktui.engine.mock import MockEngine
 from mocktui.engine.spec import Spec, load_spec
 from mocktui.engine.store import MemoryStore
 from mocktui.server.runner import bind
-from mocktui.ui.app import MocktuiApp
+from mocktui.ui.app import MocktuiApp, run_tui
 from mocktui.ui.backend import BackendError, LocalBackend, RemoteBackend, event_from_dict
 from mocktui.ui.model import (
     Counters,
@@ -94,9 +95,21 @@ async def wait_for(check: Callable[[], bool], pilot: Pilot[int], timeout: float 
 # -- failure-mode keys: press, then prove it over HTTP ------------------------------------------
 
 
-async def test_offline_and_delay_keys_then_back() -> None:
-    async with running() as (app, pilot, client):
-        assert (await client.get(f"{API}/users/1")).status_code == 200
+async def test_failure_mode_keys_then_back() -> None:
+    """e, d, o and l flip errors, delay, offline and the rate limit; each is proven over HTTP."""
+    engine = shop_engine()
+    engine.controls.update({"faults": {"error_rate": 10}, "chaos_seed": 3})
+    async with running(engine) as (app, pilot, client):
+        await pilot.press("e")
+        assert engine.controls.faults.error_rate == 50
+        statuses = [(await client.get(f"{API}/products/1")).status_code for _ in range(40)]
+        assert any(s >= 500 for s in statuses) and any(s == 200 for s in statuses)
+        await pilot.press("e")
+        assert engine.controls.faults.error_rate == 10  # back to what it was
+        await flushed(pilot, app)
+        assert app.header.state.chips[0].active and "10" in app.header.state.chips[0].label
+        engine.controls.update({"faults": {"error_rate": 0}})
+
         await pilot.press("o")
         assert (await client.get(f"{API}/users/1")).status_code == 503
         await flushed(pilot, app)
@@ -115,29 +128,7 @@ async def test_offline_and_delay_keys_then_back() -> None:
         await client.get(f"{API}/users/1")
         assert asyncio.get_running_loop().time() - started < 0.19
 
-
-async def test_error_key_toggles_fifty_percent_and_back() -> None:
-    engine = shop_engine()
-    engine.controls.update({"faults": {"error_rate": 10}, "chaos_seed": 3})
-    async with running(engine) as (app, pilot, client):
-        await pilot.press("e")
-        assert engine.controls.faults.error_rate == 50
-        statuses = [(await client.get(f"{API}/products/1")).status_code for _ in range(40)]
-        assert any(s >= 500 for s in statuses) and any(s == 200 for s in statuses)
-        await pilot.press("e")
-        assert engine.controls.faults.error_rate == 10  # back to what it was
-        await flushed(pilot, app)
-        assert app.header.state.chips[0].active and "10" in app.header.state.chips[0].label
-
-
-async def test_rate_limit_key_and_requests_slider() -> None:
-    async with running() as (app, pilot, client):
-        await pilot.press("3")
-        slider = app.query_one("#rl-requests", Slider)
-        slider.focus()
-        await pilot.press("home")  # 1 request per window
-        await pilot.pause()
-        assert app.backend.engine.controls.rate_limit.requests == 1  # type: ignore[attr-defined]
+        engine.controls.update({"rate_limit": {"requests": 1}})
         await pilot.press("l")
         assert app.controls["rate_limit"]["enabled"] is True
         assert (await client.get(f"{API}/users/1")).status_code == 200
@@ -379,6 +370,12 @@ async def test_controls_sliders_keyboard_and_mouse() -> None:
         await pilot.pause()
         assert 40 <= engine.controls.faults.error_rate <= 60  # dragged to the middle
 
+        requests = app.query_one("#rl-requests", Slider)
+        requests.focus()
+        await pilot.press("home")  # 1 request per window
+        await pilot.pause()
+        assert engine.controls.rate_limit.requests == 1
+
         delay_max = app.query_one("#delay-max", Slider)
         delay_max.focus()
         await pilot.press("shift+right", "shift+right")  # 500 ms
@@ -454,8 +451,6 @@ async def test_changes_made_elsewhere_show_and_calm_commands() -> None:
         assert (await client.get(f"{API}/users/1")).status_code == 200
 
 
-
-
 # -- store pane ------------------------------------------------------------------------------------------
 
 
@@ -465,7 +460,7 @@ async def _open_store(app: MocktuiApp, pilot: Pilot[int]) -> None:
     assert app.store_pane.collection == "users"
 
 
-async def test_store_edit_saves_and_next_get_sees_it() -> None:
+async def test_store_edit_saves_or_shows_refusals_inline() -> None:
     async with running() as (app, pilot, client):
         await _open_store(app, pilot)
         records = app.store_pane.query_one("#records")
@@ -484,11 +479,7 @@ async def test_store_edit_saves_and_next_get_sees_it() -> None:
         assert not isinstance(app.screen, RecordScreen)
         assert (await client.get(f"{API}/users/2")).json()["firstName"] == "Edited"
         assert "Edited" in [str(c) for c in app.store_pane.query_one("#records").get_row("2")]
-
-
-async def test_store_edit_refusals_are_shown_inline() -> None:
-    async with running() as (app, pilot, client):
-        await _open_store(app, pilot)
+        await pilot.press("up")  # users/1: refusals are shown inline, nothing is saved
         await pilot.press("enter")
         await pilot.pause()
         editor = app.screen
@@ -574,26 +565,20 @@ async def test_command_palette_runs_mocktui_actions() -> None:
         assert (await client.get(f"{API}/users/1")).status_code == 503
 
 
-async def test_theme_toggle_and_pane_keys() -> None:
+async def test_theme_toggle_log_pane_and_no_logging_to_the_terminal(capsys: pytest.CaptureFixture[str]) -> None:
     async with running() as (app, pilot, _client):
         assert app.current_theme.dark
         await pilot.press("t")
         assert not app.current_theme.dark
         await pilot.press("t")
         assert app.current_theme.dark
+        logging.getLogger("uvicorn.error").warning("a warning from uvicorn")
+        logging.getLogger("some.library").error("an error from a library")
+        await flushed(pilot, app)
         for key, pane in [("5", "log"), ("1", "requests")]:  # 2, 3 and 4: in the routes, controls, store tests
             await pilot.press(key)
             await pilot.pause()
             assert app.tabs.active == pane
-
-
-async def test_logging_goes_to_the_log_pane_not_the_terminal(capsys: pytest.CaptureFixture[str]) -> None:
-    async with running() as (app, pilot, _client):
-        logging.getLogger("uvicorn.error").warning("a warning from uvicorn")
-        logging.getLogger("some.library").error("an error from a library")
-        await flushed(pilot, app)
-        await pilot.press("5")  # a RichLog lays its lines out once shown
-        await pilot.pause()
         lines = "\n".join(str(line.text) for line in app.log_pane.lines)
         assert "a warning from uvicorn" in lines and "an error from a library" in lines
     captured = capsys.readouterr()
@@ -621,6 +606,19 @@ async def test_a_server_that_cannot_start_exits_with_1() -> None:
     async with app.run_test() as pilot:
         await pilot.pause()
     assert app.return_code == 1
+
+
+def test_run_tui_refuses_before_taking_the_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    taken = bind("127.0.0.1", 0)
+    options = argparse.Namespace(host="127.0.0.1", port=taken.getsockname()[1], workers=1)
+    try:
+        assert run_tui(_spec("shop.yaml"), options) == 1
+        assert "already in use" in capsys.readouterr().err
+        options.workers = 2
+        assert run_tui(_spec("shop.yaml"), options) == 2
+        assert "--headless" in capsys.readouterr().err
+    finally:
+        taken.close()
 
 
 # -- attach: the same app over the admin API of a mock elsewhere ------------------------------------------------

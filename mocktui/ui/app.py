@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Display", "MocktuiApp", "run_attach", "run_tui"]
 
-PANES = ("requests", "routes", "controls", "store", "log")
 log = logging.getLogger("mocktui.ui")
 DEMO_ERROR_RATE = 50.0
 DEMO_DELAY = (200.0, 800.0)
@@ -172,7 +171,7 @@ class MocktuiApp(App[int]):
         self._unsubscribe = self.backend.subscribe(self._on_event)
         self._unsubscribe_notices = self.backend.subscribe_notices(self._on_notice)
         for event in self.backend.history():
-            self._on_event(event)
+            self._on_event(event, live=False)
         info = self.backend.info
         self.routes_pane.load(info.operations, self.route_stats)
         self._show_controls(await self.backend.controls())
@@ -212,9 +211,9 @@ class MocktuiApp(App[int]):
 
     # -- the hot path: one call per request, O(1) ---------------------------------
 
-    def _on_event(self, event: RequestEvent) -> None:
+    def _on_event(self, event: RequestEvent, live: bool = True) -> None:
         self._pending.append(event)
-        self.counters.add(event.status)
+        self.counters.add(event.status, live)
         self._last_event = event
         op = event.operation
         if op is not None:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import httpx
 
     from mocktui.engine.mock import MockEngine
+    from mocktui.engine.stateful import Stateful
     from mocktui.server.runner import ServerRunner
 
 Listener = Callable[[RequestEvent], None]
@@ -243,25 +244,23 @@ class LocalBackend:
             writers={op: b.resource.name for op, b in state.bindings.items() if b.role in WRITE_ROLES},
         )
 
-    def _state(self) -> Any:
+    def _state(self) -> Stateful:
         if self.engine.state is None:
             raise BackendError("no store: start the mock with --stateful (or --persist / --store)")
         return self.engine.state
 
     async def records(self, collection: str, offset: int = 0, limit: int = 100) -> list[Record]:
-        records: list[Record] = self._state().records(collection, offset, limit)
-        return records
+        return self._state().records(collection, offset, limit)
 
     async def record(self, collection: str, id: str) -> Record | None:
-        record: Record | None = self._state().record(collection, id)
-        return record
+        return self._state().record(collection, id)
 
     async def save_record(self, collection: str, record: Record, id: str | None = None) -> tuple[str, list[str]]:
         key, violations = self._state().save(collection, dict(record), id)
         return str(key), [f"{v.pointer or '/'}: {v.reason}" for v in violations]
 
     async def delete_record(self, collection: str, id: str) -> bool:
-        return bool(self._state().remove(collection, id))
+        return self._state().remove(collection, id)
 
     async def reset_store(self) -> None:
         self._state().seed()

@@ -78,12 +78,10 @@ class ControlsPane(VerticalScroll):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.snapshot: dict[str, Any] = {}
-        self._packs: tuple[str, ...] = ()
+        self._packs: tuple[str, ...] | None = None  # the pack names shown
 
     def compose(self) -> ComposeResult:
-        yield Label(
-            "←/→ adjust · shift ×10 · click or drag · space toggles · e d o l flip modes", id="controls-hint"
-        )
+        yield Label("←/→ adjust · shift ×10 · click or drag · space toggles · e d o l flip modes", id="controls-hint")
         with Horizontal(classes="row tight"):
             yield Label("Delay", classes="name")
             yield Label("min", classes="sub")
@@ -165,6 +163,8 @@ class ControlsPane(VerticalScroll):
     def _sync_packs(self, packs: Mapping[str, bool]) -> None:
         names = tuple(sorted(packs))
         container = self.query_one("#packs", Horizontal)
+        if not container.is_mounted:
+            return
         if names != self._packs:
             self._packs = names
             container.remove_children()
@@ -183,6 +183,8 @@ class ControlsPane(VerticalScroll):
     @on(Slider.Changed)
     def _slider(self, message: Slider.Changed) -> None:
         message.stop()
+        if not self.snapshot:
+            return
         value = message.value
         slider_id = message.slider.id
         if slider_id == "delay-min":
@@ -209,6 +211,8 @@ class ControlsPane(VerticalScroll):
     @on(Checkbox.Changed)
     def _checkbox(self, message: Checkbox.Changed) -> None:
         message.stop()
+        if not self.snapshot:
+            return  # not showing any controls yet
         box = message.checkbox
         if box.has_class("pack"):
             self.post_message(self.Change({"packs": {box.name or "": message.value}}))
@@ -218,5 +222,6 @@ class ControlsPane(VerticalScroll):
     @on(Select.Changed, "#distribution")
     def _distribution(self, message: Select.Changed) -> None:
         message.stop()
-        if isinstance(message.value, str):
+        current = (self.snapshot.get("delay") or {}).get("distribution")
+        if self.snapshot and isinstance(message.value, str) and message.value != current:
             self.post_message(self.Change({"delay": {"distribution": message.value}}))

@@ -11,7 +11,7 @@ import shlex
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from mocktui.engine.events import RequestEvent
@@ -138,12 +138,15 @@ class Counters:
         self._clock = clock
         self._buckets: deque[list[int]] = deque()  # [quarter second, count]
 
-    def add(self, status: int) -> None:
+    def add(self, status: int, live: bool = True) -> None:
+        """Count one request; `live=False` for history (counted in the totals, not in the rate)."""
         self.total += 1
         if status >= 500:
             self.server_errors += 1
         elif status >= 400:
             self.client_errors += 1
+        if not live:
+            return
         quarter = int(self._clock() * 4)
         if self._buckets and self._buckets[-1][0] == quarter:
             self._buckets[-1][1] += 1
@@ -291,11 +294,6 @@ class Toggles:
 
     errors: float | None = None
     delay: tuple[float, float] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def record_label(record: Mapping[str, Any], id_field: str) -> str:
-    return str(record.get(id_field, ""))
 
 
 def record_columns(records: list[dict[str, Any]], id_field: str, limit: int = 5) -> list[str]:
