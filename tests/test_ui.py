@@ -173,6 +173,8 @@ async def test_requests_appear_in_the_log_and_the_filter_works() -> None:
             ("status:201", 1),
             ("method:POST", 1),
             ("path:/api/v1/users*", 3),
+            ("path:/users*", 3),  # without the base path too
+            ("path:/products", 1),
             ("products", 1),
             ("-status:2xx", 2),
             ("op:getUser status:404", 1),
@@ -755,6 +757,9 @@ def test_filter_terms() -> None:
     assert hits("status:>=400") == [2, 3] and hits("status:<=201") == [0, 1]
     assert hits("method:post") == [1] and hits("m:GET,POST") == [0, 1, 2, 3]
     assert hits("path:/users*") == [0, 1] and hits("path:*/9") == [2] and hits("p:orders") == [3]
+    assert hits("path:/user") == [0, 1] and hits("path:/1") == []
+    based = RequestFilter.parse("path:/users*", base_path="/api")
+    assert based(_event(path="/api/users/1")) and based(_event(path="/users")) and not based(_event(path="/apix"))
     assert hits("op:create") == [1] and hits("tag:over") == [2]
     assert hits("page=2") == [3] and hits("PRODUCTS") == [2] and hits("-status:2xx") == [2, 3]
     assert hits("!method:GET") == [1] and hits("users status:201") == [1]

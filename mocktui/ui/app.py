@@ -173,6 +173,7 @@ class MocktuiApp(App[int]):
         for event in self.backend.history():
             self._on_event(event, live=False)
         info = self.backend.info
+        self.requests_pane.base_path = info.base_path
         self.routes_pane.load(info.operations, self.route_stats)
         self._show_controls(await self.backend.controls())
         await self.store_pane.load()

@@ -38,15 +38,19 @@ class RequestFilter:
         return all(term(event) for term in self.terms)
 
     @classmethod
-    def parse(cls, text: str) -> RequestFilter:
-        """Parse `status:5xx method:POST path:/users* free text` (a leading `-` or `!` negates a term)."""
+    def parse(cls, text: str, base_path: str = "") -> RequestFilter:
+        """Parse `status:5xx method:POST path:/users* free text` (a leading `-` or `!` negates a term).
+
+        `path:` patterns match the path with or without the spec's `base_path` (`/users*` matches
+        `/api/v1/users/1` when the base path is `/api/v1`).
+        """
         terms: list[Predicate] = []
         errors: list[str] = []
         for token in text.split():
             negate = token[0] in "-!" and len(token) > 1
             body = token[1:] if negate else token
             try:
-                term = _term(body)
+                term = _term(body, base_path)
             except ValueError as exc:
                 errors.append(str(exc))
                 continue
@@ -58,12 +62,14 @@ def _negated(term: Predicate) -> Predicate:
     return lambda event: not term(event)
 
 
-def _term(token: str) -> Predicate:
+def _term(token: str, base_path: str) -> Predicate:
     key, sep, value = token.partition(":")
     key = key.lower()
     if not sep or key not in _KEYS or not value:
         needle = token.lower()
         return lambda e: needle in _haystack(e)
+    if key in ("path", "p"):
+        return _path(value, base_path)
     return _KEYS[key](value)
 
 
@@ -89,10 +95,18 @@ def _method(value: str) -> Predicate:
     return lambda e: e.method.upper() in methods
 
 
-def _path(value: str) -> Predicate:
+def _path(value: str, base_path: str = "") -> Predicate:
+    def paths(event: RequestEvent) -> tuple[str, ...]:
+        path = event.path
+        if base_path and path.startswith(base_path):
+            return path, path[len(base_path) :] or "/"
+        return (path,)
+
     if any(c in value for c in "*?["):
         pattern = value if value.startswith(("*", "/")) else f"*{value}"
-        return lambda e: fnmatch.fnmatchcase(e.path, pattern)
+        return lambda e: any(fnmatch.fnmatchcase(p, pattern) for p in paths(e))
+    if value.startswith("/"):
+        return lambda e: any(p.startswith(value) for p in paths(e))
     return lambda e: value in e.path
 
 

@@ -331,6 +331,7 @@ class RequestsPane(Vertical):
         self.display_options = display
         self.ring: deque[RequestEvent] = deque(maxlen=history)
         self.filter = RequestFilter()
+        self.base_path = ""  # the spec's base path: `path:/users*` also matches `/api/v1/users/1`
         self.request_list = RequestList(display, id="request-list")
         self.filter_input = Input(placeholder=f"/ filter: {FILTER_HELP}", id="filter", compact=True)
         self.follow_label = Label("following", id="follow-state")
@@ -370,7 +371,7 @@ class RequestsPane(Vertical):
         self._show_state()
 
     def set_filter(self, text: str) -> None:
-        self.filter = RequestFilter.parse(text)
+        self.filter = RequestFilter.parse(text, self.base_path)
         rows = [e for e in self.ring if self.filter(e)] if self.filter.active else list(self.ring)
         self.request_list.replace(rows)
         field = self.filter_input
