@@ -417,7 +417,7 @@ class MockEngine:
                 prefer["example"] = override.example
             if override.dynamic is not None:
                 prefer["dynamic"] = "true" if override.dynamic else "false"
-        if self.state is not None and controls.stateful and "code" not in prefer:
+        if self.state is not None and controls.stateful and "code" not in prefer and "example" not in prefer:
             stored = self.state.handle(compiled, params, request)
             if stored is not None:
                 return stored

@@ -178,15 +178,17 @@ class Stateful:
         return self.store.dump()
 
     def _generate(
-        self, resource: Resource, rng: random.Random, examples: bool = False, id: int | None = None
+        self, resource: Resource, rng: random.Random, examples: bool = False, id: int | None = None, named: bool = True
     ) -> Record | None:
+        """A generated record; `named=False` for filler values, which must not use up an id."""
         try:
             value = self.gens[resource.name](Ctx(rng, examples=examples))
         except Exception:  # noqa: BLE001 - a schema we cannot generate for: no seed rather than no server
             return None
         if not isinstance(value, dict):
             return None
-        value[resource.id_field] = self._new_id(resource, value.get(resource.id_field), rng, id)
+        if named:
+            value[resource.id_field] = self._new_id(resource, value.get(resource.id_field), rng, id)
         return value
 
     def _new_id(self, resource: Resource, proposed: Any, rng: random.Random, seq: int | None = None) -> Any:
@@ -441,7 +443,8 @@ class Stateful:
         out = {k: v for k, v in record.items() if k not in hidden and (allowed is None or k in allowed)}
         missing = [r for r in required if r not in out]
         if missing:
-            filler = self._generate(resource, random.Random(f"{resource.name}:{record.get(resource.id_field)}"))
+            rng = random.Random(f"{resource.name}:{record.get(resource.id_field)}")
+            filler = self._generate(resource, rng, named=False)
             for name in missing:
                 if filler is not None and name in filler:
                     out[name] = filler[name]

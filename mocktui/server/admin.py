@@ -72,6 +72,9 @@ def build_admin(engine: MockEngine, token: str | None = None) -> FastAPI:
                 "path": op.op.path,
                 "summary": op.op.summary,
                 "responses": list(op.responses),
+                "examples": sorted(
+                    {name for r in op.responses.values() for m in r.media.values() for name in m.spec.examples}
+                ),
             }
             for op in engine.operations.values()
         ]
