@@ -165,7 +165,7 @@ class Generator:
             copied = any(isinstance(v, (dict, list)) for v in values)  # only containers can be changed later
             if len(non_null) == len(values):
                 if not copied:
-                    return lambda ctx: pick(ctx.rng, values)
+                    return picker(values)
                 return lambda ctx: copy.deepcopy(pick(ctx.rng, values))
 
             def enum_or_null(ctx: Ctx) -> Any:
@@ -326,10 +326,27 @@ class Generator:
         in_responses = [(pname, gen, req) for pname, gen, req, _, wo in props if not wo]
         in_requests = [(pname, gen, req) for pname, gen, req, ro, _ in props if not ro]
 
+        # The common case, no property budget and no extra properties, is one dict comprehension
+        # over the fields that apply; a TooDeep falls back to the careful loop below.
+        simple = optional_room is None and extra_gen is None
+        plans = {
+            (response, shallow): [(p, g) for p, g, req in (in_responses if response else in_requests) if req or shallow]
+            for response in (True, False)
+            for shallow in (True, False)
+        }
+
         def gen_object(ctx: Ctx) -> dict[str, Any]:
             ctx.nodes += 1
-            out: dict[str, Any] = {}
             shallow = ctx.depth < OPTIONAL_DEPTH and ctx.nodes < NODE_BUDGET
+            if simple:
+                try:
+                    return {pname: gen(ctx) for pname, gen in plans[(ctx.response, shallow)]}
+                except TooDeep:
+                    pass
+            return careful(ctx, shallow)
+
+        def careful(ctx: Ctx, shallow: bool) -> dict[str, Any]:
+            out: dict[str, Any] = {}
             optional = 0
             for pname, gen, req in in_responses if ctx.response else in_requests:
                 if not req:
@@ -349,7 +366,17 @@ class Generator:
                     out.setdefault(key, value)
             return out
 
-        return gen_object
+        if not simple:
+            return gen_object
+        # Compiled on first use, not at start-up: a big spec has thousands of objects it never serves.
+        chosen: list[Gen] = []
+
+        def first_use(ctx: Ctx) -> dict[str, Any]:
+            chosen[0] = _inlined_object(plans, careful) or gen_object
+            return chosen[0](ctx)  # type: ignore[no-any-return]
+
+        chosen.append(first_use)
+        return lambda ctx: chosen[0](ctx)
 
     def _extra_properties(self, schema: dict[str, Any]) -> Callable[[Ctx, int], list[tuple[str, Any]]] | None:
         extra = schema.get("additionalProperties")
@@ -434,12 +461,16 @@ class Generator:
             ilo, ihi = math.ceil(lo), math.floor(hi)
             if ilo > ihi:
                 ihi = ilo
+            if ihi - ilo + 1 < 2**52:
+                return _inlinable(lambda ctx: between(ctx.rng, ilo, ihi), "L + int(R() * W)", L=ilo, W=ihi - ilo + 1)
             return lambda ctx: between(ctx.rng, ilo, ihi)
         step = 10.0**-decimals
 
+        span = hi - lo
+
         def gen_number(ctx: Ctx) -> float:
             for _ in range(8):
-                value = round(ctx.rng.uniform(lo, hi), decimals)
+                value: float = round(lo + ctx.rng.random() * span, decimals)
                 if value.is_integer() and decimals and inside(value + step):
                     value = round(value + step, decimals)  # a whole number would also be an `integer`
                 if inside(value):
@@ -501,12 +532,12 @@ class Generator:
             return _password
         if provider and self.pools.has(provider):
             pool = [str(v) for v in self.pools.pool(provider) or []]
-            return lambda ctx: pick(ctx.rng, pool)
+            return picker(pool)
         return None
 
     def _words(self) -> Gen:
         words = [str(w) for w in self.pools.pool("word") or ["lorem", "ipsum"]]
-        return lambda ctx: pick(ctx.rng, words)
+        return picker(words)
 
     def _format(self, fmt: str, max_len: int | None) -> Gen | None:
         fixed = _FORMATS.get(fmt)
@@ -529,11 +560,60 @@ class Generator:
             pool = [str(v) for v in self.pools.pool(provider) or []]
             if fmt in ("uri", "url", "iri", "uri-reference", "iri-reference"):
                 pool = [v.rstrip("/") + "/" for v in pool]
-            return lambda ctx: pick(ctx.rng, pool)
+            return picker(pool)
         return None
 
 
 # -- helpers -----------------------------------------------------------------
+
+
+def _inlined_object(
+    plans: dict[tuple[bool, bool], list[tuple[str, Gen]]], careful: Callable[[Ctx, bool], dict[str, Any]]
+) -> Gen | None:
+    """The object generator as one compiled function: a dict display whose values are the fields'
+    own expressions where they have one (a pool draw, a ranged integer), else calls.
+
+    This is the hot path of every generated body; it halves the cost of a typical record.
+    """
+    names: dict[str, Any] = {"careful": careful, "TooDeep": TooDeep, "OPTIONAL_DEPTH": OPTIONAL_DEPTH,
+                             "NODE_BUDGET": NODE_BUDGET}  # fmt: skip
+    inlined = 0
+
+    def display(plan: list[tuple[str, Gen]]) -> str:
+        nonlocal inlined
+        items = []
+        for pname, gen in plan:
+            key = f"v{len(names)}"
+            spec = getattr(gen, "inline", None)
+            if spec is None:
+                names[key] = gen
+                items.append(f"{pname!r}: {key}(ctx)")
+                continue
+            expression, bound = spec
+            for local, value in bound.items():
+                names[f"{key}_{local}"] = value
+                expression = re.sub(rf"\b{local}\b", f"{key}_{local}", expression)
+            items.append(f"{pname!r}: {expression}")
+            inlined += 1
+        return "{" + ", ".join(items) + "}"
+
+    source = f"""
+def gen_object(ctx):
+    ctx.nodes += 1
+    R = ctx.rng.random
+    shallow = ctx.depth < OPTIONAL_DEPTH and ctx.nodes < NODE_BUDGET
+    try:
+        if shallow:
+            return {display(plans[(True, True)])} if ctx.response else {display(plans[(False, True)])}
+        return {display(plans[(True, False)])} if ctx.response else {display(plans[(False, False)])}
+    except TooDeep:
+        return careful(ctx, shallow)
+"""
+    if not inlined:
+        return None  # nothing to gain over the comprehension
+    exec(compile(source, "<mocktui object generator>", "exec"), names)  # noqa: S102 - our own code, names are repr()
+    made: Gen = names["gen_object"]
+    return made
 
 
 def _const(value: Any) -> Gen:
@@ -749,6 +829,22 @@ def pick(rng: random.Random, seq: Sequence[Any]) -> Any:
     return seq[int(rng.random() * len(seq))]
 
 
+def picker(seq: Sequence[Any]) -> Gen:
+    """A generator of members of `seq`: one closure, no call per value beyond the draw."""
+    n = len(seq)
+
+    def draw(ctx: Ctx) -> Any:
+        return seq[int(ctx.rng.random() * n)]
+
+    return _inlinable(draw, "S[int(R() * N)]", S=seq, N=n)
+
+
+def _inlinable(gen: Gen, expression: str, **names: Any) -> Gen:
+    """Say how `gen` reads as one expression (R() is the rng's random), so objects can inline it."""
+    gen.inline = (expression, names)  # type: ignore[attr-defined]
+    return gen
+
+
 def between(rng: random.Random, lo: int, hi: int) -> int:
     """`rng.randint`, the fast way for ranges a float's 53 bits cover."""
     span = hi - lo + 1
@@ -757,17 +853,9 @@ def between(rng: random.Random, lo: int, hi: int) -> int:
 
 def _stamps(fmt: str) -> Gen:
     """Date-times from a pool formatted once: `strftime` per value costs more than the rest."""
-    pool: list[str] = []
-
-    def stamp(ctx: Ctx) -> str:
-        if not pool:
-            rng = random.Random(0)
-            pool.extend(
-                dt.datetime.fromtimestamp(_EPOCH + rng.randrange(_SPAN), dt.UTC).strftime(fmt) for _ in range(4096)
-            )
-        return pool[int(ctx.rng.random() * len(pool))]
-
-    return stamp
+    rng = random.Random(0)
+    pool = [dt.datetime.fromtimestamp(_EPOCH + rng.randrange(_SPAN), dt.UTC).strftime(fmt) for _ in range(4096)]
+    return picker(pool)
 
 
 def _password(ctx: Ctx) -> str:
