@@ -182,9 +182,12 @@ def load_scenarios(engine: MockEngine, options: argparse.Namespace) -> Scenarios
 
     rules, packs = scenario_sources(options)
     try:
-        return Scenarios.load(engine, rules, options.hooks, packs)
+        scenarios = Scenarios.load(engine, rules, options.hooks, packs)
     except ScenarioError as exc:
         raise ConfigError("scenarios:\n  " + "\n  ".join(exc.problems)) from None
+    # The packs that fit this spec, on or off, in the one control object: the TUI and admin API switch them.
+    engine.controls.packs = {name: scenarios.pack_enabled(name) for name, fits in scenarios.packs.items() if fits}
+    return scenarios
 
 
 def controls_from(options: argparse.Namespace, stateful: bool) -> Controls:
