@@ -234,16 +234,23 @@ def _read_state(path: str) -> dict[str, list[dict[str, object]]]:
     return state
 
 
-def run_headless(spec: Spec, options: argparse.Namespace) -> int:
+def listen(options: argparse.Namespace) -> socket.socket | None:
+    """The listening socket, or None after one line saying the port is taken (exit 1)."""
     from mocktui.server.runner import PortInUse, bind
 
+    try:
+        return bind(options.host, options.port)
+    except PortInUse as exc:
+        print(f"mocktui: {exc}", file=sys.stderr)
+        return None
+
+
+def run_headless(spec: Spec, options: argparse.Namespace) -> int:
     if options.workers > 1 and not (options.store or "").startswith(("redis://", "rediss://", "unix://")):
         print("mocktui: --workers needs a shared store: add --store redis://127.0.0.1:6379/0", file=sys.stderr)
         return 2
-    try:
-        sock = bind(options.host, options.port)
-    except PortInUse as exc:
-        print(f"mocktui: {exc}", file=sys.stderr)
+    sock = listen(options)
+    if sock is None:
         return 1
     if options.workers <= 1:
         return _serve(build_engine(spec, options), sock, options, admin_token(options))

@@ -21,7 +21,7 @@ from typing import Any
 import jsonschema_rs
 import orjson
 
-from mocktui.engine.pools import Pools, number_hint, provider_for, singular
+from mocktui.engine.pools import Pools, number_hint, pick, provider_for, singular
 from mocktui.engine.regex import compile_pattern
 
 OPTIONAL_DEPTH = 4  # below this many nested refs, optional properties are filled in
@@ -822,11 +822,6 @@ def _fit_length(base: Gen, min_len: int, max_len: int | None) -> Gen:
         return value
 
     return fit
-
-
-def pick(rng: random.Random, seq: Sequence[Any]) -> Any:
-    """`rng.choice` without its Python-level rejection sampling: this is the hot path."""
-    return seq[int(rng.random() * len(seq))]
 
 
 def picker(seq: Sequence[Any]) -> Gen:

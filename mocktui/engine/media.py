@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import random
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
@@ -55,6 +56,20 @@ def _matches(wanted: str, declared: str) -> bool:
     if w_sub == "*" or d_sub == "*":
         return w_type == d_type
     return wanted == declared
+
+
+T = TypeVar("T")
+
+
+def declared_for(declared: Mapping[str, T], base: str) -> T | None:
+    """What a mapping of declared media types holds for `base`: exact, else a `*/*` or `type/*`."""
+    found = declared.get(base)
+    if found is not None:
+        return found
+    for name, entry in declared.items():
+        if name == "*/*" or (name.endswith("/*") and base.startswith(name[:-1])):
+            return entry
+    return None
 
 
 def negotiate(accept: str | None, declared: list[str]) -> str | None:

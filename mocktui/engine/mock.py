@@ -22,7 +22,7 @@ from mocktui.engine.behaviour import Behaviour
 from mocktui.engine.control import Controls, Override
 from mocktui.engine.events import EventStream
 from mocktui.engine.generate import Ctx, Gen, Generator, TooDeep
-from mocktui.engine.media import content_type_for, encode, is_json, negotiate
+from mocktui.engine.media import content_type_for, declared_for, encode, is_json, negotiate
 from mocktui.engine.pools import Pools
 from mocktui.engine.router import Router
 from mocktui.engine.security import Requirement, authorised, challenge, compile_requirements
@@ -258,14 +258,7 @@ class MockEngine:
                 problems.append(f"{resp.spec.key} is declared without content, but a body was sent")
             return problems
         ctype = headers.get("content-type", "").split(";")[0].strip().lower()
-        media = resp.media.get(ctype) or next(
-            (
-                m
-                for name, m in resp.media.items()
-                if name == "*/*" or (name.endswith("/*") and ctype.startswith(name[:-1]))
-            ),
-            None,
-        )
+        media = declared_for(resp.media, ctype)
         if media is None:
             problems.append(f"Content-Type {ctype or '(none)'!r} is not declared; declared: {', '.join(resp.media)}")
         elif is_json(ctype) and media.spec.schema is not None:

@@ -14,6 +14,8 @@ from re import _constants as C  # type: ignore[attr-defined]
 from re import _parser as P  # type: ignore[attr-defined]
 from typing import Any
 
+from mocktui.engine.pools import pick
+
 StrGen = Callable[[random.Random], str]
 
 _MAX_REPEAT = 6  # cap for *, + and large {m,n}: values stay readable
@@ -26,10 +28,6 @@ _CATEGORIES: dict[Any, str] = {
     C.CATEGORY_WORD: _PRINTABLE + "_",
     C.CATEGORY_NOT_WORD: "-.!",
 }
-
-
-def _pick(rng: random.Random, seq: Any) -> Any:
-    return seq[int(rng.random() * len(seq))]
 
 
 def compile_pattern(pattern: str, min_len: int = 0) -> StrGen | None:
@@ -89,12 +87,12 @@ def _node(op: Any, av: Any, groups: dict[int, str], min_len: int) -> Callable[[r
     if op is C.NOT_LITERAL:
         banned = chr(av)
         pool = [c for c in _PRINTABLE if c != banned]
-        return lambda rng: _pick(rng, pool)
+        return lambda rng: pick(rng, pool)
     if op is C.ANY:
-        return lambda rng: _pick(rng, _PRINTABLE)
+        return lambda rng: pick(rng, _PRINTABLE)
     if op is C.IN:
         chars = _charset(av)
-        return lambda rng: _pick(rng, chars)
+        return lambda rng: pick(rng, chars)
     if op in (C.MAX_REPEAT, C.MIN_REPEAT, getattr(C, "POSSESSIVE_REPEAT", None)):
         lo, hi, sub = av
         if hi is C.MAXREPEAT:
@@ -119,10 +117,10 @@ def _node(op: Any, av: Any, groups: dict[int, str], min_len: int) -> Callable[[r
         return _seq(list(av), groups, min_len)
     if op is C.BRANCH:
         branches = [_seq(list(b), groups, min_len) for b in av[1]]
-        return lambda rng: _pick(rng, branches)(rng)
+        return lambda rng: pick(rng, branches)(rng)
     if op is C.GROUPREF:
         return lambda rng: groups.get(av, "")
     if op is C.CATEGORY:
         chars = _CATEGORIES.get(av, _PRINTABLE)
-        return lambda rng: _pick(rng, chars)
+        return lambda rng: pick(rng, chars)
     return lambda rng: ""  # anchors, lookarounds, boundaries: zero-width

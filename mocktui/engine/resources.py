@@ -11,11 +11,12 @@ corrected with `x-mocktui-resource` on an operation or path item:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from mocktui.engine.media import is_json
-from mocktui.engine.pools import singular
+from mocktui.engine.pools import normalise, singular
 from mocktui.engine.spec import Operation, Spec
 
 ROLES_ON_COLLECTION = {"GET": "list", "POST": "create"}
@@ -176,14 +177,19 @@ def _unwrap_single(spec: Spec, schema: Any) -> Any:
     return schema
 
 
-def _properties(spec: Spec, schema: Any) -> dict[str, Any]:
-    body = spec.schemas.deref(schema)
-    if not isinstance(body, dict):
+def properties(deref: Callable[[Any], Any], schema: Any, depth: int = 0) -> dict[str, Any]:
+    """An object schema's property schemas as written (refs kept), its `allOf` parts' included."""
+    body = deref(schema)
+    if not isinstance(body, dict) or depth > 8:
         return {}
     out = dict(body.get("properties") or {})
     for part in body.get("allOf") or []:
-        out.update(_properties(spec, part))
+        out.update(properties(deref, part, depth + 1))
     return out
+
+
+def _properties(spec: Spec, schema: Any) -> dict[str, Any]:
+    return properties(spec.schemas.deref, schema)
 
 
 def _is_object(spec: Spec, schema: Any) -> bool:
@@ -212,7 +218,7 @@ def _describe(spec: Spec, resource: Resource, resources: dict[str, Resource]) ->
         candidates = [param, *_ref_names(parent)]
         resource.parents[param] = (parent, next((c for c in candidates if c in props), param))
     for prop in props:
-        if re.sub(r"[^a-z0-9]", "", prop.lower()) in UNIQUE_NAMES:
+        if normalise(prop) in UNIQUE_NAMES:
             resource.unique.append(prop)
     fields = [(prop, prop) for prop in props if prop != resource.id_field]
     for prop, sub in props.items():  # line items: items[].productId
@@ -231,7 +237,7 @@ def _describe(spec: Spec, resource: Resource, resources: dict[str, Resource]) ->
 
 def _referenced(field: str, own: str, resources: dict[str, Resource]) -> str | None:
     """The collection a field such as `userId`, `product_id` or `ownerId` points into."""
-    key = re.sub(r"[^a-z0-9]", "", field.lower())
+    key = normalise(field)
     if not key.endswith("id") or len(key) <= 2:
         return None
     stem = key[:-2]
@@ -253,7 +259,7 @@ def _id_field(resource: Resource, props: dict[str, Any]) -> str:
             return name
     single = singular(resource.name).lower()
     for prop in props:
-        if re.sub(r"[^a-z0-9]", "", prop.lower()) in (f"{single}id", f"{single}uuid"):
+        if normalise(prop) in (f"{single}id", f"{single}uuid"):
             return prop
     return params[0] if params else "id"
 

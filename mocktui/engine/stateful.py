@@ -23,8 +23,8 @@ import orjson
 
 from mocktui.engine.generate import Ctx, Gen
 from mocktui.engine.media import is_json
-from mocktui.engine.pools import singular
-from mocktui.engine.resources import Binding, Resource, infer, list_items_schema
+from mocktui.engine.pools import normalise, singular
+from mocktui.engine.resources import Binding, Resource, infer, list_items_schema, properties
 from mocktui.engine.store import Record, State, Store
 from mocktui.engine.validate import Violation, coerce, request_schema
 
@@ -47,10 +47,6 @@ MORE_FIELDS = {"hasmore", "hasnext", "hasnextpage", "more"}
 NEXT_FIELDS = {"nextcursor", "next", "nextpagetoken", "cursor", "endcursor"}
 CREATED_FIELDS = {"createdat", "created", "createdon", "creationdate", "datecreated", "insertedat"}
 UPDATED_FIELDS = {"updatedat", "updated", "modifiedat", "modified", "lastmodified", "updatedon"}
-
-
-def _key(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
 class Stateful:
@@ -348,7 +344,7 @@ class Stateful:
         new.update(scope)
         new[resource.id_field] = old[resource.id_field]
         for field in props:
-            if _key(field) in CREATED_FIELDS and field in old:
+            if normalise(field) in CREATED_FIELDS and field in old:
                 new[field] = old[field]
         _stamp(new, props, created=False)
         check = self.checks[resource.name]
@@ -375,9 +371,9 @@ class Stateful:
             return
         if not isinstance(value, dict):
             return
-        props = {k: v for k, v in _properties(deref, body).items()}
-        raw_props = _raw_properties(deref, body)
-        for name, sub in props.items():
+        raw_props = properties(deref, body)
+        for name, sub in raw_props.items():
+            sub = deref(sub)
             if name not in value and isinstance(sub, dict) and "default" in sub:
                 value[name] = orjson.loads(orjson.dumps(sub["default"]))
         for name in _required(deref, body):
@@ -530,14 +526,14 @@ class Stateful:
         A parameter declared as an array (`status=pending,paid` or `status=a&status=b`) matches
         any of its values.
         """
-        by_key = {_key(p): p for p in props}
+        by_key = {normalise(p): p for p in props}
         params = {p.name: p for p in declared if p.location == "query"}
         tests: list[Callable[[Record], bool]] = [_equals(field, value) for field, value in scope.items()]
         grouped: dict[str, list[str]] = {}
         for name, raw in query:
             grouped.setdefault(name, []).append(raw)
         for name, raws in grouped.items():
-            key = _key(name)
+            key = normalise(name)
             if key in PAGE_PARAMS | SIZE_PARAMS | OFFSET_PARAMS | CURSOR_PARAMS | AFTER_ID_PARAMS | SORT_PARAMS:
                 continue
             field = by_key.get(key)
@@ -584,14 +580,14 @@ class _Paging:
     """Page, size, offset or cursor from whichever parameters the operation declares."""
 
     def __init__(self, declared: list[Any], query: list[tuple[str, str]]) -> None:
-        names = {_key(p.name): p for p in declared if p.location == "query"}
-        values = {_key(k): v for k, v in query}
+        names = {normalise(p.name): p for p in declared if p.location == "query"}
+        values = {normalise(k): v for k, v in query}
         self.page_param = next((names[k] for k in names if k in PAGE_PARAMS), None)
         self.size_param = next((names[k] for k in names if k in SIZE_PARAMS), None)
         self.offset_param = next((names[k] for k in names if k in OFFSET_PARAMS), None)
         self.cursor_param = next((names[k] for k in names if k in CURSOR_PARAMS), None)
         after = next((names[k] for k in names if k in AFTER_ID_PARAMS), None)
-        self.limit = _int(values.get(_key(self.size_param.name)) if self.size_param else None, None)
+        self.limit = _int(values.get(normalise(self.size_param.name)) if self.size_param else None, None)
         if self.limit is None:
             default = (
                 self.size_param.schema.get("default")
@@ -604,16 +600,16 @@ class _Paging:
         if self.page_param is not None and isinstance(self.page_param.schema, dict):
             if self.page_param.schema.get("minimum") == 0 or self.page_param.schema.get("default") == 0:
                 self.first_page = 0
-        self.page = _int(values.get(_key(self.page_param.name)) if self.page_param else None, self.first_page)
+        self.page = _int(values.get(normalise(self.page_param.name)) if self.page_param else None, self.first_page)
         self.offset = max(0, (self.page - self.first_page) * self.limit) if self.page_param else 0
         if self.offset_param is not None:
-            self.offset = max(0, _int(values.get(_key(self.offset_param.name)), 0))
-        if self.cursor_param is not None and values.get(_key(self.cursor_param.name)):
-            self.offset = _decode_cursor(values[_key(self.cursor_param.name)])
-        self.after_id = values.get(_key(after.name)) if after is not None else None
+            self.offset = max(0, _int(values.get(normalise(self.offset_param.name)), 0))
+        if self.cursor_param is not None and values.get(normalise(self.cursor_param.name)):
+            self.offset = _decode_cursor(values[normalise(self.cursor_param.name)])
+        self.after_id = values.get(normalise(after.name)) if after is not None else None
 
     def links(self, base: str, query: list[tuple[str, str]], total: int) -> str:
-        keep = [(k, v) for k, v in query if _key(k) not in PAGE_PARAMS | OFFSET_PARAMS | CURSOR_PARAMS]
+        keep = [(k, v) for k, v in query if normalise(k) not in PAGE_PARAMS | OFFSET_PARAMS | CURSOR_PARAMS]
         limit = max(self.limit, 1)
         last = max(0, (total - 1) // limit)
         here = self.offset // limit
@@ -650,7 +646,7 @@ def _fill_meta(
     facts.update(dict.fromkeys(SIZE_PARAMS - {"count"}, paging.limit))
     for container in [value, *(v for v in value.values() if isinstance(v, dict))]:
         for name in list(container):
-            key = _key(name)
+            key = normalise(name)
             if key in facts and not isinstance(container[name], (dict, list)):
                 fact = facts[key]
                 if fact is None and not isinstance(container[name], str):
@@ -671,11 +667,11 @@ def _decode_cursor(token: str) -> int:
 
 
 def _sorting(query: list[tuple[str, str]], props: dict[str, Any]) -> Callable[[list[Record]], list[Record]] | None:
-    values = {_key(k): v for k, v in query}
+    values = {normalise(k): v for k, v in query}
     spec = next((values[k] for k in ("sort", "sortby", "orderby") if values.get(k)), None)
     if spec is None:
         return None
-    by_key = {_key(p): p for p in props}
+    by_key = {normalise(p): p for p in props}
     descending = values.get("order", values.get("sortorder", values.get("direction", ""))).lower() in (
         "desc",
         "descending",
@@ -691,7 +687,7 @@ def _sorting(query: list[tuple[str, str]], props: dict[str, Any]) -> Callable[[l
         name, _, direction = part.partition(":")
         if direction.lower() in ("desc", "descending"):
             desc = True
-        field = by_key.get(_key(name))
+        field = by_key.get(normalise(name))
         if field is not None:
             keys.append((field, desc))
     if not keys:
@@ -701,14 +697,14 @@ def _sorting(query: list[tuple[str, str]], props: dict[str, Any]) -> Callable[[l
         for field, desc in reversed(keys):
             present = [r for r in rows if r.get(field) is not None]
             absent = [r for r in rows if r.get(field) is None]
-            present.sort(key=lambda r: _sort_key(r[field]), reverse=desc)
+            present.sort(key=lambda r: _sortnormalise(r[field]), reverse=desc)
             rows = present + absent
         return rows
 
     return order
 
 
-def _sort_key(value: Any) -> tuple[int, Any]:
+def _sortnormalise(value: Any) -> tuple[int, Any]:
     if isinstance(value, bool):
         return (0, int(value))
     if isinstance(value, (int, float)):
@@ -813,7 +809,7 @@ def _pointer_remove(doc: Any, path: str) -> None:
 def _stamp(record: Record, props: dict[str, Any], created: bool) -> None:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     for field, schema in props.items():
-        key = _key(field)
+        key = normalise(field)
         if key in UPDATED_FIELDS or (created and key in CREATED_FIELDS):
             if isinstance(schema, dict) and schema.get("type") == "integer":
                 record[field] = int(dt.datetime.now(dt.UTC).timestamp())
@@ -830,25 +826,9 @@ def _json_of(resp: _Resp | None) -> Any:
     return None
 
 
-def _properties(deref: Callable[[Any], Any], schema: Any, depth: int = 0) -> dict[str, Any]:
-    body = deref(schema)
-    if not isinstance(body, dict) or depth > 8:
-        return {}
-    out = {k: deref(v) for k, v in (body.get("properties") or {}).items()}
-    for part in body.get("allOf") or []:
-        out.update(_properties(deref, part, depth + 1))
-    return out
-
-
-def _raw_properties(deref: Callable[[Any], Any], schema: Any, depth: int = 0) -> dict[str, Any]:
-    """Property schemas as written (refs kept: the generator compiles them by name)."""
-    body = deref(schema)
-    if not isinstance(body, dict) or depth > 8:
-        return {}
-    out = dict(body.get("properties") or {})
-    for part in body.get("allOf") or []:
-        out.update(_raw_properties(deref, part, depth + 1))
-    return out
+def _properties(deref: Callable[[Any], Any], schema: Any) -> dict[str, Any]:
+    """Property schemas with their refs followed (for flags and types)."""
+    return {name: deref(sub) for name, sub in properties(deref, schema).items()}
 
 
 def _required(deref: Callable[[Any], Any], schema: Any, depth: int = 0) -> list[str]:

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 import jsonschema_rs
 import orjson
 
-from mocktui.engine.media import is_json
+from mocktui.engine.media import declared_for, is_json
 from mocktui.engine.schema import SchemaSet
 from mocktui.engine.spec import Operation, Parameter
 from mocktui.engine.xmlbody import XMLBodyError, read_xml
@@ -210,7 +210,7 @@ class RequestValidator:
                 return []
             # An empty form is still a form: its required fields are missing.
             return [Violation("body", pointer_of(e.instance_path), e.message) for e in entry.validator.iter_errors({})]
-        entry = self.media.get(base) or _wildcard(self.media, base)
+        entry = declared_for(self.media, base)
         if entry is None:
             declared = ", ".join(self.media)
             raise BadRequest(
@@ -237,13 +237,6 @@ class RequestValidator:
 
 
 OPAQUE = object()  # a body accepted as-is, unchecked
-
-
-def _wildcard(media: dict[str, Any], base: str) -> Any:
-    for name, entry in media.items():
-        if name == "*/*" or (name.endswith("/*") and base.startswith(name[:-1])):
-            return entry
-    return None
 
 
 def _parse_body(base: str, ctype: str, body: bytes, entry: _BodyMedia) -> Any:

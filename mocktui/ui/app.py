@@ -539,16 +539,13 @@ def _fast_loop() -> None:
 
 def run_tui(spec: Spec, options: argparse.Namespace) -> int:
     """`mocktui SPEC` without --headless: bind, build the engine, run the control room until quit."""
-    from mocktui.cli import admin_token, build_engine
-    from mocktui.server.runner import PortInUse, bind
+    from mocktui.cli import admin_token, build_engine, listen
 
     if getattr(options, "workers", 1) > 1:
         print("mocktui: --workers runs headless only; add --headless", file=sys.stderr)
         return 2
-    try:
-        sock = bind(options.host, options.port)
-    except PortInUse as exc:
-        print(f"mocktui: {exc}", file=sys.stderr)
+    sock = listen(options)
+    if sock is None:
         return 1
     engine = build_engine(spec, options)
     token = admin_token(options)
