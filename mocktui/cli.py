@@ -16,16 +16,16 @@ from typing import TYPE_CHECKING
 
 from mocktui import __version__
 from mocktui.config import ConfigError, add_arguments, resolve
-from mocktui.engine.errors import SpecError
+from mocktui.engine.spec.errors import SpecError
 from mocktui.engine.events import RequestEvent
-from mocktui.engine.spec import Spec, load_spec
+from mocktui.engine.spec.model import Spec, load_spec
 
 if TYPE_CHECKING:
     import socket
 
-    from mocktui.engine.control import Controls
-    from mocktui.engine.mock import MockEngine
-    from mocktui.engine.scenarios import Scenarios
+    from mocktui.engine.steer.controls import Controls
+    from mocktui.engine.pipeline import MockEngine
+    from mocktui.engine.scenarios.runner import Scenarios
 
 
 def serve_parser() -> argparse.ArgumentParser:
@@ -111,7 +111,7 @@ def validate(path: str) -> int:
     spec = _load_or_report(path)
     if spec is None:
         return 2
-    from mocktui.engine.lint import example_problems
+    from mocktui.engine.contract.lint import example_problems
 
     warnings = spec.warnings + example_problems(spec)
     for warning in warnings:
@@ -130,7 +130,7 @@ def validate(path: str) -> int:
 
 def _resource_lines(spec: Spec) -> list[str]:
     """What stateful mode would make of the spec: its resources and how they connect."""
-    from mocktui.engine.resources import infer
+    from mocktui.engine.stateful.resources import infer
 
     resources, bindings = infer(spec)
     lines = []
@@ -146,8 +146,8 @@ def _resource_lines(spec: Spec) -> list[str]:
 
 def build_engine(spec: Spec, options: argparse.Namespace, *, seed: bool = True) -> MockEngine:
     """The engine the options describe: controls, store, seeded or loaded state."""
-    from mocktui.engine.mock import MockEngine
-    from mocktui.engine.store import open_store
+    from mocktui.engine.pipeline import MockEngine
+    from mocktui.engine.stores.base import open_store
 
     store_url = options.store or (f"sqlite:{options.persist}" if options.persist else None)
     stateful = options.stateful or store_url is not None or options.state is not None
@@ -178,7 +178,7 @@ def scenario_sources(options: argparse.Namespace) -> tuple[str | None, list[str]
 
 def load_scenarios(engine: MockEngine, options: argparse.Namespace) -> Scenarios:
     """Rules, hooks and packs; packs not asked for are loaded switched off, so the TUI can turn them on."""
-    from mocktui.engine.scenarios import ScenarioError, Scenarios
+    from mocktui.engine.scenarios.runner import ScenarioError, Scenarios
 
     rules, packs = scenario_sources(options)
     try:
@@ -192,7 +192,7 @@ def load_scenarios(engine: MockEngine, options: argparse.Namespace) -> Scenarios
 
 def controls_from(options: argparse.Namespace, stateful: bool) -> Controls:
     """The initial live settings; from here on the admin API and the TUI change them."""
-    from mocktui.engine.control import Controls, Delay, Faults, RateLimit
+    from mocktui.engine.steer.controls import Controls, Delay, Faults, RateLimit
 
     low, high = options.delay or (options.min_delay or 0.0, options.max_delay or options.min_delay or 0.0)
     if low > high:

@@ -1,5 +1,5 @@
 """The decorator API of hooks files: `from mocktui.hooks import on`."""
 
-from mocktui.engine.scenarios import Decision, HookRequest, on
+from mocktui.engine.scenarios.runner import Decision, HookRequest, on
 
 __all__ = ["Decision", "HookRequest", "on"]

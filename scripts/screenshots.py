@@ -23,10 +23,10 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mocktui.engine.control import Controls  # noqa: E402
-from mocktui.engine.mock import MockEngine  # noqa: E402
-from mocktui.engine.spec import load_spec  # noqa: E402
-from mocktui.engine.store import MemoryStore  # noqa: E402
+from mocktui.engine.steer.controls import Controls  # noqa: E402
+from mocktui.engine.pipeline import MockEngine  # noqa: E402
+from mocktui.engine.spec.model import load_spec  # noqa: E402
+from mocktui.engine.stores.base import MemoryStore  # noqa: E402
 from mocktui.server.runner import PortInUse, bind  # noqa: E402
 from mocktui.ui.app import MocktuiApp  # noqa: E402
 

@@ -10,11 +10,11 @@ from urllib.parse import quote
 
 import httpx
 
-from mocktui.engine.generate import Ctx, TooDeep
-from mocktui.engine.media import is_json
-from mocktui.engine.mock import MockEngine
-from mocktui.engine.spec import Operation
-from mocktui.engine.validate import request_schema, response_schema
+from mocktui.engine.data.generate import Ctx, TooDeep
+from mocktui.engine.contract.media import is_json
+from mocktui.engine.pipeline import MockEngine
+from mocktui.engine.spec.model import Operation
+from mocktui.engine.contract.validate import request_schema, response_schema
 
 from .helpers import validation_errors
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import jsonschema
 
-from mocktui.engine.control import Controls
-from mocktui.engine.mock import MockEngine
-from mocktui.engine.spec import Spec, load_spec
+from mocktui.engine.steer.controls import Controls
+from mocktui.engine.pipeline import MockEngine
+from mocktui.engine.spec.model import Spec, load_spec
 from mocktui.server.admin import build_admin
 from mocktui.server.app import MockApp
 from mocktui.server.runner import ServerRunner, bind

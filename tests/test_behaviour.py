@@ -12,10 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mocktui.engine.behaviour import Behaviour
-from mocktui.engine.control import ControlError, Controls, Delay
-from mocktui.engine.mock import MockEngine, MockRequest
-from mocktui.engine.spec import load_spec
+from mocktui.engine.steer.behaviour import Behaviour
+from mocktui.engine.steer.controls import ControlError, Controls, Delay
+from mocktui.engine.pipeline import MockEngine, MockRequest
+from mocktui.engine.spec.model import load_spec
 
 from .helpers import SPECS, LiveServer, serve
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from mocktui.engine.control import Controls
+from mocktui.engine.steer.controls import Controls
 
 from .corpus import SPEC_FILES, run_spec
 from .helpers import CORPUS, SPECS, serve

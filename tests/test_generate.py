@@ -33,9 +33,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mocktui.engine.generate import MAX_DEPTH, Ctx, Gen, Generator
-from mocktui.engine.pools import Pools
-from mocktui.engine.spec import Spec, load_spec
+from mocktui.engine.data.generate import MAX_DEPTH, Ctx, Gen, Generator
+from mocktui.engine.data.pools import Pools
+from mocktui.engine.spec.model import Spec, load_spec
 
 V30 = "3.0.3"
 V31 = "3.1.0"
@@ -1077,9 +1077,9 @@ def test_different_faker_seed_changes_faker_values() -> None:
 
 _IN_FRESH_PROCESS = """
 import json, random, sys
-from mocktui.engine.generate import Ctx, Generator
-from mocktui.engine.pools import Pools
-from mocktui.engine.spec import load_spec
+from mocktui.engine.data.generate import Ctx, Generator
+from mocktui.engine.data.pools import Pools
+from mocktui.engine.spec.model import load_spec
 spec = load_spec(sys.argv[1])
 schema = spec.operations[0].responses["200"].content["application/json"].schema
 gen = Generator(spec.schemas.defs, Pools(5), spec.schemas.bundle).compile(schema)

@@ -15,13 +15,13 @@ from typing import Any
 import orjson
 import pytest
 
-from mocktui.engine.control import Controls
-from mocktui.engine.mock import MockEngine, MockRequest, MockResponse
-from mocktui.engine.packs import make_token, user_id
-from mocktui.engine.scenarios import HOOK_ERROR_HEADER, Decision, ScenarioError, Scenarios, respond
-from mocktui.engine.spec import load_spec
-from mocktui.engine.store import MemoryStore
-from mocktui.engine.templates import TemplateError, compile_template
+from mocktui.engine.steer.controls import Controls
+from mocktui.engine.pipeline import MockEngine, MockRequest, MockResponse
+from mocktui.engine.scenarios.packs.builtin import make_token, user_id
+from mocktui.engine.scenarios.runner import HOOK_ERROR_HEADER, Decision, ScenarioError, Scenarios, respond
+from mocktui.engine.spec.model import load_spec
+from mocktui.engine.stores.base import MemoryStore
+from mocktui.engine.data.templates import TemplateError, compile_template
 
 from .helpers import SPECS, validation_errors
 
@@ -630,7 +630,7 @@ def test_hook_files_that_cannot_be_used(tmp_path: Path, shop: MockEngine) -> Non
         "hooks-import-error.py:4: hooks: KeyError: 'limt'"
     ]
     syntax = tmp_path / "hooks-syntax-error.py"
-    syntax.write_text('from mocktui.engine.scenarios import on\n\n\n@on("GET", "/pets")\ndef pets(request)\n    pass\n')
+    syntax.write_text('from mocktui.engine.scenarios.runner import on\n\n\n@on("GET", "/pets")\ndef pets(request)\n    pass\n')
     assert problems_of(shop, hooks_file=str(syntax)) == [f"{syntax}:5: hooks: SyntaxError: expected ':'"]
     assert rel(problems_of(shop, hooks_file=str(DATA / "hooks-unknown-operation.py"))) == [
         "hooks-unknown-operation.py:4: hook pets: operation: unknown operationId 'listPets' "
@@ -646,7 +646,7 @@ def test_hook_files_that_cannot_be_used(tmp_path: Path, shop: MockEngine) -> Non
 def test_rules_come_before_hooks_and_hooks_before_packs(tmp_path: Path, payments: MockEngine) -> None:
     hooks = tmp_path / "hooks.py"
     hooks.write_text(
-        "from mocktui.engine.scenarios import on\n\n\n"
+        "from mocktui.engine.scenarios.runner import on\n\n\n"
         "@on(operation='createPayment')\n"
         "def pay(request):\n"
         "    return {'status': 201} if request.headers.get('x-hook') else None\n"

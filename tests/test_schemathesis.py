@@ -49,7 +49,7 @@ from pathlib import Path
 
 import pytest
 
-from mocktui.engine.spec import Operation, Spec, load_spec
+from mocktui.engine.spec.model import Operation, Spec, load_spec
 
 from .helpers import CORPUS, SPECS, serve
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from mocktui.engine.control import Controls
+from mocktui.engine.steer.controls import Controls
 
 from .helpers import ROOT, serve
 

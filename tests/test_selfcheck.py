@@ -7,7 +7,7 @@ import sys
 
 import httpx
 
-from mocktui.engine.control import Controls
+from mocktui.engine.steer.controls import Controls
 
 from .helpers import ROOT, serve
 

@@ -36,12 +36,12 @@ import pytest
 
 from mocktui.cli import build_engine, serve_parser
 from mocktui.config import ConfigError, resolve
-from mocktui.engine.control import Controls
-from mocktui.engine.mock import MockEngine
-from mocktui.engine.spec import load_spec
-from mocktui.engine.store import MemoryStore, Store
-from mocktui.engine.store_redis import RedisStore
-from mocktui.engine.store_sqlite import SQLiteStore
+from mocktui.engine.steer.controls import Controls
+from mocktui.engine.pipeline import MockEngine
+from mocktui.engine.spec.model import load_spec
+from mocktui.engine.stores.base import MemoryStore, Store
+from mocktui.engine.stores.redis import RedisStore
+from mocktui.engine.stores.sqlite import SQLiteStore
 
 from .helpers import ROOT, SPECS, LiveServer, serve, validation_errors
 from .test_stores import REDIS_URL, require_redis
@@ -1147,7 +1147,7 @@ def test_validate_lists_the_inferred_resources(tmp_path: Path) -> None:
 
 
 def test_x_mocktui_resource_renames_picks_the_id_and_excludes() -> None:
-    from mocktui.engine.resources import infer
+    from mocktui.engine.stateful.resources import infer
 
     spec = load_spec(str(ROOT / "tests" / "data" / "stateful-hints.yaml"))
     resources, bindings = infer(spec)

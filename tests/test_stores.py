@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 
-from mocktui.engine.store import MemoryStore, Record, Store
-from mocktui.engine.store_redis import RedisStore
-from mocktui.engine.store_sqlite import SQLiteStore
+from mocktui.engine.stores.base import MemoryStore, Record, Store
+from mocktui.engine.stores.redis import RedisStore
+from mocktui.engine.stores.sqlite import SQLiteStore
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("MOCKTUI_TEST_REDIS", "redis://127.0.0.1:6379/15")
@@ -353,7 +353,7 @@ def test_sqlite_survives_close_and_reopen(tmp_path: Path) -> None:
 _WRITER = textwrap.dedent(
     """
     import sys
-    from mocktui.engine.store_sqlite import SQLiteStore
+    from mocktui.engine.stores.sqlite import SQLiteStore
 
     store = SQLiteStore(sys.argv[1])
     for i in range(1_000_000):

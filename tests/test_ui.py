@@ -22,11 +22,11 @@ from rich.syntax import Syntax
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
-from mocktui.engine.control import Controls
+from mocktui.engine.steer.controls import Controls
 from mocktui.engine.events import RequestEvent
-from mocktui.engine.mock import MockEngine
-from mocktui.engine.spec import Spec, load_spec
-from mocktui.engine.store import MemoryStore
+from mocktui.engine.pipeline import MockEngine
+from mocktui.engine.spec.model import Spec, load_spec
+from mocktui.engine.stores.base import MemoryStore
 from mocktui.server.runner import bind
 from mocktui.ui.app import MocktuiApp, run_tui
 from mocktui.ui.backend import BackendError, LocalBackend, RemoteBackend, event_from_dict

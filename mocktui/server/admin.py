@@ -16,11 +16,11 @@ from pydantic import BaseModel
 from swagger_ui_bundle import swagger_ui_path
 
 from mocktui import __version__
-from mocktui.engine.control import ControlError
+from mocktui.engine.steer.controls import ControlError
 from mocktui.engine.events import RequestEvent
-from mocktui.engine.mock import MockEngine
-from mocktui.engine.stateful import Stateful
-from mocktui.engine.validate import Violation
+from mocktui.engine.pipeline import MockEngine
+from mocktui.engine.stateful.crud import Stateful
+from mocktui.engine.contract.validate import Violation
 
 
 def build_admin(engine: MockEngine, token: str | None = None) -> FastAPI:

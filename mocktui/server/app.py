@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from mocktui.engine.events import BODY_LIMIT, RequestEvent
-from mocktui.engine.mock import MockEngine, MockRequest, MockResponse, problem
+from mocktui.engine.pipeline import MockEngine, MockRequest, MockResponse, problem
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

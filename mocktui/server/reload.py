@@ -11,9 +11,9 @@ import asyncio
 import os
 from collections.abc import Callable
 
-from mocktui.engine.errors import SpecError
-from mocktui.engine.mock import MockEngine
-from mocktui.engine.spec import load_spec
+from mocktui.engine.spec.errors import SpecError
+from mocktui.engine.pipeline import MockEngine
+from mocktui.engine.spec.model import load_spec
 
 POLL_S = 1.0
 

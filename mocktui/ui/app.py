@@ -38,8 +38,8 @@ from mocktui.ui.slider import Slider
 from mocktui.ui.store import RecordsTable, StorePane
 
 if TYPE_CHECKING:
-    from mocktui.engine.mock import MockEngine
-    from mocktui.engine.spec import Spec
+    from mocktui.engine.pipeline import MockEngine
+    from mocktui.engine.spec.model import Spec
 
 __all__ = ["Display", "MocktuiApp", "run_attach", "run_tui"]
 
@@ -99,7 +99,7 @@ class MocktuiApp(App[int]):
         dark: bool = True,
     ) -> None:
         super().__init__()
-        from mocktui.engine.mock import MockEngine
+        from mocktui.engine.pipeline import MockEngine
 
         if isinstance(engine, MockEngine):
             if sock is None:

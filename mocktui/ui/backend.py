@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
-from mocktui.engine.control import ControlError, Controls
+from mocktui.engine.steer.controls import ControlError, Controls
 from mocktui.engine.events import RequestEvent
 
 if TYPE_CHECKING:
     import httpx
 
-    from mocktui.engine.mock import MockEngine
-    from mocktui.engine.stateful import Stateful
+    from mocktui.engine.pipeline import MockEngine
+    from mocktui.engine.stateful.crud import Stateful
     from mocktui.server.runner import ServerRunner
 
 Listener = Callable[[RequestEvent], None]

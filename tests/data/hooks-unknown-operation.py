@@ -1,4 +1,4 @@
-from mocktui.engine.scenarios import on
+from mocktui.engine.scenarios.runner import on
 
 
 @on(operation="listPets")

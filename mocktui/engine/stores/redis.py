@@ -31,7 +31,7 @@ from urllib.parse import quote, unquote
 import orjson
 import redis
 
-from .store import Record, Store, unique_token
+from mocktui.engine.stores.base import Record, Store, unique_token
 
 _CHECK_FIELDS = """
 local function fields_match(indexed, first, n)

@@ -21,15 +21,15 @@ from urllib.parse import parse_qsl, urlencode
 
 import orjson
 
-from mocktui.engine.generate import Ctx, Gen
-from mocktui.engine.media import is_json
-from mocktui.engine.pools import normalise, singular
-from mocktui.engine.resources import Binding, Resource, infer, list_items_schema, properties
-from mocktui.engine.store import Record, State, Store
-from mocktui.engine.validate import Violation, coerce, request_schema
+from mocktui.engine.data.generate import Ctx, Gen
+from mocktui.engine.contract.media import is_json
+from mocktui.engine.data.pools import normalise, singular
+from mocktui.engine.stateful.resources import Binding, Resource, infer, list_items_schema, properties
+from mocktui.engine.stores.base import Record, State, Store
+from mocktui.engine.contract.validate import Violation, coerce, request_schema
 
 if TYPE_CHECKING:
-    from mocktui.engine.mock import MockEngine, MockRequest, MockResponse, _Op, _Resp
+    from mocktui.engine.pipeline import MockEngine, MockRequest, MockResponse, _Op, _Resp
 
 DEFAULT_SEED = 20
 SEED_BATCH = 500
@@ -406,7 +406,7 @@ class Stateful:
     # -- responses -----------------------------------------------------------
 
     def _reply(self, compiled: _Op, resource: Resource, record: Record, deleted: bool = False) -> MockResponse:
-        from mocktui.engine.mock import MockResponse
+        from mocktui.engine.pipeline import MockResponse
 
         resp = compiled.default
         if resp is None:
@@ -466,7 +466,7 @@ class Stateful:
         return self.engine.generate(media.gen, Ctx(random.Random(key), examples=False))
 
     def _list(self, compiled: _Op, resource: Resource, scope: dict[str, Any], request: MockRequest) -> MockResponse:
-        from mocktui.engine.mock import MockResponse
+        from mocktui.engine.pipeline import MockResponse
 
         resp = compiled.default
         media = _json_of(resp) if resp is not None else None
@@ -866,7 +866,7 @@ def _int(raw: str | None, default: Any) -> Any:
 def _compile(bundle: Any) -> Callable[[Any], list[Violation]] | None:
     import jsonschema_rs
 
-    from mocktui.engine.validate import pointer_of
+    from mocktui.engine.contract.validate import pointer_of
 
     try:
         validator = jsonschema_rs.validator_for(bundle, validate_formats=True)

@@ -42,7 +42,7 @@ and the second such request.
 **Hooks file** (Python): functions decorated with `on`; each gets a `HookRequest` and returns
 None (pass), a dict with the keys of `then`, or a `Decision`::
 
-    from mocktui.engine.scenarios import on
+    from mocktui.engine.scenarios.runner import on
 
     @on("POST", "/orders")            # or @on(operation="createOrder"), or @on() for every request
     def big_orders(request):
@@ -76,15 +76,15 @@ from urllib.parse import parse_qsl, unquote
 import orjson
 import yaml
 
-from mocktui.engine.control import CHAOS_KINDS
-from mocktui.engine.media import encode, is_json
-from mocktui.engine.mock import MockResponse, header_value, problem, status_of
-from mocktui.engine.spec import METHODS, Operation
-from mocktui.engine.templates import Lookup, Scope, Template, TemplateError, compile_template
+from mocktui.engine.steer.controls import CHAOS_KINDS
+from mocktui.engine.contract.media import encode, is_json
+from mocktui.engine.pipeline import MockResponse, header_value, problem, status_of
+from mocktui.engine.spec.model import METHODS, Operation
+from mocktui.engine.data.templates import Lookup, Scope, Template, TemplateError, compile_template
 
 if TYPE_CHECKING:
-    from mocktui.engine.mock import MockEngine, MockRequest
-    from mocktui.engine.packs import Pack
+    from mocktui.engine.pipeline import MockEngine, MockRequest
+    from mocktui.engine.scenarios.packs.builtin import Pack
 
 log = logging.getLogger("mocktui.scenarios")
 
@@ -1243,7 +1243,7 @@ class Scenarios:
         `packs`: the built-in packs enabled from the start (None: all of them; [] none). Every
         built-in pack is attached either way, so `controls.packs` can switch any on later.
         """
-        from mocktui.engine.packs import BUILTIN
+        from mocktui.engine.scenarios.packs.builtin import BUILTIN
 
         self = cls(engine)
         self.rules_file, self.pack_names = rules_file, packs

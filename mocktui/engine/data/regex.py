@@ -14,7 +14,7 @@ from re import _constants as C  # type: ignore[attr-defined]
 from re import _parser as P  # type: ignore[attr-defined]
 from typing import Any
 
-from mocktui.engine.pools import pick
+from mocktui.engine.data.pools import pick
 
 StrGen = Callable[[random.Random], str]
 

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from mocktui.engine.media import is_json
-from mocktui.engine.pools import normalise, singular
-from mocktui.engine.spec import Operation, Spec
+from mocktui.engine.contract.media import is_json
+from mocktui.engine.data.pools import normalise, singular
+from mocktui.engine.spec.model import Operation, Spec
 
 ROLES_ON_COLLECTION = {"GET": "list", "POST": "create"}
 ROLES_ON_ITEM = {"GET": "read", "PUT": "replace", "PATCH": "update", "DELETE": "delete"}

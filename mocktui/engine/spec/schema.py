@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mocktui.engine.errors import Problem, SpecError
-from mocktui.engine.loader import Loader, escape_pointer
+from mocktui.engine.spec.errors import Problem, SpecError
+from mocktui.engine.spec.loader import Loader, escape_pointer
 
 _SCHEMA_MAPS = ("properties", "patternProperties", "dependentSchemas", "$defs", "definitions")
 _SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")

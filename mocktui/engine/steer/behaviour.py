@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from mocktui.engine.control import Controls, Delay, Override, RateLimit
+from mocktui.engine.steer.controls import Controls, Delay, Override, RateLimit
 
 LONGTAIL_SHAPE = 1.2  # Pareto shape for "longtail": most requests fast, a few very slow
 

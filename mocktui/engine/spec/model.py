@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from mocktui.engine.errors import Problem, SpecError
-from mocktui.engine.loader import Loader, escape_pointer
-from mocktui.engine.schema import SchemaSet
+from mocktui.engine.spec.errors import Problem, SpecError
+from mocktui.engine.spec.loader import Loader, escape_pointer
+from mocktui.engine.spec.schema import SchemaSet
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _STATUS = re.compile(r"^([1-5][0-9][0-9]|[1-5]XX|default)$")

@@ -11,7 +11,7 @@ import base64
 import binascii
 from typing import Any
 
-from mocktui.engine.spec import Operation, Spec
+from mocktui.engine.spec.model import Operation, Spec
 
 Requirement = list[tuple[str, dict[str, Any]]]
 

@@ -210,10 +210,10 @@ def open_store(url: str) -> Store:
     if url in ("", "memory"):
         return MemoryStore()
     if url.startswith(("redis://", "rediss://", "unix://")):
-        from mocktui.engine.store_redis import RedisStore
+        from mocktui.engine.stores.redis import RedisStore
 
         return RedisStore(url)
-    from mocktui.engine.store_sqlite import SQLiteStore
+    from mocktui.engine.stores.sqlite import SQLiteStore
 
     for prefix in ("sqlite://", "sqlite:"):
         if url.startswith(prefix):

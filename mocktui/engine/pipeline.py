@@ -18,21 +18,21 @@ from urllib.parse import parse_qsl
 import jsonschema_rs
 import orjson
 
-from mocktui.engine.behaviour import Behaviour
-from mocktui.engine.control import Controls, Override
+from mocktui.engine.steer.behaviour import Behaviour
+from mocktui.engine.steer.controls import Controls, Override
 from mocktui.engine.events import EventStream
-from mocktui.engine.generate import Ctx, Gen, Generator, TooDeep
-from mocktui.engine.media import content_type_for, declared_for, encode, is_json, negotiate
-from mocktui.engine.pools import Pools
-from mocktui.engine.router import Router
-from mocktui.engine.security import Requirement, authorised, challenge, compile_requirements
-from mocktui.engine.spec import MediaType, Operation, Response, Spec
-from mocktui.engine.store import Store
-from mocktui.engine.validate import BadRequest, RequestValidator, Violation, pointer_of, response_schema
+from mocktui.engine.data.generate import Ctx, Gen, Generator, TooDeep
+from mocktui.engine.contract.media import content_type_for, declared_for, encode, is_json, negotiate
+from mocktui.engine.data.pools import Pools
+from mocktui.engine.contract.router import Router
+from mocktui.engine.contract.security import Requirement, authorised, challenge, compile_requirements
+from mocktui.engine.spec.model import MediaType, Operation, Response, Spec
+from mocktui.engine.stores.base import Store
+from mocktui.engine.contract.validate import BadRequest, RequestValidator, Violation, pointer_of, response_schema
 
 if TYPE_CHECKING:
-    from mocktui.engine.scenarios import Decision, Scenarios
-    from mocktui.engine.stateful import Stateful
+    from mocktui.engine.scenarios.runner import Decision, Scenarios
+    from mocktui.engine.stateful.crud import Stateful
 
 PROBLEM = "application/problem+json"
 # Headers the HTTP server owns; a spec declaring them must not break framing.
@@ -160,7 +160,7 @@ class MockEngine:
         """Compile `spec` aside (safe to run in a worker thread while this engine serves)."""
         fresh = MockEngine(spec, controls=self.controls, events=self.events, faker_seed=self.seed)
         if self.state is not None:
-            from mocktui.engine.stateful import Stateful
+            from mocktui.engine.stateful.crud import Stateful
 
             old = self.state
             fresh.state = Stateful(fresh, old.store, seed_count=old.seed_count, seed_counts=old.seed_counts)
@@ -181,12 +181,12 @@ class MockEngine:
 
     def attach_store(self, store: Store, **options: Any) -> Stateful:
         """Give the engine a store: the operations of inferred resources become stateful."""
-        from mocktui.engine.stateful import Stateful
+        from mocktui.engine.stateful.crud import Stateful
 
         self.state = Stateful(self, store, **options)
         if store.kind == "redis":  # processes that share a state share rate-limit counters too
-            from mocktui.engine.behaviour import RedisLimiter
-            from mocktui.engine.store_redis import RedisStore
+            from mocktui.engine.steer.behaviour import RedisLimiter
+            from mocktui.engine.stores.redis import RedisStore
 
             assert isinstance(store, RedisStore)
             self.behaviour.limiter = RedisLimiter(store.client, store.namespace)
@@ -340,7 +340,7 @@ class MockEngine:
         override: Override | None,
     ) -> MockResponse:
         """A scenario's answer: its own body, a declared status or example, or the normal answer changed."""
-        from mocktui.engine.scenarios import respond
+        from mocktui.engine.scenarios.runner import respond
 
         def normal(prefer: dict[str, str]) -> MockResponse:
             if prefer and compiled is not None:

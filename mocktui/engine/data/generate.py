@@ -21,8 +21,8 @@ from typing import Any
 import jsonschema_rs
 import orjson
 
-from mocktui.engine.pools import Pools, number_hint, pick, provider_for, singular
-from mocktui.engine.regex import compile_pattern
+from mocktui.engine.data.pools import Pools, number_hint, pick, provider_for, singular
+from mocktui.engine.data.regex import compile_pattern
 
 OPTIONAL_DEPTH = 4  # below this many nested refs, optional properties are filled in
 MAX_DEPTH = 8  # refs deeper than this are cut where the schema allows it

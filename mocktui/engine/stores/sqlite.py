@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from .store import Record, Store, unique_token
+from mocktui.engine.stores.base import Record, Store, unique_token
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (

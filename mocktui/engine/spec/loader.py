@@ -14,7 +14,7 @@ from urllib.parse import unquote
 import orjson
 import yaml
 
-from mocktui.engine.errors import Problem, SpecError
+from mocktui.engine.spec.errors import Problem, SpecError
 
 try:  # the C loader is ~10x faster on multi-megabyte specs
     _YamlLoader: Any = yaml.CSafeLoader

@@ -17,10 +17,10 @@ from urllib.parse import parse_qsl
 import jsonschema_rs
 import orjson
 
-from mocktui.engine.media import declared_for, is_json
-from mocktui.engine.schema import SchemaSet
-from mocktui.engine.spec import Operation, Parameter
-from mocktui.engine.xmlbody import XMLBodyError, read_xml
+from mocktui.engine.contract.media import declared_for, is_json
+from mocktui.engine.spec.schema import SchemaSet
+from mocktui.engine.spec.model import Operation, Parameter
+from mocktui.engine.contract.xmlbody import XMLBodyError, read_xml
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,15 +65,15 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from mocktui.engine.generate import Ctx
-from mocktui.engine.media import is_json
-from mocktui.engine.mock import MockResponse, status_of
-from mocktui.engine.pools import normalise
-from mocktui.engine.scenarios import Decision, RequestView
-from mocktui.engine.spec import Operation
+from mocktui.engine.data.generate import Ctx
+from mocktui.engine.contract.media import is_json
+from mocktui.engine.pipeline import MockResponse, status_of
+from mocktui.engine.data.pools import normalise
+from mocktui.engine.scenarios.runner import Decision, RequestView
+from mocktui.engine.spec.model import Operation
 
 if TYPE_CHECKING:
-    from mocktui.engine.mock import MockEngine
+    from mocktui.engine.pipeline import MockEngine
 
 JWT_KEY = b"mocktui"
 MAX_ATTEMPTS = 5

@@ -1,0 +1,1 @@
+"""The spec's contract: routing, request validation, security, media types, and contract-true answers."""

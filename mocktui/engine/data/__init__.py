@@ -1,0 +1,1 @@
+"""Making values: compiled generators, faker-backed pools, regex strings, response templates."""

@@ -1,0 +1,1 @@
+"""Built-in scenario packs (payments, auth, variants)."""

@@ -1,0 +1,1 @@
+"""Reading specs: files and references (loader), schemas (schema), the operation model (model)."""

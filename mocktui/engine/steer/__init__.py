@@ -1,0 +1,1 @@
+"""Live steering: the controls every request reads, and the behaviour drawn from them (delay, faults)."""
