@@ -1,6 +1,6 @@
 """`mocktui init [DIR]`: a ready project to copy, commit and run.
 
-The files are written from the settings table (`mocktui.config.SETTINGS`), so `.env.example`
+The files are written from the settings table (`mocktui.settings.table.SETTINGS`), so `.env.example`
 and `mocktui.yaml` list every setting there is, with its default and meaning.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from mocktui import __version__
-from mocktui.config import SETTINGS, Setting
+from mocktui.settings.table import SETTINGS, Setting
 
 SPEC_NAME = "openapi.yaml"
 

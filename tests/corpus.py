@@ -10,11 +10,11 @@ from urllib.parse import quote
 
 import httpx
 
-from mocktui.engine.data.generate import Ctx, TooDeep
 from mocktui.engine.contract.media import is_json
+from mocktui.engine.contract.validate import request_schema, response_schema
+from mocktui.engine.data.generate import Ctx, TooDeep
 from mocktui.engine.pipeline import MockEngine
 from mocktui.engine.spec.model import Operation
-from mocktui.engine.contract.validate import request_schema, response_schema
 
 from .helpers import validation_errors
 
@@ -64,7 +64,7 @@ class Report:
 
 def _value(engine: MockEngine, schema: Any, name: str, rng: random.Random) -> Any:
     try:
-        return engine.generator.compile(schema, name)(Ctx(rng, examples=True, response=False))
+        return engine.contract.generator.compile(schema, name)(Ctx(rng, examples=True, response=False))
     except TooDeep:
         return None
 
@@ -104,7 +104,7 @@ def _valid_body(engine: MockEngine, schema: Any, rng: random.Random) -> tuple[An
     for attempt in range(12):
         ctx = Ctx(rng, examples=attempt == 0, response=False)
         try:
-            value = engine.generator.compile(schema)(ctx)
+            value = engine.contract.generator.compile(schema)(ctx)
         except TooDeep:
             continue
         if not validation_errors(bundle, value):

@@ -6,17 +6,21 @@ import asyncio
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 
-from mocktui.engine.steer.controls import Controls
 from mocktui.engine.pipeline import MockEngine
 from mocktui.engine.spec.model import Spec, load_spec
+from mocktui.engine.stateful.crud import Stateful
+from mocktui.engine.steer.controls import Controls
+from mocktui.engine.stores.base import Store
 from mocktui.server.admin import build_admin
 from mocktui.server.app import MockApp
 from mocktui.server.runner import ServerRunner, bind
+from mocktui.service import MockService
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"
@@ -29,7 +33,7 @@ class LiveServer:
     def __init__(self, engine: MockEngine) -> None:
         self.engine = engine
         self.sock = bind("127.0.0.1", 0)
-        self.runner = ServerRunner(MockApp(engine, build_admin(engine)), self.sock)
+        self.runner = ServerRunner(MockApp(engine, build_admin(MockService(engine))), self.sock)
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
 
@@ -52,7 +56,7 @@ def serve(spec: Spec | str | Path, **engine_options: Any) -> Iterator[LiveServer
     if not isinstance(spec, Spec):
         spec = load_spec(str(spec))
     controls = engine_options.pop("controls", None) or Controls()
-    server = LiveServer(MockEngine(spec, controls=controls, **engine_options))
+    server = LiveServer(MockEngine.build(spec, controls=controls, **engine_options))
     server.start()
     try:
         yield server
@@ -70,3 +74,11 @@ def validation_errors(schema: Any, instance: Any) -> list[str]:
         f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: [{e.validator}] {e.message}"[:300]
         for e in validator.iter_errors(instance)
     ]
+
+
+def use_store(engine: MockEngine, store: Store, **seeding: Any) -> Stateful:
+    """The engine rebuilt over `store` (as a restart with another --store would be); its state, unseeded."""
+    engine.recipe = replace(engine.recipe, store=store, **seeding)
+    engine.reload(engine.spec)
+    assert engine.state is not None
+    return engine.state

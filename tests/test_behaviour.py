@@ -12,10 +12,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from mocktui.engine.http import MockRequest
+from mocktui.engine.pipeline import MockEngine
+from mocktui.engine.spec.model import load_spec
 from mocktui.engine.steer.behaviour import Behaviour
 from mocktui.engine.steer.controls import ControlError, Controls, Delay
-from mocktui.engine.pipeline import MockEngine, MockRequest
-from mocktui.engine.spec.model import load_spec
 
 from .helpers import SPECS, LiveServer, serve
 
@@ -82,7 +83,7 @@ def test_delays_apply_to_the_next_request_and_never_block_others(server: LiveSer
 
 
 def test_error_rate_and_mix_statistics() -> None:
-    engine = MockEngine(load_spec(str(PETSTORE)), controls=Controls(chaos_seed=3))
+    engine = MockEngine.build(load_spec(str(PETSTORE)), controls=Controls(chaos_seed=3))
     engine.controls.update({"faults": {"error_rate": 20, "mix": {"503": 3, "500": 1}}})
     request = MockRequest("GET", "/pets", client="127.0.0.1:1")
     statuses = Counter(engine.handle(request).status for _ in range(4000))
@@ -213,10 +214,11 @@ def test_admin_token_guards_everything_but_health() -> None:
     from mocktui.server.admin import build_admin
     from mocktui.server.app import MockApp
     from mocktui.server.runner import ServerRunner
+    from mocktui.service import MockService
 
-    engine = MockEngine(load_spec(str(PETSTORE)))
+    engine = MockEngine.build(load_spec(str(PETSTORE)))
     live = LiveServer(engine)
-    live.runner = ServerRunner(MockApp(engine, build_admin(engine, "s3cret")), live.sock)
+    live.runner = ServerRunner(MockApp(engine, build_admin(MockService(engine), "s3cret")), live.sock)
     live.start()
     try:
         admin = live.url + "/__mocktui"
@@ -307,8 +309,7 @@ def test_rate_limit_is_shared_by_processes_through_redis() -> None:
 
 
 def test_scenarios_from_the_cli_settings_and_live_pack_switch(tmp_path: Path) -> None:
-    from mocktui.cli import build_engine
-    from mocktui.config import ConfigError
+    from mocktui.runtime import StartError, build_engine
 
     from .test_config import options
 
@@ -336,7 +337,7 @@ def test_scenarios_from_the_cli_settings_and_live_pack_switch(tmp_path: Path) ->
         live.stop()
     rules = tmp_path / "rules.yaml"
     rules.write_text("- when: {operation: createPaymnt}\n  then: {status: 500}\n")
-    with pytest.raises(ConfigError, match=r"rules.yaml:1: rule 1.*unknown operationId 'createPaymnt'"):
+    with pytest.raises(StartError, match=r"rules.yaml:1: rule 1.*unknown operationId 'createPaymnt'"):
         build_engine(spec, options([str(SPECS / "payments.yaml"), "--scenarios", str(rules)]))
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import socket
 import subprocess
@@ -13,22 +12,24 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mocktui.cli import controls_from, serve_parser
-from mocktui.config import SETTINGS, ConfigError, resolve
+from mocktui.cli import serve_parser
+from mocktui.runtime import controls_from
+from mocktui.settings.resolve import ConfigError, resolve
+from mocktui.settings.table import SETTINGS, Settings
 
 from .helpers import ROOT
 
 PETSTORE = str(ROOT / "specs" / "petstore.yaml")
 
 
-def options(args: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> argparse.Namespace:
+def options(args: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Settings:
     return resolve(serve_parser().parse_args(args), environ=env or {}, cwd=cwd or Path("/nonexistent"))
 
 
 def test_defaults() -> None:
     o = options([PETSTORE])
     assert (o.host, o.port, o.log_level, o.seed, o.error_rate, o.reload) == ("127.0.0.1", 3000, "info", 20, 0.0, True)
-    controls = controls_from(o, stateful=False)
+    controls = controls_from(o)
     assert controls.delay.max_ms == 0 and not controls.rate_limit.enabled and controls.faults.error_rate == 0
 
 
@@ -61,7 +62,7 @@ def test_seed_flags_and_env_vars_map_to_controls(tmp_path: Path) -> None:
         "ENABLE_SCENARIOS": "true",
     }
     o = options([PETSTORE], env, tmp_path)
-    c = controls_from(o, stateful=o.stateful)
+    c = controls_from(o)
     assert c.stateful and c.faults.error_rate == 5 and (c.delay.min_ms, c.delay.max_ms) == (100, 300)
     assert c.cors_origin == "https://app.example" and c.cors_credentials
     assert c.rate_limit.enabled and (c.rate_limit.requests, c.rate_limit.window_s) == (50, 30)
@@ -73,7 +74,7 @@ def test_flags_for_behaviour() -> None:
     o = options([PETSTORE, "--delay", "100-300", "--delay-distribution", "longtail", "--error-rate", "5",
                  "--error-mix", "503:60,500:40", "--chaos", "reset:1,drip:2", "--chaos-seed", "9",
                  "--rate-limit", "100/60s", "--rate-limit-key", "client-id"])  # fmt: skip
-    c = controls_from(o, stateful=False)
+    c = controls_from(o)
     assert (c.delay.min_ms, c.delay.max_ms, c.delay.distribution) == (100, 300, "longtail")
     assert c.faults.mix == {503: 60, 500: 40} and c.faults.chaos == {"reset": 1, "drip": 2}
     assert c.chaos_seed == 9 and c.rate_limit.enabled and c.rate_limit.requests == 100

@@ -15,13 +15,16 @@ from typing import Any
 import orjson
 import pytest
 
-from mocktui.engine.steer.controls import Controls
-from mocktui.engine.pipeline import MockEngine, MockRequest, MockResponse
-from mocktui.engine.scenarios.packs.builtin import make_token, user_id
-from mocktui.engine.scenarios.runner import HOOK_ERROR_HEADER, Decision, ScenarioError, Scenarios, respond
-from mocktui.engine.spec.model import load_spec
-from mocktui.engine.stores.base import MemoryStore
 from mocktui.engine.data.templates import TemplateError, compile_template
+from mocktui.engine.http import MockRequest, MockResponse
+from mocktui.engine.pipeline import MockEngine
+from mocktui.engine.scenarios.answer import respond
+from mocktui.engine.scenarios.decision import Decision, ScenarioError
+from mocktui.engine.scenarios.packs.auth import make_token, user_id
+from mocktui.engine.scenarios.runner import HOOK_ERROR_HEADER, ScenarioFiles, Scenarios
+from mocktui.engine.spec.model import load_spec
+from mocktui.engine.steer.controls import Controls
+from mocktui.engine.stores.memory import MemoryStore
 
 from .helpers import SPECS, validation_errors
 
@@ -31,18 +34,25 @@ CARD_OK = "4242424242424242"
 
 @pytest.fixture(scope="module")
 def shop() -> MockEngine:
-    return MockEngine(load_spec(str(SPECS / "shop.yaml")), faker_seed=7)
+    return MockEngine.build(load_spec(str(SPECS / "shop.yaml")), faker_seed=7)
 
 
 @pytest.fixture(scope="module")
 def payments() -> MockEngine:
-    return MockEngine(load_spec(str(SPECS / "payments.yaml")), faker_seed=7)
+    return MockEngine.build(load_spec(str(SPECS / "payments.yaml")), faker_seed=7)
 
 
 @pytest.fixture(scope="module")
 def stateful_shop() -> MockEngine:
-    engine = MockEngine(load_spec(str(SPECS / "shop.yaml")), controls=Controls(stateful=True), faker_seed=7)
-    engine.attach_store(MemoryStore(), seed_count=3).seed()
+    engine = MockEngine.build(
+        load_spec(str(SPECS / "shop.yaml")),
+        controls=Controls(stateful=True),
+        faker_seed=7,
+        store=MemoryStore(),
+        seed_count=3,
+    )
+    assert engine.state is not None
+    engine.state.seed()
     return engine
 
 
@@ -64,26 +74,28 @@ def request(
 
 def decide(scenarios: Scenarios, method: str, path: str, **options: Any) -> Decision | None:
     req = request(method, path, **options)
-    compiled, params, _ = scenarios.engine.match(method, path)
+    compiled, params, _ = scenarios.contract.match(method, path)
     return scenarios.decide(compiled.op if compiled else None, req, params)
 
 
 def answer(scenarios: Scenarios, method: str, path: str, **options: Any) -> MockResponse | None:
     """The response a caller builds from the decision (`respond` over the engine's normal answer)."""
-    engine = scenarios.engine
+    contract = scenarios.contract
     req = request(method, path, **options)
-    compiled, params, _ = engine.match(method, path)
+    compiled, params, _ = contract.match(method, path)
     decision = scenarios.decide(compiled.op if compiled else None, req, params)
     if decision is None:
         return None
     assert compiled is not None
-    return respond(decision, compiled.op, lambda prefer: engine.respond(compiled, req, prefer))
+    return respond(decision, compiled.op, lambda prefer: contract.respond(compiled, req, prefer))
 
 
 def rules(tmp_path: Path, engine: MockEngine, text: str, packs: list[str] | None = None) -> Scenarios:
     file = tmp_path / "rules.yaml"
     file.write_text(textwrap.dedent(text))
-    return Scenarios.load(engine, str(file), None, packs if packs is not None else [])
+    return Scenarios.load(
+        engine.contract, engine.state, ScenarioFiles(str(file), None, tuple(packs) if packs is not None else ())
+    )
 
 
 def body_of(decision: Decision | None) -> Any:
@@ -93,7 +105,7 @@ def body_of(decision: Decision | None) -> Any:
 
 def problems_of(engine: MockEngine, rules_file: str | None = None, hooks_file: str | None = None) -> list[str]:
     with pytest.raises(ScenarioError) as caught:
-        Scenarios.load(engine, rules_file, hooks_file, [])
+        Scenarios.load(engine.contract, engine.state, ScenarioFiles(rules_file, hooks_file, ()))
     return caught.value.problems
 
 
@@ -251,7 +263,7 @@ def test_first_matching_rule_wins_and_disabled_rules_are_skipped(tmp_path: Path,
 
 
 def test_first_order_fails_then_works(shop: MockEngine) -> None:
-    s = Scenarios.load(shop, str(DATA / "scenarios-shop.yaml"), None, [])
+    s = Scenarios.load(shop.contract, shop.state, ScenarioFiles(str(DATA / "scenarios-shop.yaml")))
     order = {"userId": 1, "items": [{"productId": 7, "quantity": 1}]}
     first = decide(s, "POST", "/api/v1/orders", json=order)
     assert first is not None and first.rule == "first order fails, then works"
@@ -291,7 +303,7 @@ def test_calls_every_and_first(tmp_path: Path, shop: MockEngine) -> None:
 
 
 def test_shop_rules_file_every_third_product_list(shop: MockEngine) -> None:
-    s = Scenarios.load(shop, str(DATA / "scenarios-shop.yaml"), None, [])
+    s = Scenarios.load(shop.contract, shop.state, ScenarioFiles(str(DATA / "scenarios-shop.yaml")))
     decisions = [decide(s, "GET", "/api/v1/products") for _ in range(6)]
     assert [d is not None for d in decisions] == [False, False, True, False, False, True]
     third = decisions[2]
@@ -339,7 +351,7 @@ def test_text_body_and_content_type(tmp_path: Path, shop: MockEngine) -> None:
 
 
 def test_example_delay_and_fault(shop: MockEngine) -> None:
-    s = Scenarios.load(shop, str(DATA / "scenarios-shop.yaml"), None, [])
+    s = Scenarios.load(shop.contract, shop.state, ScenarioFiles(str(DATA / "scenarios-shop.yaml")))
     sold_out = decide(s, "GET", "/api/v1/products/12", headers={"X-Stock": "none"})
     assert sold_out is not None and (sold_out.example, sold_out.status, sold_out.body) == ("soldOut", 200, None)
     response = answer(s, "GET", "/api/v1/products/12", headers={"X-Stock": "none"})
@@ -577,7 +589,7 @@ def test_template_syntax() -> None:
 
 @pytest.fixture()
 def hooked(shop: MockEngine) -> Scenarios:
-    return Scenarios.load(shop, None, str(DATA / "hooks-shop.py"), [])
+    return Scenarios.load(shop.contract, shop.state, ScenarioFiles(None, str(DATA / "hooks-shop.py")))
 
 
 def test_hooks_answer_with_dicts_statuses_and_decisions(hooked: Scenarios) -> None:
@@ -630,7 +642,7 @@ def test_hook_files_that_cannot_be_used(tmp_path: Path, shop: MockEngine) -> Non
         "hooks-import-error.py:4: hooks: KeyError: 'limt'"
     ]
     syntax = tmp_path / "hooks-syntax-error.py"
-    syntax.write_text('from mocktui.engine.scenarios.runner import on\n\n\n@on("GET", "/pets")\ndef pets(request)\n    pass\n')
+    syntax.write_text('from mocktui.hooks import on\n\n\n@on("GET", "/pets")\ndef pets(request)\n    pass\n')
     assert problems_of(shop, hooks_file=str(syntax)) == [f"{syntax}:5: hooks: SyntaxError: expected ':'"]
     assert rel(problems_of(shop, hooks_file=str(DATA / "hooks-unknown-operation.py"))) == [
         "hooks-unknown-operation.py:4: hook pets: operation: unknown operationId 'listPets' "
@@ -646,14 +658,14 @@ def test_hook_files_that_cannot_be_used(tmp_path: Path, shop: MockEngine) -> Non
 def test_rules_come_before_hooks_and_hooks_before_packs(tmp_path: Path, payments: MockEngine) -> None:
     hooks = tmp_path / "hooks.py"
     hooks.write_text(
-        "from mocktui.engine.scenarios.runner import on\n\n\n"
+        "from mocktui.hooks import on\n\n\n"
         "@on(operation='createPayment')\n"
         "def pay(request):\n"
         "    return {'status': 201} if request.headers.get('x-hook') else None\n"
     )
     file = tmp_path / "rules.yaml"
     file.write_text("- when: {headers: {x-rule: '1'}}\n  then: {status: 409}\n")
-    s = Scenarios.load(payments, str(file), str(hooks), None)
+    s = Scenarios.load(payments.contract, payments.state, ScenarioFiles(str(file), str(hooks), None))
     payment = {"amount": 10, "currency": "EUR", "card": {"number": CARD_OK, "expMonth": 1, "expYear": 2030}}
     both = {"x-rule": "1", "x-hook": "1"}
     assert decide(s, "POST", "/v1/payments", json=payment, headers=both).status == 409  # type: ignore[union-attr]
@@ -665,7 +677,7 @@ def test_rules_come_before_hooks_and_hooks_before_packs(tmp_path: Path, payments
 
 
 def test_controls_switch_scenarios_and_packs_for_the_next_request(payments: MockEngine) -> None:
-    s = Scenarios.load(payments, None, None, ["payments"])
+    s = Scenarios.load(payments.contract, payments.state, ScenarioFiles(None, None, ("payments",)))
     payment = {"amount": 10, "currency": "EUR", "card": {"number": "4000000000000002"}}
     login = {"username": "user", "password": "user123"}
     assert decide(s, "POST", "/v1/payments", json=payment) is not None
@@ -683,16 +695,23 @@ def test_controls_switch_scenarios_and_packs_for_the_next_request(payments: Mock
 
 def test_pack_names_and_attachment(shop: MockEngine, payments: MockEngine) -> None:
     with pytest.raises(ScenarioError) as caught:
-        Scenarios.load(payments, None, None, ["payment"])
+        Scenarios.load(payments.contract, payments.state, ScenarioFiles(None, None, ("payment",)))
     assert caught.value.problems == [
         "packs: unknown pack 'payment' (did you mean 'payments'?); known: payments, auth, variants"
     ]
-    assert Scenarios.load(payments, None, None, None).packs == {"payments": True, "auth": True, "variants": True}
-    on_shop = Scenarios.load(shop, None, None, ["all"])
+    assert Scenarios.load(payments.contract, payments.state, ScenarioFiles(None, None, None)).packs == {
+        "payments": True,
+        "auth": True,
+        "variants": True,
+    }
+    on_shop = Scenarios.load(shop.contract, shop.state, ScenarioFiles(None, None, ("all",)))
     assert on_shop.packs == {"payments": False, "auth": False, "variants": True}
     # Nothing of the shop is a payment or a login: the packs leave it alone.
     assert decide(on_shop, "POST", "/api/v1/orders", json={"card": {"number": "4000000000000002"}}) is None
-    described = {d["name"]: d for d in Scenarios.load(payments, None, None, ["auth"]).describe()}
+    described = {
+        d["name"]: d
+        for d in Scenarios.load(payments.contract, payments.state, ScenarioFiles(None, None, ("auth",))).describe()
+    }
     assert described["payments"] == {
         "kind": "pack",
         "name": "payments",
@@ -710,7 +729,7 @@ def test_pack_names_and_attachment(shop: MockEngine, payments: MockEngine) -> No
 
 @pytest.fixture()
 def packs(payments: MockEngine) -> Scenarios:
-    return Scenarios.load(payments, None, None, None)
+    return Scenarios.load(payments.contract, payments.state, ScenarioFiles(None, None, None))
 
 
 def pay(scenarios: Scenarios, number: str, amount: float = 129.99, **extra: Any) -> Decision | None:
@@ -805,8 +824,8 @@ def test_payments_without_declared_statuses(tmp_path: Path) -> None:
             """
         )
     )
-    engine = MockEngine(load_spec(str(spec)), faker_seed=1)
-    s = Scenarios.load(engine, None, None, ["payments"])
+    engine = MockEngine.build(load_spec(str(spec)), faker_seed=1)
+    s = Scenarios.load(engine.contract, engine.state, ScenarioFiles(None, None, ("payments",)))
     declined = decide(s, "POST", "/charges", json={"source": {"number": "4000000000000127", "cvc": "1"}})
     assert declined is not None and declined.status == 402
     assert body_of(declined) == {
@@ -923,7 +942,7 @@ def test_tokens_fit_the_spec_pattern() -> None:
 
 
 def test_variants_legacy_format(packs: Scenarios, payments: MockEngine) -> None:
-    normal = payments.respond(payments.operations["listPayments"], request("GET", "/v1/payments"), {})
+    normal = payments.contract.respond(payments.operations["listPayments"], request("GET", "/v1/payments"), {})
     response = answer(packs, "GET", "/v1/payments", headers={"api-version": "1.0"})
     assert response is not None and response.status == 200
     assert orjson.loads(response.body) == {"data": orjson.loads(normal.body), "version": "1.0"}
@@ -933,7 +952,7 @@ def test_variants_legacy_format(packs: Scenarios, payments: MockEngine) -> None:
 
 
 def test_variants_features_and_variant(packs: Scenarios, payments: MockEngine) -> None:
-    normal = payments.respond(payments.operations["listPayments"], request("GET", "/v1/payments"), {})
+    normal = payments.contract.respond(payments.operations["listPayments"], request("GET", "/v1/payments"), {})
     headers = {"x-features": "dark-mode, beta,dark-mode", "x-variant": "B"}
     decision = decide(packs, "GET", "/v1/payments", headers=headers)
     assert decision is not None and decision.rule == "variants: x-features, x-variant B"
@@ -955,12 +974,17 @@ def test_variants_leave_errors_alone(packs: Scenarios, payments: MockEngine) -> 
     assert decision.transform(error).body == b'{"title":"Unauthorized"}'
 
 
-def test_reload_reads_the_files_again(tmp_path: Path, shop: MockEngine) -> None:
-    s = rules(tmp_path, shop, "- then: {status: 418}\n")
-    (tmp_path / "rules.yaml").write_text("- then: {status: 419}\n")
-    fresh = s.reload()
-    assert decide(fresh, "GET", "/api/v1/users").status == 419  # type: ignore[union-attr]
-    assert fresh.pack_names == [] and fresh.rules_file == str(tmp_path / "rules.yaml")
-    (tmp_path / "rules.yaml").write_text("- then: {status: 1}\n")
+def test_reload_reads_the_files_again(tmp_path: Path) -> None:
+    file = tmp_path / "rules.yaml"
+    file.write_text("- then: {status: 418}\n")
+    engine = MockEngine.build(load_spec(str(SPECS / "shop.yaml")), scenarios=ScenarioFiles(str(file)))
+    assert engine.scenarios is not None and decide(engine.scenarios, "GET", "/api/v1/users").status == 418  # type: ignore[union-attr]
+    file.write_text("- then: {status: 419}\n")
+    engine.reload_scenarios()
+    assert engine.scenarios is not None and decide(engine.scenarios, "GET", "/api/v1/users").status == 419  # type: ignore[union-attr]
+    assert engine.scenarios.files == ScenarioFiles(str(file))
+    kept = engine.scenarios
+    file.write_text("- then: {status: 1}\n")
     with pytest.raises(ScenarioError):
-        fresh.reload()
+        engine.reload_scenarios()
+    assert engine.scenarios is kept  # a broken edit keeps the last good rules

@@ -27,6 +27,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -34,16 +35,18 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pytest
 
-from mocktui.cli import build_engine, serve_parser
-from mocktui.config import ConfigError, resolve
-from mocktui.engine.steer.controls import Controls
+from mocktui.cli import serve_parser
 from mocktui.engine.pipeline import MockEngine
 from mocktui.engine.spec.model import load_spec
-from mocktui.engine.stores.base import MemoryStore, Store
+from mocktui.engine.steer.controls import Controls
+from mocktui.engine.stores.base import Store
+from mocktui.engine.stores.memory import MemoryStore
 from mocktui.engine.stores.redis import RedisStore
 from mocktui.engine.stores.sqlite import SQLiteStore
+from mocktui.runtime import build_engine
+from mocktui.settings.resolve import ConfigError, resolve
 
-from .helpers import ROOT, SPECS, LiveServer, serve, validation_errors
+from .helpers import ROOT, SPECS, LiveServer, serve, use_store, validation_errors
 from .test_stores import REDIS_URL, require_redis
 
 KINDS = ["memory", "sqlite", "redis"]
@@ -208,7 +211,7 @@ def servers() -> Iterator[Callable[[Path], LiveServer]]:
 
     def get(spec: Path) -> LiveServer:
         if spec not in made:
-            engine = MockEngine(load_spec(str(spec)), controls=Controls(stateful=True), faker_seed=7)
+            engine = MockEngine.build(load_spec(str(spec)), controls=Controls(stateful=True), faker_seed=7)
             server = LiveServer(engine)
             # runner.bind() makes the socket with proto 0, so the stdlib event loop of LiveServer never
             # sets TCP_NODELAY on accepted connections (uvloop, which the CLI uses, does): every keep-alive
@@ -246,14 +249,14 @@ def mocks(servers: Callable[[Path], LiveServer], tmp_path: Path) -> Iterator[Moc
         assert store.kind == kind
         stores.append(store)
         server = servers(spec)
-        server.engine.attach_store(store, seed_count=seed, seed_counts=seed_counts or {}).seed()
+        use_store(server.engine, store, seed_count=seed, seed_counts=seed_counts or {}).seed()
         apis.append(Api(server, prefix))
         return apis[-1]
 
     yield open_mock
     for api in apis:
         api.client.close()
-        api.engine.state = None
+        api.engine.swap(replace(api.engine.stages, state=None))
     for store in stores:
         if store.kind == "redis":
             store.clear()
@@ -854,8 +857,8 @@ def test_admin_reset_and_export_import(shop: Api) -> None:
 
 def engine_for(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> MockEngine:
     """The engine `mocktui specs/shop.yaml ARGS` builds, with exactly `env` as its environment."""
-    options = resolve(serve_parser().parse_args([str(SHOP), *args]), environ=env or {}, cwd=cwd or ROOT / "specs")
-    return build_engine(load_spec(str(SHOP)), options)
+    settings = resolve(serve_parser().parse_args([str(SHOP), *args]), environ=env or {}, cwd=cwd or ROOT / "specs")
+    return build_engine(load_spec(str(SHOP)), settings)
 
 
 def export_of(engine: MockEngine) -> dict[str, list[dict[str, Any]]]:
@@ -1154,7 +1157,7 @@ def test_x_mocktui_resource_renames_picks_the_id_and_excludes() -> None:
     assert set(resources) == {"people"}  # /reports is excluded, /staff renamed
     assert resources["people"].id_field == "badge" and "listReports" not in bindings
     with serve(spec, controls=Controls(stateful=True)) as live:
-        live.engine.attach_store(MemoryStore(), seed_count=2).seed()
+        use_store(live.engine, MemoryStore(), seed_count=2).seed()
         created = httpx.post(live.url + "/staff", json={"name": "Grace"})
         assert created.status_code == 201
         badge = created.json()["badge"]

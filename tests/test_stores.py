@@ -21,7 +21,8 @@ from typing import Any
 
 import pytest
 
-from mocktui.engine.stores.base import MemoryStore, Record, Store
+from mocktui.engine.stores.base import Record, Store
+from mocktui.engine.stores.memory import MemoryStore
 from mocktui.engine.stores.redis import RedisStore
 from mocktui.engine.stores.sqlite import SQLiteStore
 

@@ -7,12 +7,12 @@ the effect. Snapshot tests freeze everything that varies (clock, latency, req/s,
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -22,14 +22,17 @@ from rich.syntax import Syntax
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
-from mocktui.engine.steer.controls import Controls
 from mocktui.engine.events import RequestEvent
 from mocktui.engine.pipeline import MockEngine
 from mocktui.engine.spec.model import Spec, load_spec
-from mocktui.engine.stores.base import MemoryStore
+from mocktui.engine.steer.controls import Controls
+from mocktui.engine.stores.memory import MemoryStore
+from mocktui.runtime import StartError, assemble
 from mocktui.server.runner import bind
+from mocktui.settings.table import Settings
 from mocktui.ui.app import MocktuiApp, run_tui
-from mocktui.ui.backend import BackendError, LocalBackend, RemoteBackend, event_from_dict
+from mocktui.ui.backend import BackendError, event_from_dict
+from mocktui.ui.local import LocalBackend
 from mocktui.ui.model import (
     Counters,
     RequestFilter,
@@ -39,6 +42,7 @@ from mocktui.ui.model import (
     pretty_body,
     record_columns,
 )
+from mocktui.ui.remote import RemoteBackend
 from mocktui.ui.requests import Display, RequestList, columns
 from mocktui.ui.screens import ConfirmScreen, DetailScreen, HelpScreen, OverrideScreen, RecordScreen
 from mocktui.ui.slider import Slider
@@ -55,9 +59,12 @@ def _spec(name: str) -> Spec:
 
 
 def shop_engine(stateful: bool = True, seed_count: int = 5) -> MockEngine:
-    engine = MockEngine(_spec("shop.yaml"), controls=Controls(stateful=stateful), faker_seed=7)
-    if stateful:
-        engine.attach_store(MemoryStore(), seed_count=seed_count).seed()
+    store = MemoryStore() if stateful else None
+    engine = MockEngine.build(
+        _spec("shop.yaml"), controls=Controls(stateful=stateful), faker_seed=7, store=store, seed_count=seed_count
+    )
+    if engine.state is not None:
+        engine.state.seed()
     return engine
 
 
@@ -65,7 +72,7 @@ def shop_app(engine: MockEngine | None = None, **options: Any) -> tuple[MocktuiA
     engine = engine or shop_engine()
     sock = bind("127.0.0.1", 0)
     options.setdefault("display", FROZEN)
-    app = MocktuiApp(engine, sock, **options)
+    app = MocktuiApp(LocalBackend(assemble(engine, sock)), **options)
     return app, f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
@@ -312,7 +319,7 @@ async def test_route_override_example_disable_delay_error_rate() -> None:
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.controls["overrides"]["getProduct"] == {"example": "soldOut", "dynamic": True}
-        expected = app.backend.engine.operations["getProduct"].responses["200"]  # type: ignore[attr-defined]
+        expected = app.backend.runtime.engine.operations["getProduct"].responses["200"]  # type: ignore[attr-defined]
         sold_out = expected.spec.content["application/json"].examples["soldOut"]
         assert (await client.get(f"{API}/products/1")).json() == sold_out
 
@@ -347,7 +354,7 @@ async def test_route_override_example_disable_delay_error_rate() -> None:
 
 async def test_controls_sliders_keyboard_and_mouse() -> None:
     async with running() as (app, pilot, client):
-        engine: MockEngine = app.backend.engine  # type: ignore[attr-defined]
+        engine: MockEngine = app.backend.runtime.engine  # type: ignore[attr-defined]
         await pilot.press("3")
         await pilot.pause()
         assert app.focused is app.query_one("#delay-min", Slider)
@@ -437,7 +444,7 @@ async def test_controls_checkboxes_packs_and_select() -> None:
 
 async def test_changes_made_elsewhere_show_and_calm_commands() -> None:
     async with running() as (app, pilot, client):
-        engine: MockEngine = app.backend.engine  # type: ignore[attr-defined]
+        engine: MockEngine = app.backend.runtime.engine  # type: ignore[attr-defined]
         changes = {"faults": {"error_rate": 33}, "offline": True, "delay": {"max_ms": 100}}
         await client.patch("/__mocktui/controls", json={**changes, "rate_limit": {"enabled": True}})
         await client.put("/__mocktui/overrides/getUser", json={"status": 404})
@@ -603,7 +610,7 @@ async def test_quit_stops_the_server() -> None:
 
 async def test_a_server_that_cannot_start_exits_with_1() -> None:
     app, _ = shop_app()
-    sock = app.backend.sock  # type: ignore[attr-defined]
+    sock = app.backend.runtime.runner.sock  # type: ignore[attr-defined]
     sock.close()
     async with app.run_test() as pilot:
         await pilot.pause()
@@ -612,12 +619,12 @@ async def test_a_server_that_cannot_start_exits_with_1() -> None:
 
 def test_run_tui_refuses_before_taking_the_terminal(capsys: pytest.CaptureFixture[str]) -> None:
     taken = bind("127.0.0.1", 0)
-    options = argparse.Namespace(host="127.0.0.1", port=taken.getsockname()[1], workers=1)
+    settings = Settings(host="127.0.0.1", port=taken.getsockname()[1])
     try:
-        assert run_tui(_spec("shop.yaml"), options) == 1
-        assert "already in use" in capsys.readouterr().err
-        options.workers = 2
-        assert run_tui(_spec("shop.yaml"), options) == 2
+        with pytest.raises(StartError, match="already in use") as refused:
+            run_tui(_spec("shop.yaml"), settings)
+        assert refused.value.code == 1
+        assert run_tui(_spec("shop.yaml"), replace(settings, workers=2)) == 2
         assert "--headless" in capsys.readouterr().err
     finally:
         taken.close()
@@ -689,7 +696,7 @@ async def test_remote_backend_store_calls_and_errors() -> None:
         with pytest.raises(BackendError):
             await backend.update_controls({"delay": {"min_ms": -1}})
         with pytest.raises(BackendError):
-            await backend.replace_override("getUser", {"disabled": 200})
+            await backend.put_override("getUser", {"disabled": 200})
         seen: list[RequestEvent] = []
         backend.subscribe(seen.append)
         async with httpx.AsyncClient(base_url=server.url) as client:
@@ -716,19 +723,20 @@ async def test_remote_backend_store_calls_and_errors() -> None:
 
 async def test_local_backend_contract() -> None:
     engine = shop_engine()
-    backend = LocalBackend(engine, bind("127.0.0.1", 0))
+    sock = bind("127.0.0.1", 0)
+    backend = LocalBackend(assemble(engine, sock))
     assert backend.info.url.startswith("http://127.0.0.1:") and backend.info.base_path == API
     assert "soldOut" in next(o for o in backend.info.operations if o.id == "getProduct").examples
-    snapshot = await backend.replace_override("getUser", {"status": 404, "dynamic": True})
+    snapshot = await backend.put_override("getUser", {"status": 404, "dynamic": True})
     assert snapshot["overrides"]["getUser"] == {"status": 404, "dynamic": True}
-    snapshot = await backend.replace_override("getUser", {"dynamic": False})  # replaces, not merges
+    snapshot = await backend.put_override("getUser", {"dynamic": False})  # replaces, not merges
     assert snapshot["overrides"]["getUser"] == {"dynamic": False}
     with pytest.raises(BackendError):
-        await backend.replace_override("getUser", {"status": 99})
+        await backend.put_override("getUser", {"status": 99})
     assert engine.controls.overrides["getUser"].dynamic is False  # a refused change keeps the old one
     key, errors = await backend.save_record("users", {"email": 5})
     assert not key and any("email" in e for e in errors)
-    backend.sock.close()
+    sock.close()
 
 
 # -- pure model -------------------------------------------------------------------------------------------------
@@ -864,7 +872,7 @@ def test_snapshot_routes(snap_compare: SnapCompare, size: tuple[int, int]) -> No
         await _driver(url)(pilot)
         assert isinstance(pilot.app, MocktuiApp)
         override = {"status": 404, "delay": {"min_ms": 300, "max_ms": 300}}
-        pilot.app._show_controls(await pilot.app.backend.replace_override("getProduct", override))
+        pilot.app._show_controls(await pilot.app.backend.put_override("getProduct", override))
         await pilot.press("2")
         await pilot.pause(0.2)
 
@@ -933,7 +941,7 @@ def test_snapshot_detail(snap_compare: SnapCompare) -> None:
 
     async def run_before(pilot: Pilot[int]) -> None:
         assert isinstance(pilot.app, MocktuiApp)
-        engine: MockEngine = pilot.app.backend.engine  # type: ignore[attr-defined]
+        engine: MockEngine = pilot.app.backend.runtime.engine  # type: ignore[attr-defined]
         engine.events.publish(
             RequestEvent(
                 time=0.0,

@@ -7,11 +7,14 @@ formatting, so an unobserved stream costs almost nothing.
 
 from __future__ import annotations
 
+import fnmatch
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 BODY_LIMIT = 4096  # bytes of each body kept in an event
 
@@ -108,3 +111,51 @@ class EventStream:
 
     def clear(self) -> None:
         self._events.clear()
+
+
+@dataclass(frozen=True, slots=True)
+class EventQuery:
+    """Which journal events count: every given criterion must hold (the admin API's filters)."""
+
+    method: str | None = None
+    path: str | None = None  # a glob: /orders*
+    status: str | None = None  # 201, 4xx
+    operation: str | None = None
+    since: float | None = None  # epoch seconds
+    body: Any = None  # JSON fields the request body must contain (a subset match), or text it holds
+
+    def matches(self, event: RequestEvent) -> bool:
+        if self.method and event.method != self.method.upper():
+            return False
+        if self.path and not fnmatch.fnmatchcase(event.path, self.path):
+            return False
+        if self.status and not _status_matches(event.status, self.status):
+            return False
+        if self.operation and event.operation != self.operation:
+            return False
+        if self.since and event.time < self.since:
+            return False
+        return _body_matches(event.request_body, self.body)
+
+
+def _status_matches(value: int, wanted: str) -> bool:
+    wanted = wanted.lower()
+    if len(wanted) == 3 and wanted.endswith("xx"):
+        return str(value)[0] == wanted[0]
+    return str(value) == wanted
+
+
+def _body_matches(raw: bytes, wanted: Any) -> bool:
+    if wanted is None:
+        return True
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return isinstance(wanted, str) and wanted in raw.decode("utf-8", "replace")
+    return _contains(body, wanted)
+
+
+def _contains(value: Any, wanted: Any) -> bool:
+    if isinstance(wanted, dict):
+        return isinstance(value, dict) and all(k in value and _contains(value[k], v) for k, v in wanted.items())
+    return bool(value == wanted)

@@ -17,7 +17,9 @@ from typing import Any
 import orjson
 
 from mocktui.engine.events import BODY_LIMIT, RequestEvent
-from mocktui.engine.pipeline import MockEngine, MockRequest, MockResponse, problem
+from mocktui.engine.http import MockRequest, MockResponse, problem
+from mocktui.engine.pipeline import MockEngine
+from mocktui.engine.steer.faults import FAULTS
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -103,7 +105,7 @@ class MockApp:
             )
         )
         if response.fault is not None:
-            await _act_out(response.fault, send, response)
+            await FAULTS[response.fault].act(AsgiWire(send), response)
             return
         await _send(send, response)
 
@@ -166,46 +168,28 @@ def _health(engine: MockEngine) -> MockResponse:
     return MockResponse(200, [("content-type", "application/json")], orjson.dumps(body))
 
 
-class ChaosAbort(Exception):
-    """Raised after a response started, so that the server drops the connection (a chaos fault)."""
+class AsgiWire:
+    """A fault's view of one ASGI connection (`mocktui.engine.steer.faults.Wire`)."""
 
+    def __init__(self, send: Send) -> None:
+        self._send = send
 
-HANG_S = 30.0  # a hanging response gives up after this long: bounded, as promised
-DRIP_CHUNK = 64  # bytes per drip
-DRIP_PAUSE_S = 0.1  # between drips; the whole drip is bounded by DRIP_MAX_S
-DRIP_MAX_S = 10.0
+    async def start(self, response: MockResponse) -> None:
+        await _start(self._send, response)
 
+    async def send(self, chunk: bytes, more: bool) -> None:
+        await self._send({"type": "http.response.body", "body": chunk, "more_body": more})
 
-async def _act_out(fault: str, send: Send, response: MockResponse) -> None:
-    """Chaos: a reset connection, a response that never completes, a truncated or dripping body."""
-    if fault == "reset":
-        _reset(send)
-        raise ChaosAbort("reset")
-    await _start(send, response)
-    body = response.body
-    if fault == "hang":
-        await asyncio.sleep(HANG_S)
-        raise ChaosAbort("hang")
-    if fault == "truncate":
-        await send({"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True})
-        raise ChaosAbort("truncate")
-    pause = min(DRIP_PAUSE_S, DRIP_MAX_S / max(len(body) / DRIP_CHUNK, 1))
-    for i in range(0, len(body), DRIP_CHUNK):
-        await send({"type": "http.response.body", "body": body[i : i + DRIP_CHUNK], "more_body": True})
-        await asyncio.sleep(pause)
-    await send({"type": "http.response.body", "body": b""})
-
-
-def _reset(send: Send) -> None:
-    """A TCP reset (RST), where the server lets us reach its transport (uvicorn does)."""
-    transport = getattr(getattr(send, "__self__", None), "transport", None)
-    if transport is None:
-        return  # the ChaosAbort that follows still drops the request
-    sock = transport.get_extra_info("socket")
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    transport.abort()
+    def reset(self) -> None:
+        """A TCP reset (RST), where the server lets us reach its transport (uvicorn does)."""
+        transport = getattr(getattr(self._send, "__self__", None), "transport", None)
+        if transport is None:
+            return  # the FaultAbort that follows still drops the request
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        transport.abort()
 
 
 async def _start(send: Send, response: MockResponse) -> None:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable
 
-from mocktui.engine.spec.errors import SpecError
 from mocktui.engine.pipeline import MockEngine
+from mocktui.engine.scenarios.decision import ScenarioError
+from mocktui.engine.spec.errors import SpecError
 from mocktui.engine.spec.model import load_spec
 
 POLL_S = 1.0
@@ -23,14 +23,13 @@ class Reloader:
         self,
         engine: MockEngine,
         spec_path: str,
-        extra: list[str] | None = None,
-        on_extra_change: Callable[[], None] | None = None,
         interval: float = POLL_S,
     ) -> None:
+        """Watches `spec_path` (and what it references) and the engine's rules and hooks files."""
         self.engine = engine
         self.spec_path = spec_path
-        self.extra = [os.path.abspath(p) for p in extra or []]
-        self.on_extra_change = on_extra_change  # rules or hooks changed: reload them
+        files = engine.recipe.scenarios
+        self.extra = [os.path.abspath(p) for p in (files.rules, files.hooks) if p] if files else []
         self.interval = interval
         self._seen = self._stamps()
 
@@ -59,9 +58,9 @@ class Reloader:
             return False
         self._seen = stamps
         events = self.engine.events
-        if any(p in self.extra for p in changed) and self.on_extra_change is not None:
+        if any(p in self.extra for p in changed):
             try:
-                self.on_extra_change()
+                self.engine.reload_scenarios()
                 events.notice("info", f"reloaded {', '.join(os.path.basename(p) for p in changed if p in self.extra)}")
             except Exception as exc:  # noqa: BLE001 - a broken rules/hooks edit keeps the last good version
                 events.notice("error", f"kept the previous rules/hooks: {exc}")
@@ -70,11 +69,31 @@ class Reloader:
         try:
             spec = await asyncio.to_thread(load_spec, self.spec_path)
             fresh = await asyncio.to_thread(self.engine.prepare, spec)
-        except SpecError as exc:
-            lines = "; ".join(p.format() for p in exc.problems[:5])
-            events.notice("error", f"kept the last good spec: {len(exc.problems)} problem(s): {lines}")
+        except (SpecError, ScenarioError) as exc:
+            events.notice("error", _kept(exc))
             return False
         self.engine.swap(fresh)
         self._seen = self._stamps()  # the new spec may reference other files
         events.notice("info", f"reloaded {os.path.basename(self.spec_path)}: {len(spec.operations)} operations")
         return True
+
+    def reload_now(self) -> str:
+        """Spec, rules and hooks read again at once (the admin API's reload); raises nothing."""
+        self._seen = self._stamps()
+        try:
+            spec = load_spec(self.spec_path)
+            self.engine.swap(self.engine.prepare(spec))
+        except (SpecError, ScenarioError) as exc:
+            text = _kept(exc)
+            self.engine.events.notice("error", text)
+            return text
+        self._seen = self._stamps()
+        text = f"reloaded {os.path.basename(self.spec_path)}: {len(spec.operations)} operations"
+        self.engine.events.notice("info", text)
+        return text
+
+
+def _kept(exc: SpecError | ScenarioError) -> str:
+    lines = "; ".join(p.format() if hasattr(p, "format") else str(p) for p in exc.problems[:5])
+    what = "spec" if isinstance(exc, SpecError) else "spec: its scenarios do not fit it"
+    return f"kept the last good {what}: {len(exc.problems)} problem(s): {lines}"

@@ -14,6 +14,7 @@ import socket
 
 import uvicorn
 
+from mocktui.engine.steer.faults import FaultAbort
 from mocktui.server.app import ASGIApp
 
 
@@ -55,7 +56,7 @@ class _NotChaos(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
-        return type(exc).__name__ != "ChaosAbort"
+        return not isinstance(exc, FaultAbort)
 
 
 logging.getLogger("uvicorn.error").addFilter(_NotChaos())

@@ -8,13 +8,11 @@ server. The app only knows a `Backend`: a local engine with its server, or a rem
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import gc
 import json
 import logging
 import signal
-import socket
 import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -25,12 +23,15 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Input, TabbedContent, TabPane
 
 from mocktui.engine.events import RequestEvent
-from mocktui.ui.backend import Backend, BackendError, LocalBackend, RemoteBackend, StoreInfo
+from mocktui.runtime import admin_token, build, listen
+from mocktui.ui.backend import Backend, BackendError, StoreInfo
 from mocktui.ui.commands import MocktuiCommands
 from mocktui.ui.controls import ControlsPane
 from mocktui.ui.header import HeaderState, StatusHeader
+from mocktui.ui.local import LocalBackend
 from mocktui.ui.logbridge import LogBridge, LogPane
 from mocktui.ui.model import Counters, RouteStats, Toggles, curl_command, failure_chips, override_summary
+from mocktui.ui.remote import RemoteBackend
 from mocktui.ui.requests import Display, RequestList, RequestsPane
 from mocktui.ui.routes import RoutesPane, RoutesTable
 from mocktui.ui.screens import DetailScreen, HelpScreen, OverrideScreen, RecordScreen
@@ -38,8 +39,8 @@ from mocktui.ui.slider import Slider
 from mocktui.ui.store import RecordsTable, StorePane
 
 if TYPE_CHECKING:
-    from mocktui.engine.pipeline import MockEngine
     from mocktui.engine.spec.model import Spec
+    from mocktui.settings.table import Settings
 
 __all__ = ["Display", "MocktuiApp", "run_attach", "run_tui"]
 
@@ -58,7 +59,7 @@ _KEY_NAMES = {
 
 
 class MocktuiApp(App[int]):
-    """The control room over one mock: `MocktuiApp(engine, sock)` serves it; `MocktuiApp(backend)` attaches."""
+    """The control room over one mock: a `LocalBackend` serves it here, a `RemoteBackend` attaches to it."""
 
     TITLE = "mocktui"
     COMMANDS = App.COMMANDS | {MocktuiCommands}
@@ -88,8 +89,7 @@ class MocktuiApp(App[int]):
 
     def __init__(
         self,
-        engine: MockEngine | Backend,
-        sock: socket.socket | None = None,
+        backend: Backend,
         *,
         display: Display | None = None,
         history: int = 5000,
@@ -99,14 +99,7 @@ class MocktuiApp(App[int]):
         dark: bool = True,
     ) -> None:
         super().__init__()
-        from mocktui.engine.pipeline import MockEngine
-
-        if isinstance(engine, MockEngine):
-            if sock is None:
-                raise TypeError("MocktuiApp(engine, sock): a pre-bound socket is needed to serve the engine")
-            self.backend: Backend = LocalBackend(engine, sock)
-        else:
-            self.backend = engine
+        self.backend = backend
         self.display_options = display or Display()
         self.blink = self.display_options.blink
         self.history = history
@@ -328,7 +321,7 @@ class MocktuiApp(App[int]):
 
     async def replace_override(self, operation: str, override: dict[str, Any] | None) -> bool:
         try:
-            snapshot = await self.backend.replace_override(operation, override)
+            snapshot = await self.backend.put_override(operation, override)
         except BackendError as exc:
             self.notify(str(exc), title="refused", severity="error")
             return False
@@ -513,9 +506,8 @@ class MocktuiApp(App[int]):
         yield ("requests", "filter", "text  status:5xx  status:404  method:POST  path:/users*  op:  tag:  -term")
 
 
-def _options_log_level(options: argparse.Namespace) -> int:
-    level = str(getattr(options, "log_level", "info")).upper()
-    return int(getattr(logging, level, logging.INFO))
+def _log_level(settings: Settings) -> int:
+    return int(getattr(logging, settings.log_level.upper(), logging.INFO))
 
 
 def _settle_heap() -> None:
@@ -537,28 +529,20 @@ def _fast_loop() -> None:
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
 
 
-def run_tui(spec: Spec, options: argparse.Namespace) -> int:
-    """`mocktui SPEC` without --headless: bind, build the engine, run the control room until quit."""
-    from mocktui.cli import admin_token, build_engine, listen
-
-    if getattr(options, "workers", 1) > 1:
+def run_tui(spec: Spec, settings: Settings) -> int:
+    """`mocktui SPEC` without --headless: build the runtime, run the control room over it until quit."""
+    if settings.workers > 1:
         print("mocktui: --workers runs headless only; add --headless", file=sys.stderr)
         return 2
-    sock = listen(options)
-    if sock is None:
-        return 1
-    engine = build_engine(spec, options)
-    token = admin_token(options)
-    reload = options.spec if getattr(options, "reload", False) else None
-    backend = LocalBackend(engine, sock, token=token, reload=reload)
-    app = MocktuiApp(backend, log_level=_options_log_level(options), handle_signals=True)
+    sock = listen(settings)
+    runtime = build(spec, settings, sock, token=admin_token(settings))
+    app = MocktuiApp(LocalBackend(runtime), log_level=_log_level(settings), handle_signals=True)
     _fast_loop()
     try:
         result = app.run()
     finally:
         sock.close()
-        if engine.state is not None:
-            engine.state.store.close()
+        runtime.close()
     return app.return_code if app.return_code else int(result or 0)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mocktui.engine.scenarios.runner import Decision, HookRequest, on
+from mocktui.hooks import Decision, HookRequest, on
 
 
 @on("POST", "/orders")

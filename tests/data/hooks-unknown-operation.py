@@ -1,4 +1,4 @@
-from mocktui.engine.scenarios.runner import on
+from mocktui.hooks import on
 
 
 @on(operation="listPets")

@@ -13,11 +13,11 @@ from typing import Any
 
 import jsonschema_rs
 
+from mocktui.engine.contract.media import is_json
+from mocktui.engine.contract.validate import pointer_of, request_schema, response_schema
 from mocktui.engine.spec.errors import Problem
 from mocktui.engine.spec.loader import escape_pointer
-from mocktui.engine.contract.media import is_json
 from mocktui.engine.spec.model import Spec
-from mocktui.engine.contract.validate import pointer_of, request_schema, response_schema
 
 MAX_REASONS = 3  # per example: the first few violations say enough
 MAX_REASON_LEN = 200

@@ -18,9 +18,9 @@ import jsonschema_rs
 import orjson
 
 from mocktui.engine.contract.media import declared_for, is_json
-from mocktui.engine.spec.schema import SchemaSet
-from mocktui.engine.spec.model import Operation, Parameter
 from mocktui.engine.contract.xmlbody import XMLBodyError, read_xml
+from mocktui.engine.spec.model import Operation, Parameter
+from mocktui.engine.spec.schema import SchemaSet
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,17 +19,20 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
+import jsonschema_rs
 import orjson
 
-from mocktui.engine.data.generate import Ctx, Gen
+from mocktui.engine.contract.compiled import CompiledOperation, CompiledResponse
 from mocktui.engine.contract.media import is_json
+from mocktui.engine.contract.validate import Violation, coerce, pointer_of, request_schema
+from mocktui.engine.data.generate import Ctx, Gen
 from mocktui.engine.data.pools import normalise, singular
+from mocktui.engine.http import MockRequest, MockResponse
 from mocktui.engine.stateful.resources import Binding, Resource, infer, list_items_schema, properties
 from mocktui.engine.stores.base import Record, State, Store
-from mocktui.engine.contract.validate import Violation, coerce, request_schema
 
 if TYPE_CHECKING:
-    from mocktui.engine.pipeline import MockEngine, MockRequest, MockResponse, _Op, _Resp
+    from mocktui.engine.contract.responder import Responder
 
 DEFAULT_SEED = 20
 SEED_BATCH = 500
@@ -54,18 +57,18 @@ class Stateful:
 
     def __init__(
         self,
-        engine: MockEngine,
+        contract: Responder,
         store: Store,
         *,
         seed_count: int = DEFAULT_SEED,
         seed_counts: dict[str, int] | None = None,
     ) -> None:
-        self.engine = engine
+        self.contract = contract
         self.store = store
         self.seed_count = seed_count
         self.seed_counts = {k.lower(): v for k, v in (seed_counts or {}).items()}
-        self.resources, self.bindings = infer(engine.spec)
-        schemas = engine.spec.schemas
+        self.resources, self.bindings = infer(contract.spec)
+        schemas = contract.spec.schemas
         self.gens: dict[str, Gen] = {}
         self.props: dict[str, dict[str, Any]] = {}
         self.checks: dict[str, Any] = {}
@@ -73,7 +76,7 @@ class Stateful:
         self._shapes: dict[str, tuple[str | None, Any]] = {}  # list operation -> (envelope key, item schema)
         self._field_gens: dict[int, tuple[Any, Gen]] = {}
         for name, resource in self.resources.items():
-            self.gens[name] = engine.generator.compile(resource.schema, name)
+            self.gens[name] = contract.generator.compile(resource.schema, name)
             self.props[name] = _properties(schemas.deref, resource.schema)
             self.checks[name] = _compile(request_schema(schemas, resource.schema))
 
@@ -100,7 +103,7 @@ class Stateful:
     def seed(self) -> None:
         """Replace the store's contents with freshly generated, consistent records."""
         self.store.clear()
-        rng = random.Random(f"{self.engine.seed}:seed")
+        rng = random.Random(f"{self.contract.seed}:seed")
         for resource in _dependency_order(self.resources):
             count = self.seed_counts.get(resource.name.lower(), self.seed_count)
             first = self.store.next_seqs(resource.name, count) if count else 0
@@ -226,7 +229,7 @@ class Stateful:
 
     # -- requests ----------------------------------------------------------
 
-    def handle(self, compiled: _Op, params: dict[str, str], request: MockRequest) -> MockResponse | None:
+    def handle(self, compiled: CompiledOperation, params: dict[str, str], request: MockRequest) -> MockResponse | None:
         binding = self.bindings.get(compiled.op.id)
         if binding is None:
             return None
@@ -273,9 +276,9 @@ class Stateful:
         resource = self.resources.get(collection)
         return int(raw) if resource is not None and resource.id_kind == "int" and raw.lstrip("-").isdigit() else raw
 
-    def _missing(self, compiled: _Op, resource: Resource, param: str, raw_id: str) -> MockResponse:
+    def _missing(self, compiled: CompiledOperation, resource: Resource, param: str, raw_id: str) -> MockResponse:
         reason = f"no {singular(resource.name)} with {resource.id_field} {raw_id!r}"
-        return self.engine.reject(compiled, "missing", [Violation("path", f"/{param}", reason)])
+        return self.contract.reject(compiled, "missing", [Violation("path", f"/{param}", reason)])
 
     def _body(self, request: MockRequest) -> Any:
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -290,11 +293,13 @@ class Stateful:
             return dict(parse_qsl(request.body.decode("utf-8", "replace"), keep_blank_values=True))
         return None
 
-    def _create(self, compiled: _Op, resource: Resource, scope: dict[str, Any], request: MockRequest) -> MockResponse:
+    def _create(
+        self, compiled: CompiledOperation, resource: Resource, scope: dict[str, Any], request: MockRequest
+    ) -> MockResponse:
         body = self._body(request)
         if not isinstance(body, dict):
-            return self.engine.reject(compiled, "invalid", [Violation("body", "", "a JSON object is expected")])
-        rng = self.engine.rng
+            return self.contract.reject(compiled, "invalid", [Violation("body", "", "a JSON object is expected")])
+        rng = self.contract.rng
         template = self._generate(resource, rng) or {}
         props = self.props[resource.name]
         # The server's own fields (readOnly: createdAt, status...) come from a generated record.
@@ -312,12 +317,12 @@ class Stateful:
         if resource.item_path and 200 <= response.status < 300:
             location = re.sub(r"{[^}]+}", str(record[resource.id_field]), resource.item_path)
             response.headers = [(k, v) for k, v in response.headers if k.lower() != "location"]
-            response.headers.append(("location", self.engine.spec.base_path + location))
+            response.headers.append(("location", self.contract.spec.base_path + location))
         return response
 
     def _change(
         self,
-        compiled: _Op,
+        compiled: CompiledOperation,
         binding: Binding,
         key: str,
         old: Record,
@@ -332,15 +337,15 @@ class Stateful:
             try:
                 new = _json_patch(old, body)
             except (ValueError, KeyError, IndexError, TypeError) as exc:
-                return self.engine.reject(compiled, "invalid", [Violation("body", "", f"JSON Patch failed: {exc}")])
+                return self.contract.reject(compiled, "invalid", [Violation("body", "", f"JSON Patch failed: {exc}")])
         elif not isinstance(body, dict):
-            return self.engine.reject(compiled, "invalid", [Violation("body", "", "a JSON object is expected")])
+            return self.contract.reject(compiled, "invalid", [Violation("body", "", "a JSON object is expected")])
         elif binding.role == "update":
             new = _merge_patch(old, body)
         else:  # replace: the client's fields, the server's own ones kept
             new = {k: v for k, v in old.items() if _read_only(props.get(k))}
             new.update(body)
-            self._complete(new, resource.schema, self.engine.rng)
+            self._complete(new, resource.schema, self.contract.rng)
         new.update(scope)
         new[resource.id_field] = old[resource.id_field]
         for field in props:
@@ -350,7 +355,7 @@ class Stateful:
         check = self.checks[resource.name]
         errors = check(new) if check is not None else []
         if errors:
-            return self.engine.reject(compiled, "invalid", errors)
+            return self.contract.reject(compiled, "invalid", errors)
         conflict = self._conflict(compiled, resource, new, key)
         if conflict is not None:
             return conflict
@@ -360,7 +365,7 @@ class Stateful:
     def _complete(self, value: Any, schema: Any, rng: random.Random, depth: int = 0) -> None:
         """Fill what a client left out, all the way down: declared defaults, then required fields
         (a line item's `unitPrice`, a writeOnly `password`) from generated values."""
-        deref = self.engine.spec.schemas.deref
+        deref = self.contract.spec.schemas.deref
         body = deref(schema)
         if depth > 8 or not isinstance(body, dict):
             return
@@ -378,7 +383,7 @@ class Stateful:
                 value[name] = orjson.loads(orjson.dumps(sub["default"]))
         for name in _required(deref, body):
             if name not in value and name in raw_props:
-                filled = self.engine.generate(
+                filled = self.contract.generate(
                     self._gen(raw_props[name], name), Ctx(rng, examples=False, response=False)
                 )
                 if filled is not None:
@@ -390,40 +395,42 @@ class Stateful:
     def _gen(self, schema: Any, name: str) -> Gen:
         cached = self._field_gens.get(id(schema))
         if cached is None or cached[0] is not schema:
-            cached = (schema, self.engine.generator.compile(schema, name))
+            cached = (schema, self.contract.generator.compile(schema, name))
             self._field_gens[id(schema)] = cached
         return cached[1]
 
-    def _conflict(self, compiled: _Op, resource: Resource, record: Record, own: str | None) -> MockResponse | None:
+    def _conflict(
+        self, compiled: CompiledOperation, resource: Resource, record: Record, own: str | None
+    ) -> MockResponse | None:
         if "409" not in compiled.responses:
             return None
         for field in resource.unique:
             if field in record and self._taken(resource, field, record[field], own):
                 reason = f"a {singular(resource.name)} with {field} {record[field]!r} already exists"
-                return self.engine.reject(compiled, "conflict", [Violation("body", f"/{field}", reason)])
+                return self.contract.reject(compiled, "conflict", [Violation("body", f"/{field}", reason)])
         return None
 
     # -- responses -----------------------------------------------------------
 
-    def _reply(self, compiled: _Op, resource: Resource, record: Record, deleted: bool = False) -> MockResponse:
-        from mocktui.engine.pipeline import MockResponse
-
+    def _reply(
+        self, compiled: CompiledOperation, resource: Resource, record: Record, deleted: bool = False
+    ) -> MockResponse:
         resp = compiled.default
         if resp is None:
             return MockResponse(204, [], b"", compiled.op.id, ("stateful",))
         media = _json_of(resp)
-        headers = self.engine.declared_headers(resp, dynamic=False)
+        headers = self.contract.declared_headers(resp, dynamic=False)
         if media is None or (deleted and resp.status == 204):
             return MockResponse(resp.status, headers, b"", compiled.op.id, ("stateful",))
         value = self._shape_item(resp, media, resource, record)
         headers.append(("content-type", media.content_type))
         return MockResponse(resp.status, headers, orjson.dumps(value), compiled.op.id, ("stateful",))
 
-    def _shape_item(self, resp: _Resp, media: Any, resource: Resource, record: Record) -> Any:
-        deref = self.engine.spec.schemas.deref
+    def _shape_item(self, resp: CompiledResponse, media: Any, resource: Resource, record: Record) -> Any:
+        deref = self.contract.spec.schemas.deref
         schema = deref(media.spec.schema)
         item = self._project(media, resource, record, media.spec.schema)
-        if self.engine.is_valid(media, item):
+        if self.contract.is_valid(media, item):
             return item
         props = schema.get("properties", {}) if isinstance(schema, dict) else {}
         if "data" in props:  # an envelope around the record
@@ -451,7 +458,7 @@ class Stateful:
         cached = self._plans.get(id(schema))
         if cached is not None and cached[0] is schema:
             return cached[1]
-        deref = self.engine.spec.schemas.deref
+        deref = self.contract.spec.schemas.deref
         props = _properties(deref, schema)
         body = deref(schema)
         closed = isinstance(body, dict) and body.get("additionalProperties") is False
@@ -463,15 +470,15 @@ class Stateful:
     def _template(self, media: Any, key: str) -> Any:
         if media.gen is None:
             return None
-        return self.engine.generate(media.gen, Ctx(random.Random(key), examples=False))
+        return self.contract.generate(media.gen, Ctx(random.Random(key), examples=False))
 
-    def _list(self, compiled: _Op, resource: Resource, scope: dict[str, Any], request: MockRequest) -> MockResponse:
-        from mocktui.engine.pipeline import MockResponse
-
+    def _list(
+        self, compiled: CompiledOperation, resource: Resource, scope: dict[str, Any], request: MockRequest
+    ) -> MockResponse:
         resp = compiled.default
         media = _json_of(resp) if resp is not None else None
         if resp is None or media is None:
-            return self.engine.respond(compiled, request, {})
+            return self.contract.respond(compiled, request, {})
         query = parse_qsl(request.query, keep_blank_values=True) if request.query else []
         paging = _Paging(compiled.op.parameters, query)
         props = self.props[resource.name]
@@ -490,7 +497,7 @@ class Stateful:
             total = len(rows)
             records = rows[paging.offset : paging.offset + paging.limit]
         if compiled.op.id not in self._shapes:
-            shape = list_items_schema(self.engine.spec, media.spec.schema)
+            shape = list_items_schema(self.contract.spec, media.spec.schema)
             self._shapes[compiled.op.id] = shape if shape is not None else (None, {})
         envelope_key, item_schema = self._shapes[compiled.op.id]
         items = [self._project(media, resource, r, item_schema) for r in records]
@@ -502,13 +509,13 @@ class Stateful:
             value = value if isinstance(value, dict) else {}
             value[envelope_key] = items
             _fill_meta(value, total, paging, more, resource, records)
-        headers = self.engine.declared_headers(resp, dynamic=False)
+        headers = self.contract.declared_headers(resp, dynamic=False)
         declared = {h.lower() for h in resp.spec.headers}
         headers = [(k, v) for k, v in headers if k.lower() not in ("x-total-count", "link")]
         if "x-total-count" in declared:
             headers.append(("X-Total-Count", str(total)))
         if "link" in declared:
-            base = self.engine.spec.base_path + compiled.op.path
+            base = self.contract.spec.base_path + compiled.op.path
             headers.append(("Link", paging.links(base, query, total)))
         headers.append(("content-type", media.content_type))
         return MockResponse(resp.status, headers, orjson.dumps(value), compiled.op.id, ("stateful",))
@@ -543,7 +550,7 @@ class Stateful:
             if field is None:
                 continue
             param = params.get(name)
-            if param is not None and "array" in _types(self.engine.spec.schemas.deref(param.schema)):
+            if param is not None and "array" in _types(self.contract.spec.schemas.deref(param.schema)):
                 values = [v for raw in raws for v in raw.split(",")] if param.explode is False else raws
             else:
                 values = raws[-1:]
@@ -817,7 +824,7 @@ def _stamp(record: Record, props: dict[str, Any], created: bool) -> None:
                 record[field] = now
 
 
-def _json_of(resp: _Resp | None) -> Any:
+def _json_of(resp: CompiledResponse | None) -> Any:
     if resp is None:
         return None
     for name, media in resp.media.items():
@@ -864,9 +871,6 @@ def _int(raw: str | None, default: Any) -> Any:
 
 
 def _compile(bundle: Any) -> Callable[[Any], list[Violation]] | None:
-    import jsonschema_rs
-
-    from mocktui.engine.contract.validate import pointer_of
 
     try:
         validator = jsonschema_rs.validator_for(bundle, validate_formats=True)

@@ -13,7 +13,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 
 from mocktui.engine.steer.controls import Controls, Delay, Override, RateLimit
 
@@ -66,30 +66,12 @@ class MemoryLimiter:
             self._windows.clear()
 
 
-class RedisLimiter:
-    """Fixed windows in Redis: every process sharing the store shares the counters."""
+class Limiter(Protocol):
+    """Counts hits per key in fixed windows; a store shared by processes brings its own."""
 
-    def __init__(self, client: Any, namespace: str) -> None:
-        self._r = client
-        self._prefix = f"{namespace}:ratelimit:"
+    def hit(self, key: str, rule: RateLimit) -> Limit: ...
 
-    def hit(self, key: str, rule: RateLimit) -> Limit:
-        now = time.time()
-        index = int(now // rule.window_s)
-        name = f"{self._prefix}{key}:{rule.window_s:g}:{index}"
-        pipe = self._r.pipeline(transaction=True)
-        pipe.incr(name)
-        pipe.expire(name, math.ceil(rule.window_s) + 1)
-        count = int(pipe.execute()[0])
-        reset = math.ceil((index + 1) * rule.window_s - now)
-        return Limit(count <= rule.requests, rule.requests, max(rule.requests - count, 0), reset)
-
-    def reset(self) -> None:
-        for name in self._r.scan_iter(match=self._prefix + "*", count=1000):
-            self._r.delete(name)
-
-
-Limiter = MemoryLimiter | RedisLimiter
+    def reset(self) -> None: ...
 
 
 class Behaviour:

@@ -11,8 +11,9 @@ import copy
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from mocktui.engine.steer.faults import FAULTS
+
 DISTRIBUTIONS = ("uniform", "normal", "longtail")
-CHAOS_KINDS = ("reset", "hang", "truncate", "drip")
 CLIENT_KEYS = ("ip", "client-id", "api-key")
 DEFAULT_MIX = {500: 25.0, 502: 25.0, 503: 25.0, 504: 25.0}  # the seed's failure mix
 
@@ -104,16 +105,20 @@ class Controls:
         _apply(trial, changes, "")
         self.__dict__.update(trial.__dict__)
 
-    def override(self, operation: str, changes: dict[str, Any] | None) -> Override | None:
-        """Change one operation's override (None or {} clears it); returns what is left of it."""
+    def override(self, operation: str, changes: dict[str, Any] | None, *, replace: bool = False) -> Override | None:
+        """Change one operation's override: merged into what it has, or (`replace`) instead of it.
+
+        None or {} clears it; returns what is left of it. The new override is checked whole and
+        swapped in with one assignment, so a request sees the old one or the new one, never a mix.
+        """
         if not changes:
-            self.overrides.pop(operation, None)
+            self.overrides = {op: o for op, o in self.overrides.items() if op != operation}
             return None
-        current = copy.deepcopy(self.overrides.get(operation, Override()))
+        current = Override() if replace else copy.deepcopy(self.overrides.get(operation, Override()))
         _apply(current, changes, f"overrides.{operation}.")
         _check_override(current, f"overrides.{operation}.")
         if current.empty():
-            self.overrides.pop(operation, None)
+            self.overrides = {op: o for op, o in self.overrides.items() if op != operation}
             return None
         self.overrides = {**self.overrides, operation: current}
         return current
@@ -170,8 +175,8 @@ def _coerce(name: str, key: str, value: Any, current: Any) -> Any:
             raise ControlError(f"{name}: statuses must be 400-599 and weights positive")
         return mix
     if key == "chaos":
-        if not isinstance(value, dict) or any(k not in CHAOS_KINDS for k in value):
-            raise ControlError(f"{name}: expected {{kind: percent}} with kinds {', '.join(CHAOS_KINDS)}")
+        if not isinstance(value, dict) or any(k not in FAULTS for k in value):
+            raise ControlError(f"{name}: expected {{kind: percent}} with kinds {', '.join(FAULTS)}")
         return {k: _percent(f"{name}.{k}", v) for k, v in value.items()}
     if key == "packs":
         if not isinstance(value, dict) or not all(isinstance(v, bool) for v in value.values()):

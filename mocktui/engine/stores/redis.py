@@ -24,6 +24,8 @@ and retries, so no process's write escapes an index another one started.
 from __future__ import annotations
 
 import hashlib
+import math
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import quote, unquote
@@ -31,6 +33,8 @@ from urllib.parse import quote, unquote
 import orjson
 import redis
 
+from mocktui.engine.steer.behaviour import Limit, Limiter
+from mocktui.engine.steer.controls import RateLimit
 from mocktui.engine.stores.base import Record, Store, unique_token
 
 _CHECK_FIELDS = """
@@ -281,6 +285,9 @@ class RedisStore(Store):
             id = self._r.hget(idx, token)
         return id.decode() if id is not None else None
 
+    def limiter(self) -> Limiter:
+        return RedisLimiter(self.client, self.namespace)
+
     def close(self) -> None:
         self._r.close()
 
@@ -324,3 +331,26 @@ class RedisStore(Store):
 
     def _index_keys(self, collection: str, fields: Iterable[str]) -> list[str]:
         return [self._key(collection, f"{kind}:{_enc(f)}") for f in fields for kind in ("idx", "rev")]
+
+
+class RedisLimiter:
+    """Fixed windows in Redis: every process sharing the store shares the counters."""
+
+    def __init__(self, client: Any, namespace: str) -> None:
+        self._r = client
+        self._prefix = f"{namespace}:ratelimit:"
+
+    def hit(self, key: str, rule: RateLimit) -> Limit:
+        now = time.time()
+        index = int(now // rule.window_s)
+        name = f"{self._prefix}{key}:{rule.window_s:g}:{index}"
+        pipe = self._r.pipeline(transaction=True)
+        pipe.incr(name)
+        pipe.expire(name, math.ceil(rule.window_s) + 1)
+        count = int(pipe.execute()[0])
+        reset = math.ceil((index + 1) * rule.window_s - now)
+        return Limit(count <= rule.requests, rule.requests, max(rule.requests - count, 0), reset)
+
+    def reset(self) -> None:
+        for name in self._r.scan_iter(match=self._prefix + "*", count=1000):
+            self._r.delete(name)

@@ -1,0 +1,66 @@
+"""Refusals: which declared status says what went wrong, and the words that say it.
+
+A refusal keeps inside the contract: the kind of problem picks the first declared status of its
+chain, and the reason is written into the spec's own error shape where its schema lets it sit.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from mocktui.engine.contract.compiled import CompiledResponse
+from mocktui.engine.contract.validate import Violation
+
+ERROR_TITLES = {
+    "missing": "Not Found",
+    "conflict": "Conflict",
+    "invalid": "Request validation failed",
+    "malformed": "Malformed request",
+    "media": "Unsupported Media Type",
+    "auth": "Unauthorized",
+}
+ERROR_CHAINS = {  # preferred statuses, first declared wins; the last is used when none is
+    "missing": (404, 410),
+    "conflict": (409,),
+    "invalid": (422, 400),
+    "malformed": (400, 422),
+    "media": (415, 400, 422),
+    "auth": (401, 403),
+}
+MESSAGE_FIELDS = ("message", "detail", "error", "error_description", "description", "reason", "msg")
+
+
+def reason(resp: CompiledResponse) -> tuple[str, str]:
+    """Title and detail for an error response the spec declares: its description says why."""
+    try:
+        title = HTTPStatus(resp.status).phrase
+    except ValueError:
+        title = "Error"
+    return title, resp.spec.description.strip() or title
+
+
+def error_status(
+    responses: dict[str, CompiledResponse], kind: str, violations: list[Violation]
+) -> tuple[int, CompiledResponse | None]:
+    """The status to refuse with: the kind's preferred ones, then whatever the operation declares.
+
+    A path parameter that breaks its schema names no resource, so a declared 404 fits it; failing
+    that, any declared client error keeps the mock inside its contract.
+    """
+    chain = ERROR_CHAINS[kind]
+    for code in chain:
+        if str(code) in responses:
+            return code, responses[str(code)]
+    if "4XX" in responses:
+        return chain[0], responses["4XX"]
+    if "default" in responses:
+        return chain[0], responses["default"]
+    if "404" in responses and violations and all(v.location == "path" for v in violations):
+        return 404, responses["404"]
+    if kind in ("auth", "missing", "conflict"):
+        return chain[0], None  # only these statuses say it: 401 to authenticate, 404 gone, 409 taken
+    declared = sorted(r.status for r in responses.values() if 400 <= r.status < 500 and r.spec.key.isdigit())
+    for code in declared:
+        if code not in (401, 403, 404, 406, 429):  # these would say something untrue
+            return code, responses[str(code)]
+    return chain[0], None

@@ -1,0 +1,286 @@
+"""The contract stage: from a request to the answer the spec declares for it.
+
+`Responder` compiles a `Spec` once (routes into a trie, every response schema into a generator)
+and answers synchronously. Static answers are generated once and cached as encoded bytes, so the
+default mode costs a dict lookup per request. The stateful and scenario stages answer through it
+(`respond`, `reject`, `declared_headers`), so every answer keeps to the same contract.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+from urllib.parse import parse_qsl
+
+import jsonschema_rs
+import orjson
+
+from mocktui.engine.contract.compiled import (
+    FRAMING_HEADERS,
+    CompiledMedia,
+    CompiledOperation,
+    CompiledResponse,
+    bare_headers,
+    compile_operation,
+    json_media,
+    response_for_code,
+)
+from mocktui.engine.contract.media import declared_for, encode, is_json, negotiate
+from mocktui.engine.contract.refusals import ERROR_TITLES, MESSAGE_FIELDS, error_status, reason
+from mocktui.engine.contract.router import Router
+from mocktui.engine.contract.security import authorised, challenge
+from mocktui.engine.contract.validate import BadRequest, Violation, pointer_of, response_schema
+from mocktui.engine.data.generate import Ctx, Gen, Generator, TooDeep
+from mocktui.engine.data.pools import Pools
+from mocktui.engine.http import MockRequest, MockResponse, flag, header_text, header_value, problem
+from mocktui.engine.spec.model import Operation, Spec
+from mocktui.engine.steer.controls import Controls
+
+
+class Responder:
+    """Answers for one spec; reads `controls` (dynamic, security, validation) on every request."""
+
+    def __init__(self, spec: Spec, controls: Controls, faker_seed: int | None = None) -> None:
+        self.spec = spec
+        self.controls = controls
+        self.seed = faker_seed
+        self.rng = random.Random(faker_seed)
+        self.generator = Generator(spec.schemas.defs, Pools(faker_seed), spec.schemas.bundle)
+        self.router: Router[CompiledOperation] = Router()
+        self.operations: dict[str, CompiledOperation] = {}
+        for op in spec.operations:
+            compiled = compile_operation(op, spec, self.generator)
+            self.operations[op.id] = compiled
+            self.router.add(op.path, op.method, compiled)
+
+    def match(self, method: str, path: str) -> tuple[CompiledOperation | None, dict[str, str], list[str]]:
+        """The operation for a request, its path params, and the path's methods."""
+        base = self.spec.base_path
+        candidates = [path]
+        if base and (path == base or path.startswith(base + "/")):
+            candidates.insert(0, path[len(base) :] or "/")
+        for candidate in candidates:
+            found = self.router.match(candidate)
+            if found is not None:
+                return found.methods.get(method), found.params(method), sorted(found.methods)
+        return None, {}, []
+
+    def response_problems(self, response: MockResponse) -> list[str]:
+        """Every way `response` breaks its operation's declared responses."""
+        compiled = self.operations.get(response.operation or "")
+        if compiled is None:
+            return []
+        resp = response_for_code(compiled.responses, str(response.status))
+        if resp is None:
+            return [f"status {response.status} is not declared; declared: {', '.join(compiled.responses)}"]
+        headers = {name.lower(): value for name, value in response.headers}
+        problems = [
+            f"required header {h.name!r} is missing"
+            for h in resp.spec.headers.values()
+            if h.required and h.name.lower() not in headers and h.name.lower() not in FRAMING_HEADERS
+        ]
+        if not resp.media:
+            if response.body:
+                problems.append(f"{resp.spec.key} is declared without content, but a body was sent")
+            return problems
+        ctype = headers.get("content-type", "").split(";")[0].strip().lower()
+        media = declared_for(resp.media, ctype)
+        if media is None:
+            problems.append(f"Content-Type {ctype or '(none)'!r} is not declared; declared: {', '.join(resp.media)}")
+        elif is_json(ctype) and media.spec.schema is not None:
+            try:
+                value = orjson.loads(response.body)
+            except orjson.JSONDecodeError as exc:
+                problems.append(f"body is not JSON: {exc}")
+            else:
+                problems.extend(self.violations(media, value))
+        return problems
+
+    def admit(self, compiled: CompiledOperation, request: MockRequest, params: dict[str, str]) -> MockResponse | None:
+        """The refusal for a request the contract does not admit (API key, credentials, validation), or None."""
+        controls = self.controls
+        if controls.api_key and request.headers.get("x-api-key") != controls.api_key:
+            return self.reject(compiled, "auth", [Violation("header", "/x-api-key", "missing or wrong X-API-Key")])
+        if controls.security and compiled.security:
+            query = dict(parse_qsl(request.query, keep_blank_values=True)) if request.query else {}
+            if not authorised(compiled.security, request.headers, query):
+                names = " or ".join(" and ".join(n for n, _ in req) for req in compiled.security)
+                response = self.reject(compiled, "auth", [Violation("header", "", f"credentials required: {names}")])
+                www = challenge(compiled.security)
+                if www and response.status == 401:
+                    response.headers.append(("www-authenticate", www))
+                return response
+        if controls.validate_requests:
+            try:
+                violations = compiled.validator.validate(params, request.query, request.headers, request.body)
+            except BadRequest as exc:
+                return self.reject(compiled, exc.kind, exc.violations)
+            if violations:
+                return self.reject(compiled, "invalid", violations)
+        return None
+
+    def reject(self, compiled: CompiledOperation, kind: str, violations: list[Violation]) -> MockResponse:
+        """An error answer with a status the operation declares, naming every violation."""
+        status, resp = error_status(compiled.responses, kind, violations)
+        title, detail = (
+            ERROR_TITLES[kind],
+            "; ".join(f"{v.location} {v.pointer or ''}: {v.reason}" for v in violations),
+        )
+        tags = (kind if kind in ("auth", "missing", "conflict") else "validation",)
+        errors = [v.to_dict() for v in violations]
+        # The reason travels in a header too: a declared error body may have no field to carry it.
+        why = ("x-mocktui-problem", header_value(detail))
+        media = json_media(resp) if resp is not None else None
+        if media is not None and media.gen is not None:
+            rng = random.Random(f"{self.seed}:{compiled.op.id}:{status}:error")
+            value = self.generate(media.gen, Ctx(rng, examples=False))
+            self.tell_truth(media, value, status, title, detail, errors)
+            if self.is_valid(media, value):
+                headers = [("content-type", media.content_type), why]
+                return MockResponse(status, headers, encode(value, media.spec.name), compiled.op.id, tags)
+        if resp is not None and resp.media and media is None:
+            # Only non-JSON bodies are declared (text/html, XML): answer in the first of them.
+            name, other = next(iter(resp.media.items()))
+            text: Any = detail if name.startswith("text/") else {"title": title, "status": status, "detail": detail}
+            headers = [("content-type", other.content_type), why]
+            return MockResponse(status, headers, encode(text, name), compiled.op.id, tags)
+        if resp is not None and not resp.media:
+            # The spec declares this error without a body: keep to it.
+            return MockResponse(status, [*bare_headers(resp), why], b"", compiled.op.id, tags)
+        response = problem(status, title, detail, errors=errors)
+        response.headers.append(why)
+        response.operation, response.tags = compiled.op.id, tags
+        return response
+
+    def tell_truth(
+        self, media: CompiledMedia, value: Any, status: int, title: str, detail: str, errors: list[Any] | None = None
+    ) -> None:
+        """Put the real status and reason into a generated error body, wherever its schema lets them sit."""
+        if not isinstance(value, dict):
+            return
+        real: dict[str, Any] = {key: detail for key in MESSAGE_FIELDS}
+        real.update(type="about:blank", title=title, status=status, code=status, statusCode=status)
+        if errors is not None:
+            real["errors"] = errors
+        for key, truth in real.items():
+            if key in value:
+                before, value[key] = value[key], truth
+                if not self.is_valid(media, value):
+                    value[key] = before
+
+    def respond(self, compiled: CompiledOperation, request: MockRequest, prefer: dict[str, str]) -> MockResponse:
+        op = compiled.op
+        resp = compiled.default
+        status = resp.status if resp else 200
+        if "code" in prefer:
+            code = prefer["code"]
+            resp = response_for_code(compiled.responses, code)
+            if resp is None or not code.isdigit() or not 200 <= int(code) <= 599:
+                declared = ", ".join(compiled.responses)
+                return problem(
+                    400, "Bad Prefer header", f"code={code} is not declared for {op.id}; declared: {declared}"
+                )
+            status = int(code)
+        if resp is None:
+            return MockResponse(204, [], b"", op.id)
+        if not resp.media:
+            return MockResponse(status, self.declared_headers(resp, dynamic=False) + bare_headers(resp), b"", op.id)
+        chosen = negotiate(request.headers.get("accept"), list(resp.media))
+        if chosen is None:
+            return problem(
+                406,
+                "Not Acceptable",
+                f"{op.id} can answer {status} with: {', '.join(resp.media)}",
+                available=list(resp.media),
+            )
+        media = resp.media.get(chosen) or next(m for m in resp.media.values() if "*" in m.spec.name)
+        content_type = chosen if "*" not in chosen else media.content_type
+        dynamic = flag(prefer.get("dynamic"), self.controls.dynamic)
+        if "example" in prefer:
+            name = prefer["example"]
+            if name not in media.spec.examples:
+                known = ", ".join(media.spec.examples) or "none"
+                return problem(
+                    400, "Bad Prefer header", f"no example {name!r} for {op.id} {resp.spec.key}; known: {known}"
+                )
+            body = encode(media.spec.examples[name], chosen, self.rng)
+        elif dynamic and media.gen is not None:
+            value = self.generate(media.gen, Ctx(self.rng, examples=False))
+            if status >= 400:
+                self.tell_truth(media, value, status, *reason(resp), [])
+            body = encode(value, chosen, self.rng)
+        else:
+            body = self._static_body(op, resp, media, chosen)
+        headers = self.declared_headers(resp, dynamic)
+        headers.append(("content-type", content_type))
+        return MockResponse(status, headers, body, op.id)
+
+    def declared_headers(self, resp: CompiledResponse, dynamic: bool) -> list[tuple[str, str]]:
+        if not resp.headers:
+            return []
+        if not dynamic and resp.static_headers is not None:
+            return list(resp.static_headers)
+        rng = self.rng if dynamic else random.Random(f"{self.seed}:{resp.spec.key}:headers")
+        ctx = Ctx(rng, examples=not dynamic)
+        out = [(name, header_value(header_text(self.generate(gen, ctx)))) for name, gen in resp.headers]
+        if not dynamic:
+            resp.static_headers = out
+        return list(out)
+
+    @staticmethod
+    def generate(gen: Gen, ctx: Ctx) -> Any:
+        try:
+            return gen(ctx)
+        except TooDeep:
+            return None
+
+    def _static_body(self, op: Operation, resp: CompiledResponse, media: CompiledMedia, chosen: str) -> bytes:
+        if media.static is None or media.spec.name != chosen:
+            value = self.static_value(op, resp, media)
+            body = encode(value, chosen, self.rng)
+            if media.spec.name != chosen:
+                return body
+            media.static = body
+        return media.static
+
+    def static_value(self, op: Operation, resp: CompiledResponse, media: CompiledMedia) -> Any:
+        """The stable value of a response: a valid spec example, else generated data."""
+        spec = media.spec
+        candidates = ([spec.example] if spec.has_example else []) + list(spec.examples.values())
+        for example in candidates:
+            if self.is_valid(media, example):
+                return example
+        if media.gen is None:
+            return candidates[0] if candidates else None
+        first: Any = None
+        for attempt in range(6):
+            rng = random.Random(f"{self.seed}:{op.id}:{resp.spec.key}:{spec.name}:{attempt}")
+            value = self.generate(media.gen, Ctx(rng, examples=attempt < 2))
+            if resp.status >= 400:
+                self.tell_truth(media, value, resp.status, *reason(resp), [])
+            if self.is_valid(media, value):
+                return value
+            first = value if attempt == 0 else first
+        return first  # the schema admits no value we can find (a spec defect): stay realistic
+
+    def _validator(self, media: CompiledMedia) -> Any:
+        if media.validator is None:
+            schema = response_schema(self.spec.schemas, media.spec.schema)
+            media.validator = jsonschema_rs.validator_for(schema, validate_formats=True)
+        return media.validator
+
+    def is_valid(self, media: CompiledMedia, value: Any) -> bool:
+        if media.spec.schema is None:
+            return True
+        try:
+            return bool(self._validator(media).is_valid(value))
+        except (ValueError, TypeError, jsonschema_rs.ValidationError):
+            return False
+
+    def violations(self, media: CompiledMedia, value: Any) -> list[str]:
+        """Schema violations of a body value, one line each, with JSON pointers."""
+        try:
+            errors = list(self._validator(media).iter_errors(value))
+        except (ValueError, TypeError, jsonschema_rs.ValidationError) as exc:
+            return [f"body cannot be checked: {exc}"]
+        return [f"body {pointer_of(e.instance_path) or '/'}: {e.message[:300]}" for e in errors[:10]]

@@ -1,0 +1,61 @@
+"""Store kinds by URL scheme: the one place that knows which URL opens which store.
+
+`--store URL` (and `--persist PATH`, which is SQLite) are read here, by the CLI's checks and by
+the composition root alike. A new kind is one `StoreKind` row and its module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from mocktui.engine.stores.base import Store
+from mocktui.engine.stores.memory import MemoryStore
+
+
+@dataclass(frozen=True, slots=True)
+class StoreKind:
+    name: str
+    schemes: tuple[str, ...]  # URL prefixes that select this kind
+    shared: bool  # processes (workers, hosts) on one URL see one state and one set of counters
+    open: Callable[[str], Store]  # the URL with its scheme removed -> a store
+    example: str
+
+
+def _redis(url: str) -> Store:
+    from mocktui.engine.stores.redis import RedisStore  # the redis client loads only when asked for
+
+    return RedisStore(url)
+
+
+def _sqlite(path: str) -> Store:
+    from mocktui.engine.stores.sqlite import SQLiteStore
+
+    return SQLiteStore(path)
+
+
+STORES: tuple[StoreKind, ...] = (
+    StoreKind("memory", ("memory",), False, lambda _: MemoryStore(), "memory"),
+    StoreKind("redis", ("redis://", "rediss://", "unix://"), True, _redis, "redis://127.0.0.1:6379/0"),
+    StoreKind("sqlite", ("sqlite://", "sqlite:"), False, _sqlite, "sqlite:./state.db"),
+)
+_SQLITE = STORES[2]
+
+
+def store_kind(url: str) -> StoreKind:
+    """The kind a store URL names; a bare path is a SQLite file."""
+    for kind in STORES:
+        if any(url.startswith(scheme) for scheme in kind.schemes):
+            return kind
+    return STORES[0] if url == "" else _SQLITE
+
+
+def open_store(url: str) -> Store:
+    """`memory`, `redis://host:port/db`, or SQLite as `sqlite:PATH` (`sqlite:///abs/path`) or a file path."""
+    kind = store_kind(url)
+    if kind.name == "redis":
+        return kind.open(url)  # the client parses the whole URL
+    for scheme in kind.schemes:
+        if url.startswith(scheme):
+            return kind.open(url[len(scheme) :])
+    return kind.open(url)

@@ -1,0 +1,216 @@
+"""The composition root: settings and a spec in, a running mock out.
+
+spec -> controls -> store -> engine (its stages built from a `Recipe`) -> service -> admin API ->
+ASGI app -> server -> reloader. Headless, every worker and the control room are built here and
+only here; the UI is handed a `Runtime` and talks to its `service`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import secrets
+import socket
+from dataclasses import dataclass, field
+
+from mocktui.engine.pipeline import MockEngine, Recipe, build_stages
+from mocktui.engine.scenarios.decision import ScenarioError
+from mocktui.engine.scenarios.runner import ScenarioFiles
+from mocktui.engine.spec.model import Spec
+from mocktui.engine.steer.behaviour import Behaviour, MemoryLimiter
+from mocktui.engine.steer.controls import Controls, Delay, Faults, RateLimit
+from mocktui.engine.stores.base import State
+from mocktui.engine.stores.registry import open_store
+from mocktui.server.admin import build_admin
+from mocktui.server.app import MockApp
+from mocktui.server.reload import Reloader
+from mocktui.server.runner import PortInUse, ServerRunner, bind
+from mocktui.service import MockService
+from mocktui.settings.resolve import ConfigError
+from mocktui.settings.table import Settings
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+class StartError(Exception):
+    """The mock cannot start; the message is the one line to show (exit code `code`)."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class Runtime:
+    """One running mock: its engine, the verbs over it, and the server that exposes both."""
+
+    settings: Settings
+    engine: MockEngine
+    service: MockService
+    runner: ServerRunner
+    reloader: Reloader | None
+    token: str | None
+    _watcher: asyncio.Task[None] | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        """Where clients reach the mock: scheme, host and port, without the base path."""
+        host = self.runner.host
+        if host in ("0.0.0.0", "::", ""):
+            host = "127.0.0.1"
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.runner.port}"
+
+    @property
+    def running(self) -> bool:
+        task = self.runner.task
+        return task is not None and not task.done()
+
+    async def start(self) -> None:
+        await self.runner.start()
+        if self.reloader is not None:
+            self._watcher = asyncio.create_task(self.reloader.run(), name="mocktui-reload")
+
+    async def stop(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
+            self._watcher = None
+        if self.runner.task is not None:
+            await self.runner.stop()
+
+    def close(self) -> None:
+        """Release the store's connections and files (after `stop`)."""
+        if self.engine.state is not None:
+            self.engine.state.store.close()
+
+    def banner(self) -> str:
+        spec, engine = self.engine.spec, self.engine
+        mode = f", stateful ({engine.state.store.kind} store)" if engine.state and engine.controls.stateful else ""
+        return (
+            f"serving {spec.title!r} ({len(spec.operations)} operations{mode}) on "
+            f"{self.url}{spec.base_path}  (admin: /__mocktui/, Ctrl+C to stop)"
+        )
+
+
+def listen(settings: Settings) -> socket.socket:
+    """The listening socket; a `StartError` (exit 1) when the port is taken."""
+    try:
+        return bind(settings.host, settings.port)
+    except PortInUse as exc:
+        raise StartError(str(exc), code=1) from None
+
+
+def admin_token(settings: Settings) -> str | None:
+    """The admin API's token: the one given, or a fresh one when listening beyond loopback."""
+    if settings.admin_token:
+        return settings.admin_token
+    if settings.host in LOOPBACK or settings.host.startswith("127."):
+        return None
+    return secrets.token_urlsafe(18)
+
+
+def build_engine(spec: Spec, settings: Settings, *, seed: bool = True) -> MockEngine:
+    """The engine the settings describe: controls, store, stages, seeded or loaded state."""
+    controls = controls_from(settings)
+    store = open_store(settings.store_url or "memory") if controls.stateful else None
+    recipe = Recipe(
+        faker_seed=settings.faker_seed,
+        store=store,
+        seed_count=settings.seed,
+        seed_counts=dict(settings.seed_counts),
+        scenarios=scenario_files(settings),
+    )
+    limiter = (store.limiter() if store is not None else None) or MemoryLimiter()
+    try:
+        stages = build_stages(spec, controls, recipe)
+    except ScenarioError as exc:
+        raise StartError("scenarios:\n  " + "\n  ".join(exc.problems)) from None
+    engine = MockEngine(stages, recipe=recipe, behaviour=Behaviour(controls, limiter))
+    scenarios = engine.scenarios
+    if scenarios is not None:  # the packs that fit this spec, on or off: the TUI and admin API switch them
+        controls.packs = {name: scenarios.pack_enabled(name) for name, fits in scenarios.packs.items() if fits}
+    if engine.state is not None:
+        if settings.state:
+            engine.state.load(read_state(settings.state))
+        elif seed and not engine.state.store.collections():
+            engine.state.seed()  # a persisted or shared store keeps what it has
+    return engine
+
+
+def build(
+    spec: Spec,
+    settings: Settings,
+    sock: socket.socket,
+    *,
+    token: str | None = None,
+    seed: bool = True,
+) -> Runtime:
+    """Everything for one process, wired; `seed=False` for workers, whose store is already seeded."""
+    return assemble(build_engine(spec, settings, seed=seed), sock, settings, token=token)
+
+
+def assemble(
+    engine: MockEngine, sock: socket.socket, settings: Settings | None = None, *, token: str | None = None
+) -> Runtime:
+    """An engine served: the service over it, the admin API over that, the server, the reloader."""
+    settings = settings or Settings()
+    reloader = Reloader(engine, settings.spec) if settings.spec else None
+    service = MockService(engine, reloader.reload_now if reloader is not None else None)
+    runner = ServerRunner(MockApp(engine, build_admin(service, token)), sock)
+    return Runtime(settings, engine, service, runner, reloader if settings.reload else None, token)
+
+
+def scenario_files(settings: Settings) -> ScenarioFiles:
+    """Rules file, hooks file and packs from --scenarios / SCENARIOS / ENABLE_SCENARIOS / --hooks.
+
+    Every pack is attached either way (switched off unless asked for), so the TUI can turn it on.
+    """
+    given = settings.scenarios
+    files = [item for item in given or () if item.endswith((".yaml", ".yml", ".json")) or os.path.isfile(item)]
+    if len(files) > 1:
+        raise StartError(f"--scenarios: one rules file at a time, got {', '.join(files)}")
+    names = tuple(item for item in given or () if item not in files)
+    every = settings.enable_scenarios or (given is not None and not given)  # `--scenarios` alone: every pack
+    return ScenarioFiles(files[0] if files else None, settings.hooks, None if every else names)
+
+
+def controls_from(settings: Settings) -> Controls:
+    """The initial live settings; from here on the admin API and the TUI change them."""
+    low, high = settings.delay or (settings.min_delay or 0.0, settings.max_delay or settings.min_delay or 0.0)
+    if low > high:
+        raise ConfigError(f"delay: MIN_DELAY {low:g} is above MAX_DELAY {high:g}")
+    faults = Faults(error_rate=settings.error_rate, chaos=dict(settings.chaos or {}))
+    if settings.error_mix:
+        faults.mix = dict(settings.error_mix)
+    requests, window = settings.rate_limit or (settings.rate_limit_requests, settings.rate_limit_window)
+    limited = settings.rate_limit is not None or settings.enable_rate_limiting
+    return Controls(
+        stateful=settings.stateful_mode,
+        dynamic=settings.dynamic,
+        cors_origin=settings.cors_origin,
+        cors_credentials=settings.cors_credentials,
+        security=settings.security,
+        validate_requests=settings.validate_requests,
+        validate_responses=settings.validate_responses,
+        api_key=settings.api_key,
+        max_body=settings.max_body,
+        delay=Delay(low, high, settings.delay_distribution),
+        faults=faults,
+        rate_limit=RateLimit(limited, requests, window, settings.rate_limit_key),
+        chaos_seed=settings.chaos_seed,
+    )
+
+
+def read_state(path: str) -> State:
+    """A `--state` file: `{collection: [records...]}` as the admin API exports it."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            state = json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise StartError(f"--state {path}: {exc}") from None
+    if not isinstance(state, dict) or not all(isinstance(v, list) for v in state.values()):
+        raise StartError(f"--state {path}: expected {{collection: [records...]}}")
+    return state

@@ -1,0 +1,237 @@
+"""The verbs: everything a user can do to a running mock, in one place.
+
+The admin API (`server/admin.py`), the control room's local backend and, through the admin API,
+`mocktui attach` are thin adapters over `MockService`, so an override, a store write or a reset
+means the same thing whichever way it arrives. A refusal is a `ServiceError` with the HTTP status
+that says it (404 unknown, 409 no store, 422 a bad value) and a message naming what was wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from mocktui.engine.contract.validate import Violation
+from mocktui.engine.events import EventQuery, RequestEvent
+from mocktui.engine.pipeline import MockEngine
+from mocktui.engine.stateful.crud import Stateful
+from mocktui.engine.steer.controls import ControlError
+from mocktui.engine.stores.base import Record, State
+
+NO_STORE = "no store: start the mock with --stateful (or --persist / --store)"
+
+
+class ServiceError(Exception):
+    """A verb refused: `status` is the HTTP status that says why, `detail` the words (or violations)."""
+
+    def __init__(self, status: int, detail: str | list[dict[str, Any]]) -> None:
+        super().__init__(detail if isinstance(detail, str) else "; ".join(str(d) for d in detail))
+        self.status = status
+        self.detail = detail
+
+
+class MockService:
+    """The verbs over one engine. `reload` re-reads the spec now (the composition root gives it)."""
+
+    def __init__(self, engine: MockEngine, reload: Callable[[], str] | None = None) -> None:
+        self.engine = engine
+        self._reload = reload
+
+    # -- the spec --------------------------------------------------------------------
+
+    def spec(self) -> dict[str, Any]:
+        spec = self.engine.spec
+        return {
+            "file": spec.file,
+            "title": spec.title,
+            "version": spec.api_version,
+            "openapi": spec.version,
+            "base_path": spec.base_path,
+            "operations": len(spec.operations),
+        }
+
+    def operations(self) -> list[dict[str, Any]]:
+        out = []
+        for compiled in self.engine.operations.values():
+            op = compiled.op
+            examples: list[str] = []
+            for resp in compiled.responses.values():
+                for media in resp.spec.content.values():
+                    examples.extend(name for name in media.examples if name not in examples)
+            out.append(
+                {
+                    "id": op.id,
+                    "method": op.method,
+                    "path": op.path,
+                    "summary": op.summary,
+                    "responses": list(compiled.responses),
+                    "examples": examples,
+                }
+            )
+        return out
+
+    def reload(self) -> str:
+        """Read the spec (and scenario files) again now; the answer says what was loaded."""
+        if self._reload is None:
+            raise ServiceError(409, "this mock was not started from a spec file it can reload")
+        return self._reload()
+
+    # -- controls and overrides ----------------------------------------------------------
+
+    def controls(self) -> dict[str, Any]:
+        return self.engine.controls.snapshot()
+
+    def patch_controls(self, changes: dict[str, Any]) -> dict[str, Any]:
+        """Nested changes, e.g. `{"delay": {"max_ms": 300}}`: all or nothing."""
+        try:
+            self.engine.controls.update(changes)
+        except ControlError as exc:
+            raise ServiceError(422, str(exc)) from None
+        return self.controls()
+
+    def overrides(self) -> dict[str, Any]:
+        overrides: dict[str, Any] = self.controls()["overrides"]
+        return overrides
+
+    def override(self, operation: str) -> dict[str, Any]:
+        self._operation(operation)
+        current: dict[str, Any] = self.overrides().get(operation, {})
+        return current
+
+    def put_override(self, operation: str, override: dict[str, Any] | None) -> dict[str, Any]:
+        """Make `override` the operation's whole override ({} or None clears it)."""
+        return self._change_override(operation, override, replace=True)
+
+    def patch_override(self, operation: str, changes: dict[str, Any] | None) -> dict[str, Any]:
+        """Merge `changes` into the operation's override (a null field goes back to the global controls)."""
+        return self._change_override(operation, changes, replace=False)
+
+    def delete_override(self, operation: str) -> None:
+        self._change_override(operation, None, replace=True)
+
+    def _change_override(self, operation: str, changes: dict[str, Any] | None, *, replace: bool) -> dict[str, Any]:
+        self._operation(operation)
+        try:
+            self.engine.controls.override(operation, changes, replace=replace)
+        except ControlError as exc:
+            raise ServiceError(422, str(exc)) from None
+        return self.override(operation)
+
+    def _operation(self, operation: str) -> None:
+        if operation not in self.engine.operations:
+            raise ServiceError(404, f"no operation {operation!r}; see /__mocktui/operations")
+
+    # -- scenarios and packs ----------------------------------------------------------------
+
+    def scenarios(self) -> dict[str, Any]:
+        """Rules, hooks and packs in the order they are consulted, with hit counts."""
+        found = self.engine.scenarios
+        enabled = self.engine.controls.scenarios
+        if found is None:
+            return {"enabled": enabled, "packs": {}, "items": []}
+        packs = {name: {"attached": on, "enabled": found.pack_enabled(name)} for name, on in found.packs.items()}
+        return {"enabled": enabled, "packs": packs, "items": found.describe()}
+
+    def switch_rule(self, rule: str, enabled: bool) -> dict[str, Any]:
+        scenarios = self.engine.scenarios
+        if scenarios is None or not scenarios.set_enabled(int(rule) if rule.isdigit() else rule, enabled):
+            raise ServiceError(404, f"no rule {rule!r}")
+        return {"rule": rule, "enabled": enabled}
+
+    def switch_pack(self, pack: str, enabled: bool) -> dict[str, Any]:
+        scenarios = self.engine.scenarios
+        if scenarios is None or pack not in scenarios.packs:
+            known = ", ".join(scenarios.packs) if scenarios is not None else "none"
+            raise ServiceError(404, f"no pack {pack!r}; known: {known}")
+        return self.patch_controls({"packs": {pack: enabled}})
+
+    def reset_scenarios(self) -> None:
+        """Forget rule call counts and pack memory (failed logins)."""
+        if self.engine.scenarios is not None:
+            self.engine.scenarios.reset()
+
+    # -- the journal ------------------------------------------------------------------------
+
+    def events(self, query: EventQuery, limit: int = 100) -> list[RequestEvent]:
+        """The journal, newest last."""
+        items = [e for e in self.engine.events if query.matches(e)]
+        return items[-max(limit, 0) :] if limit else []
+
+    def verify(self, query: EventQuery, count: int | None = None) -> dict[str, Any]:
+        """Was it called as expected? `count`: exactly that many; None: at least one."""
+        matched = [e for e in self.engine.events if query.matches(e)]
+        ok = len(matched) == count if count is not None else bool(matched)
+        return {"ok": ok, "count": len(matched), "expected": count, "ids": [e.id for e in matched]}
+
+    def clear_events(self) -> None:
+        self.engine.events.clear()
+
+    def reset(self, *, journal: bool = True, counters: bool = True, state: bool = False) -> None:
+        """Journal, rate-limit counters and scenario call counts, and (when stateful) the store."""
+        if journal:
+            self.engine.events.clear()
+        if counters:
+            self.engine.reset_counters()
+        if state and self.engine.state is not None:
+            self.engine.state.seed()
+
+    # -- the store --------------------------------------------------------------------------
+
+    def store(self) -> dict[str, Any]:
+        state = self._state()
+        return {
+            "kind": state.store.kind,
+            "stateful": self.engine.controls.stateful,
+            "collections": state.collections(),
+            "resources": state.describe(),
+        }
+
+    def records(self, collection: str, offset: int = 0, limit: int = 100) -> list[Record]:
+        return self._state().records(collection, offset, limit)
+
+    def record(self, collection: str, id: str) -> Record:
+        record = self._state().record(collection, id)
+        if record is None:
+            raise ServiceError(404, f"no record {id!r} in {collection!r}")
+        return record
+
+    def create_record(self, collection: str, record: Record) -> Record:
+        """A new record (its id given or made); 422 with the schema's violations."""
+        return self._save(collection, record, None)
+
+    def replace_record(self, collection: str, id: str, record: Record) -> Record:
+        return self._save(collection, record, id)
+
+    def _save(self, collection: str, record: Record, id: str | None) -> Record:
+        if not isinstance(record, dict):
+            raise ServiceError(422, "a record is a JSON object")
+        state = self._state()
+        key, errors = state.save(collection, dict(record), id)
+        _refuse(errors)
+        return state.record(collection, key) or {}
+
+    def delete_record(self, collection: str, id: str) -> None:
+        if not self._state().remove(collection, id):
+            raise ServiceError(404, f"no record {id!r} in {collection!r}")
+
+    def reset_store(self) -> None:
+        """Every record replaced by freshly seeded data."""
+        self._state().seed()
+
+    def export_store(self) -> State:
+        return self._state().export()
+
+    def import_store(self, state: State) -> None:
+        if not isinstance(state, dict) or not all(isinstance(v, list) for v in state.values()):
+            raise ServiceError(422, "expected {collection: [records...]}")
+        self._state().load(state)
+
+    def _state(self) -> Stateful:
+        if self.engine.state is None:
+            raise ServiceError(409, NO_STORE)
+        return self.engine.state
+
+
+def _refuse(errors: list[Violation]) -> None:
+    if errors:
+        raise ServiceError(422, [e.to_dict() for e in errors])

@@ -1,0 +1,1 @@
+"""Settings: the table (`table`), its parsers (`parsers`) and reading every source (`resolve`)."""

@@ -1,0 +1,157 @@
+"""Reading settings from every source: CLI flags > environment > `.env` > `mocktui.yaml` > defaults.
+
+A bad value anywhere stops start-up with one line naming where it came from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mocktui.settings.parsers import parse_bool, parse_count
+from mocktui.settings.table import SETTINGS, Settings
+
+CONFIG_FILE = "mocktui.yaml"
+DOTENV_FILE = ".env"
+
+
+class ConfigError(ValueError):
+    """A setting with a value it cannot take; the message names the setting and its source."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Every setting with a flag, defaulting to "not given" so lower sources can fill it."""
+    for setting in SETTINGS:
+        if setting.flag is None:
+            continue
+        if setting.switch:
+            parser.add_argument(setting.flag, dest=setting.name, action="store_const", const=setting.switch_value,
+                                default=argparse.SUPPRESS, help=setting.help)  # fmt: skip
+        elif setting.name == "scenarios":
+            parser.add_argument(setting.flag, dest=setting.name, nargs="*", default=argparse.SUPPRESS,
+                                metavar=setting.metavar, help=setting.help)  # fmt: skip
+        else:
+            parser.add_argument(setting.flag, dest=setting.name, default=argparse.SUPPRESS,
+                                metavar=setting.metavar, help=setting.help)  # fmt: skip
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines; `#` comments, optional `export`, single or double quotes."""
+    out: dict[str, str] = {}
+    if not path.is_file():
+        return out
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.removeprefix("export ").partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"{path}:{number}: expected KEY=VALUE, got {line!r}")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        elif " #" in value:
+            value = value.split(" #", 1)[0].rstrip()
+        out[key.strip()] = value
+    return out
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    """mocktui.yaml flattened to dotted keys (`server.port`), checked against the table."""
+    if not path.is_file():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings")
+    flat: dict[str, Any] = {}
+
+    def walk(node: dict[str, Any], prefix: str) -> None:
+        for key, value in node.items():
+            dotted = f"{prefix}{key}"
+            if isinstance(value, dict) and dotted not in _KEYS and dotted not in _LEAVES:
+                walk(value, dotted + ".")
+            else:
+                flat[dotted] = value
+
+    walk(data, "")
+    for dotted in flat:
+        if dotted not in _KEYS and dotted not in _LEAVES:
+            raise ConfigError(f"{path}: unknown setting {dotted!r}; known: {', '.join(sorted(_KEYS))}")
+    return flat
+
+
+_KEYS = {s.key: s for s in SETTINGS if s.key}
+_LEAVES = {"spec", "seeds", "faults.mix", "faults.chaos"}  # config keys whose value is read whole
+
+
+def resolve(
+    given: argparse.Namespace,
+    environ: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    config: Path | None = None,
+) -> Settings:
+    """The settings: each from the highest source that has it. Raises ConfigError."""
+    cwd = cwd or Path.cwd()
+    environ = os.environ if environ is None else environ
+    config_path = config or cwd / CONFIG_FILE
+    from_file = read_config(config_path)
+    dotenv = read_dotenv(cwd / DOTENV_FILE)
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        sources: list[tuple[str, Any]] = []
+        if setting.name in vars(given):
+            sources.append((setting.flag or setting.name, getattr(given, setting.name)))
+        if setting.env and setting.env in environ:
+            sources.append((f"${setting.env}", environ[setting.env]))
+        if setting.env and setting.env in dotenv:
+            sources.append((f"{DOTENV_FILE} {setting.env}", dotenv[setting.env]))
+        if setting.key and setting.key in from_file:
+            sources.append((f"{config_path.name} {setting.key}", from_file[setting.key]))
+        if not sources:
+            values[setting.name] = setting.default
+            continue
+        where, raw = sources[0]
+        if setting.name == "api_key" and not where.startswith("--"):
+            require = _first(environ, dotenv, from_file, "REQUIRE_AUTH", "auth.require")
+            if not parse_bool(require or False):
+                values[setting.name] = None  # the seed's rule: API_KEY alone does nothing
+                continue
+        try:
+            value = raw if where.startswith("--") and setting.switch else setting.parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+        values[setting.name] = tuple(value) if isinstance(value, list) else value
+    seeds = from_file.get("seeds") or {}
+    if not isinstance(seeds, dict):
+        raise ConfigError(f"{config_path.name} seeds: expected {{collection: count}}")
+    from_seeds = {f"SEED_{name.upper()}": count for name, count in seeds.items()}
+    values["seed_counts"] = _seed_counts({**from_seeds, **dotenv, **dict(environ)})
+    spec = getattr(given, "spec", None) or from_file.get("spec")
+    return Settings(spec=str(spec) if spec else None, config=getattr(given, "config", None), **values)
+
+
+def _first(environ: Mapping[str, str], dotenv: dict[str, str], config: dict[str, Any], env: str, key: str) -> Any:
+    for source, name in ((environ, env), (dotenv, env), (config, key)):
+        if name in source:
+            return source[name]
+    return None
+
+
+def _seed_counts(sources: Mapping[str, Any]) -> dict[str, int]:
+    """SEED_USERS=50 and the like: per-collection seed sizes."""
+    out = {}
+    for key, value in sources.items():
+        if key.startswith("SEED_") and len(key) > 5:
+            try:
+                out[key[5:].lower()] = parse_count(value)
+            except ValueError as exc:
+                raise ConfigError(f"${key}: {exc}") from None
+    return out

@@ -1,0 +1,245 @@
+"""Provides `RemoteBackend`: the control room over a mock elsewhere, through its admin API.
+
+The admin API is HTTP over the same `MockService` a local control room calls, so every verb means
+the same; events are polled from the journal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from mocktui.engine.events import RequestEvent
+from mocktui.ui.backend import (
+    BackendError,
+    BackendInfo,
+    Listener,
+    NoticeListener,
+    Record,
+    StoreInfo,
+    event_from_dict,
+    operation_info,
+    store_info,
+    violation_lines,
+)
+
+if TYPE_CHECKING:
+    import httpx
+
+log = logging.getLogger("mocktui.ui")
+
+
+class RemoteBackend:
+    """A mock elsewhere, through its admin API. Events and controls are polled (no push endpoint)."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        client: httpx.AsyncClient | None = None,
+        token: str | None = None,
+        poll_s: float = 0.25,
+        batch: int = 1000,
+        history: int = 1000,
+    ) -> None:
+        """`token`: the admin API's token when the mock listens beyond loopback (sent as a bearer token)."""
+        self.url = url.rstrip("/")
+        self.token = token
+        self.poll_s = poll_s
+        self.batch = batch
+        self.history_size = history
+        self._client = client
+        self._own_client = client is None
+        self._info = BackendInfo(url=self.url, title="", version="", base_path="", remote=True)
+        self._listeners: list[Listener] = []
+        self._backlog: list[RequestEvent] = []
+        self._last_id = 0
+        self._controls: dict[str, Any] = {}
+        self._problem: str | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def info(self) -> BackendInfo:
+        return self._info
+
+    @property
+    def problem(self) -> str | None:
+        return self._problem
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            import httpx
+
+            headers = {"authorization": f"Bearer {self.token}"} if self.token else {}
+            self._client = httpx.AsyncClient(base_url=self.url, timeout=5.0, headers=headers)
+        return self._client
+
+    async def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        import httpx
+
+        try:
+            response = await self.client.request(method, f"/__mocktui{path}", **kwargs)
+        except httpx.HTTPError as exc:
+            raise BackendError(f"{self.url}: {exc.__class__.__name__}: {exc}") from None
+        if response.status_code == 422:
+            raise BackendError(_detail(response))
+        if response.status_code in (401, 403):
+            raise BackendError(f"{self.url}: the admin API needs a token (mocktui attach URL --token TOKEN)")
+        return response
+
+    async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = await self._call(method, path, **kwargs)
+        if response.status_code >= 400:
+            raise BackendError(f"{method} /__mocktui{path}: {response.status_code} {_detail(response)}")
+        return response.json() if response.content else None
+
+    async def start(self) -> None:
+        spec = await self._json("GET", "/spec")
+        operations = await self._json("GET", "/operations")
+        self._info.title = str(spec.get("title", ""))
+        self._info.version = str(spec.get("version", ""))
+        self._info.base_path = str(spec.get("base_path", ""))
+        self._info.operations = [operation_info(op) for op in operations]
+        self._controls = await self._json("GET", "/controls")
+        events = await self._json("GET", "/events", params={"limit": self.history_size})
+        self._backlog = [event_from_dict(e) for e in events]
+        if self._backlog:
+            self._last_id = self._backlog[-1].id
+        self._task = asyncio.create_task(self._poll(), name="mocktui-attach-poll")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._own_client and self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def _poll(self) -> None:
+        rounds = 0
+        while True:
+            await asyncio.sleep(self.poll_s)
+            rounds += 1
+            try:
+                await self.poll_events()
+                if rounds % 4 == 0:
+                    self._controls = await self._json("GET", "/controls")
+            except BackendError as exc:
+                if self._problem is None:
+                    log.warning("lost the mock at %s: %s", self.url, exc)
+                self._problem = str(exc)
+                continue
+            if self._problem is not None:
+                log.warning("reached the mock at %s again", self.url)
+                self._problem = None
+
+    async def poll_events(self) -> int:
+        """Fetch the events newer than the last one seen and hand them to the listeners."""
+        items = await self._json("GET", "/events", params={"limit": self.batch})
+        if not items:
+            return 0
+        if int(items[-1].get("id", 0)) < self._last_id:  # the mock restarted: ids start again
+            self._last_id = 0
+        fresh = [event_from_dict(e) for e in items if int(e.get("id", 0)) > self._last_id]
+        if fresh:
+            self._last_id = fresh[-1].id
+        for event in fresh:
+            for listener in self._listeners:
+                listener(event)
+        return len(fresh)
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def history(self) -> list[RequestEvent]:
+        backlog, self._backlog = self._backlog, []
+        return backlog
+
+    def subscribe_notices(self, listener: NoticeListener) -> Callable[[], None]:
+        return lambda: None  # the admin API has no notices endpoint
+
+    async def controls(self) -> dict[str, Any]:
+        if not self._controls:
+            self._controls = await self._json("GET", "/controls")
+        return self._controls
+
+    async def update_controls(self, changes: dict[str, Any]) -> dict[str, Any]:
+        self._controls = await self._json("PATCH", "/controls", json=changes)
+        return self._controls
+
+    async def put_override(self, operation: str, override: dict[str, Any] | None) -> dict[str, Any]:
+        await self._json("PUT", f"/overrides/{quote(operation, safe='')}", json=override or {})
+        self._controls = await self._json("GET", "/controls")
+        return self._controls
+
+    async def patch_override(self, operation: str, changes: dict[str, Any]) -> dict[str, Any]:
+        await self._json("PATCH", f"/overrides/{quote(operation, safe='')}", json=changes)
+        self._controls = await self._json("GET", "/controls")
+        return self._controls
+
+    async def store(self) -> StoreInfo | None:
+        response = await self._call("GET", "/store")
+        if response.status_code == 409:
+            return None
+        if response.status_code >= 400:
+            raise BackendError(f"GET /__mocktui/store: {response.status_code} {_detail(response)}")
+        return store_info(response.json())
+
+    async def records(self, collection: str, offset: int = 0, limit: int = 100) -> list[Record]:
+        records: list[Record] = await self._json(
+            "GET", f"/store/{quote(collection, safe='')}", params={"offset": offset, "limit": limit}
+        )
+        return records
+
+    async def record(self, collection: str, id: str) -> Record | None:
+        response = await self._call("GET", f"/store/{quote(collection, safe='')}/{quote(id, safe='')}")
+        if response.status_code == 404:
+            return None
+        if response.status_code >= 400:
+            raise BackendError(f"{response.status_code} {_detail(response)}")
+        record: Record = response.json()
+        return record
+
+    async def save_record(self, collection: str, record: Record, id: str | None = None) -> tuple[str, list[str]]:
+        import httpx
+
+        path = f"/store/{quote(collection, safe='')}"
+        if id is not None:
+            path += f"/{quote(id, safe='')}"
+        try:
+            response = await self.client.request("PUT" if id else "POST", f"/__mocktui{path}", json=record)
+        except httpx.HTTPError as exc:
+            raise BackendError(f"{self.url}: {exc}") from None
+        if response.status_code == 422:
+            return "", violation_lines(response.json().get("detail"))
+        if response.status_code >= 400:
+            raise BackendError(f"{response.status_code} {_detail(response)}")
+        saved = response.json()
+        if id is not None:
+            return id, []
+        store = await self.store()
+        id_field = store.id_fields.get(collection, "id") if store else "id"
+        return str(saved.get(id_field, "")), []
+
+    async def delete_record(self, collection: str, id: str) -> bool:
+        response = await self._call("DELETE", f"/store/{quote(collection, safe='')}/{quote(id, safe='')}")
+        return response.status_code < 300
+
+    async def reset_store(self) -> None:
+        await self._json("POST", "/store/reset")
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        detail = response.json().get("detail", response.text)
+    except ValueError:
+        return response.text[:200]
+    return detail if isinstance(detail, str) else str(detail)
