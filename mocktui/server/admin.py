@@ -28,6 +28,8 @@ def build_admin(service: MockService, token: str | None = None) -> FastAPI:
     app = FastAPI(
         title="mocktui admin",
         version=__version__,
+        description="Steer a running mock: the verbs the control room uses. Request bodies are read as JSON "
+        "whatever their Content-Type says, so `curl -d '{...}'` works without `-H 'content-type: ...'`.",
         openapi_url="/__mocktui/openapi.json",
         docs_url=None,
         redoc_url=None,

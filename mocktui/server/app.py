@@ -49,7 +49,7 @@ class MockApp:
             if path == ADMIN_PREFIX + "/health" or self.admin is None:
                 await _send(send, _health(self.engine))
                 return
-            await self.admin(scope, receive, send)
+            await self.admin(_as_json(scope), receive, send)
             return
         await self._mock(scope, receive, send)
 
@@ -81,7 +81,10 @@ class MockApp:
         if response.delay_ms > 0:
             await asyncio.sleep(response.delay_ms / 1000)  # never blocks other requests
         if origin or controls.cors_origin != "*":
+            exposed = _exposed(response.headers) if origin else None
             response.headers.extend(_cors_headers(controls.cors_origin, origin, controls.cors_credentials))
+            if exposed:
+                response.headers.append(("access-control-expose-headers", exposed))
         else:
             response.headers.append(("access-control-allow-origin", "*"))
         # Published before the bytes go out: a client that saw the response finds its event.
@@ -129,6 +132,14 @@ class MockApp:
                 return
 
 
+def _as_json(scope: Scope) -> Scope:
+    """Admin bodies are JSON whatever their Content-Type says: `curl -d '{...}'` labels them as a form."""
+    if scope["method"] not in ("POST", "PUT", "PATCH"):
+        return scope
+    headers = [(k, v) for k, v in scope["headers"] if k != b"content-type"]
+    return {**scope, "headers": [*headers, (b"content-type", b"application/json")]}
+
+
 def _has_body(headers: dict[str, str]) -> bool:
     return headers.get("content-length", "0") != "0" or "transfer-encoding" in headers
 
@@ -149,6 +160,18 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
+
+
+# Headers a browser shows scripts without being told (the CORS-safelisted response headers).
+_SAFELISTED = {"cache-control", "content-language", "content-length", "content-type", "expires", "last-modified",
+               "pragma", "vary"}  # fmt: skip
+
+
+def _exposed(headers: list[tuple[str, str]]) -> str:
+    """Every other header of this response (X-Total-Count, Link, Location, Retry-After, rate limits, the
+    spec's own): without `Access-Control-Expose-Headers` frontend code cannot read them."""
+    names = dict.fromkeys(name.lower() for name, _ in headers)
+    return ", ".join(name for name in names if name not in _SAFELISTED and not name.startswith("access-control-"))
 
 
 def _cors_headers(allowed: str, origin: str | None, credentials: bool) -> list[tuple[str, str]]:

@@ -1,0 +1,69 @@
+"""A newcomer's first hour: the README's admin commands as curl sends them, and headers a browser's
+frontend code can read (issue 10)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from mocktui.engine.steer.controls import Controls
+from mocktui.engine.stores.memory import MemoryStore
+
+from ..helpers import SPECS, LiveServer, serve
+
+FORM = {"content-type": "application/x-www-form-urlencoded"}  # what `curl -d '{...}'` sends
+
+
+@pytest.fixture(scope="module")
+def shop() -> Iterator[LiveServer]:
+    with serve(SPECS / "shop.yaml", controls=Controls(stateful=True), store=MemoryStore(), seed_count=5) as live:
+        assert live.engine.state is not None
+        live.engine.state.seed()
+        yield live
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status"),
+    [
+        ("PATCH", "/__mocktui/controls", b'{"delay": {"max_ms": 0}}', 200),
+        ("PUT", "/__mocktui/overrides/getUser", b'{"status": 404}', 200),
+        ("PATCH", "/__mocktui/overrides/getUser", b'{"dynamic": true}', 200),
+        ("POST", "/__mocktui/verify", b'{"method": "GET", "count": 0}', 200),
+        ("POST", "/__mocktui/reset", b'{"journal": true}', 204),
+        ("POST", "/__mocktui/store/import", b'{"users": [{"id": 1, "firstName": "A", "lastName": "B"}]}', 204),
+        ("POST", "/__mocktui/store/users", b'{"firstName": "Grace", "lastName": "Hopper", "email": "g@x.io"}', 201),
+    ],
+)
+def test_admin_bodies_are_json_whatever_curl_labels_them(
+    shop: LiveServer, method: str, path: str, body: bytes, status: int
+) -> None:
+    response = httpx.request(method, shop.url + path, content=body, headers=FORM)
+    assert response.status_code == status, response.text
+    httpx.delete(shop.url + "/__mocktui/overrides/getUser")
+
+
+def test_a_body_that_is_not_json_is_named(shop: LiveServer) -> None:
+    response = httpx.patch(shop.url + "/__mocktui/controls", content=b"offline=true", headers=FORM)
+    assert response.status_code == 422 and "json" in response.text.lower()
+
+
+def test_browsers_may_read_the_headers_the_mock_sends(shop: LiveServer) -> None:
+    origin = {"Origin": "http://app.test"}
+    listed = httpx.get(shop.url + "/api/v1/users?page=1&limit=2", headers=origin)
+    exposed = {h.strip() for h in listed.headers["access-control-expose-headers"].split(",")}
+    assert {"x-total-count", "link"} <= exposed and "content-type" not in exposed
+    created = httpx.post(
+        shop.url + "/api/v1/users", json={"firstName": "Ada", "lastName": "L", "email": "ada@l.io"}, headers=origin
+    )
+    assert created.status_code == 201 and "location" in created.headers["access-control-expose-headers"]
+    httpx.patch(shop.url + "/__mocktui/controls", json={"rate_limit": {"enabled": True, "requests": 1000}})
+    try:
+        limited = httpx.get(shop.url + "/api/v1/users/1", headers=origin)
+        for name in ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"):
+            assert name in limited.headers["access-control-expose-headers"]
+    finally:
+        httpx.patch(shop.url + "/__mocktui/controls", json={"rate_limit": {"enabled": False}})
+    plain = httpx.get(shop.url + "/api/v1/users/1")  # no Origin: not a browser's cross-origin call
+    assert "access-control-expose-headers" not in plain.headers
