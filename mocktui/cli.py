@@ -18,6 +18,7 @@ from mocktui.settings.resolve import ConfigError, add_arguments, resolve
 def serve_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mocktui",
+        allow_abbrev=False,  # `--headles` is a typo, not --headless
         description="Mock an OpenAPI 3.0/3.1 or Swagger 2.0 API, with a live terminal control room.",
         epilog="Other commands: 'mocktui validate SPEC', 'mocktui init [DIR]', 'mocktui attach URL'. "
         "Every option also comes from the environment, .env or mocktui.yaml (see the README).",
@@ -30,7 +31,9 @@ def serve_parser() -> argparse.ArgumentParser:
 
 
 def validate_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mocktui validate", description="Check a spec and print its problems.")
+    parser = argparse.ArgumentParser(
+        prog="mocktui validate", allow_abbrev=False, description="Check a spec and print its problems."
+    )
     parser.add_argument("spec", help="OpenAPI/Swagger file (YAML or JSON)")
     return parser
 
@@ -76,7 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def attach(argv: Sequence[str]) -> int:
     """`mocktui attach URL`: the control room for a headless mock running elsewhere."""
-    parser = argparse.ArgumentParser(prog="mocktui attach", description="Open the control room over a running mock.")
+    parser = argparse.ArgumentParser(
+        prog="mocktui attach", allow_abbrev=False, description="Open the control room over a running mock."
+    )
     parser.add_argument("url", help="the mock's address, e.g. http://127.0.0.1:3000")
     parser.add_argument("--token", default=os.environ.get("ADMIN_TOKEN"), help="its admin token, if it has one")
     options = parser.parse_args(argv)

@@ -17,13 +17,14 @@ import time
 
 from mocktui.engine.events import RequestEvent
 from mocktui.engine.spec.model import Spec
+from mocktui.engine.stores.base import StoreError
 from mocktui.engine.stores.registry import store_kind
 from mocktui.runtime import Runtime, StartError, admin_token, build, build_engine, listen
 from mocktui.settings.table import Settings
 
 
 def run_headless(spec: Spec, settings: Settings) -> int:
-    if settings.workers > 1 and not store_kind(settings.store or "").shared:
+    if settings.workers > 1 and not _shared(settings):
         raise StartError("--workers needs a shared store: add --store redis://127.0.0.1:6379/0")
     sock = listen(settings)
     token = admin_token(settings)
@@ -35,6 +36,13 @@ def run_headless(spec: Spec, settings: Settings) -> int:
     if token:
         print(f"mocktui: admin API token: {token}", flush=True)
     return _fork(spec, settings, sock, token)
+
+
+def _shared(settings: Settings) -> bool:
+    try:
+        return store_kind(settings.store or "").shared
+    except StoreError as exc:
+        raise StartError(f"--store: {exc}") from None
 
 
 def _fork(spec: Spec, settings: Settings, sock: socket.socket, token: str | None) -> int:

@@ -21,12 +21,12 @@ from mocktui.engine.scenarios.runner import ScenarioFiles
 from mocktui.engine.spec.model import Spec
 from mocktui.engine.steer.behaviour import Behaviour, MemoryLimiter
 from mocktui.engine.steer.controls import Controls, Delay, Faults, RateLimit
-from mocktui.engine.stores.base import State
+from mocktui.engine.stores.base import State, Store, StoreError
 from mocktui.engine.stores.registry import open_store
 from mocktui.server.admin import build_admin
 from mocktui.server.app import MockApp
 from mocktui.server.reload import Reloader
-from mocktui.server.runner import PortInUse, ServerRunner, bind
+from mocktui.server.runner import BadAddress, PortInUse, ServerRunner, bind
 from mocktui.service import MockService
 from mocktui.settings.resolve import ConfigError
 from mocktui.settings.table import Settings
@@ -96,11 +96,13 @@ class Runtime:
 
 
 def listen(settings: Settings) -> socket.socket:
-    """The listening socket; a `StartError` (exit 1) when the port is taken."""
+    """The listening socket; a `StartError`: exit 1 when the port is taken, 2 for a host that is no address here."""
     try:
         return bind(settings.host, settings.port)
     except PortInUse as exc:
         raise StartError(str(exc), code=1) from None
+    except BadAddress as exc:
+        raise StartError(str(exc), code=2) from None
 
 
 def admin_token(settings: Settings) -> str | None:
@@ -115,7 +117,7 @@ def admin_token(settings: Settings) -> str | None:
 def build_engine(spec: Spec, settings: Settings, *, seed: bool = True) -> MockEngine:
     """The engine the settings describe: controls, store, stages, seeded or loaded state."""
     controls = controls_from(settings)
-    store = open_store(settings.store_url or "memory") if controls.stateful else None
+    store = _open_store(settings) if controls.stateful else None
     recipe = Recipe(
         faker_seed=settings.faker_seed,
         store=store,
@@ -161,6 +163,15 @@ def assemble(
     service = MockService(engine, reloader.reload_now if reloader is not None else None)
     runner = ServerRunner(MockApp(engine, build_admin(service, token)), sock)
     return Runtime(settings, engine, service, runner, reloader if settings.reload else None, token)
+
+
+def _open_store(settings: Settings) -> Store:
+    url = settings.store_url or "memory"
+    try:
+        return open_store(url)
+    except StoreError as exc:
+        flag = "--persist" if settings.persist and not settings.store else "--store"
+        raise StartError(f"{flag}: {exc}", code=1 if exc.environment else 2) from None
 
 
 def scenario_files(settings: Settings) -> ScenarioFiles:

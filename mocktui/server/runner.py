@@ -24,6 +24,13 @@ class PortInUse(Exception):
         self.host, self.port = host, port
 
 
+class BadAddress(Exception):
+    """The host cannot be listened on (not an address of this machine, or not an address at all)."""
+
+    def __init__(self, host: str, reason: str) -> None:
+        super().__init__(f"--host {host}: cannot listen there: {reason}")
+
+
 class _Server(uvicorn.Server):
     def capture_signals(self):  # type: ignore[no-untyped-def,override]
         """The host (headless loop or Textual app) owns signals."""
@@ -33,7 +40,7 @@ class _Server(uvicorn.Server):
 
 
 def bind(host: str, port: int) -> socket.socket:
-    """A listening socket, or `PortInUse`."""
+    """A listening socket, or `PortInUse` (the environment), or `BadAddress` (the input)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY only on sockets that say they are TCP; without it
     # every keep-alive response waits ~40 ms for a delayed ACK (uvloop does not care; asyncio does).
@@ -45,7 +52,7 @@ def bind(host: str, port: int) -> socket.socket:
         sock.close()
         if exc.errno in (errno.EADDRINUSE, errno.EACCES):
             raise PortInUse(host, port) from None
-        raise
+        raise BadAddress(host, exc.strerror or str(exc)) from None
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock

@@ -21,6 +21,15 @@ Record = dict[str, Any]
 State = dict[str, list[Record]]  # collection -> records, in order: the export/import format
 
 
+class StoreError(Exception):
+    """A store that cannot be opened: the message is one line; `environment` when retrying later may help
+    (a server down) rather than a wrong URL or path."""
+
+    def __init__(self, message: str, *, environment: bool = False) -> None:
+        super().__init__(message)
+        self.environment = environment
+
+
 class Store(ABC):
     kind: str = ""
 

@@ -35,7 +35,9 @@ import redis
 
 from mocktui.engine.steer.behaviour import Limit, Limiter
 from mocktui.engine.steer.controls import RateLimit
-from mocktui.engine.stores.base import Record, Store, unique_token
+from mocktui.engine.stores.base import Record, Store, StoreError, unique_token
+
+CONNECT_BACKOFF_S = (0.2, 0.5, 1.0)  # pauses between tries to reach Redis at start-up
 
 _CHECK_FIELDS = """
 local function fields_match(indexed, first, n)
@@ -169,8 +171,11 @@ class RedisStore(Store):
     def __init__(self, url: str, namespace: str = "mocktui") -> None:
         self.url = url
         self.namespace = namespace
-        self._r = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5)
-        self._r.ping()  # fail at start-up with a clear error, not on the first request
+        try:
+            self._r = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5)
+        except ValueError as exc:
+            raise StoreError(f"not a Redis URL: {url}: {exc}") from None
+        self._wait_for_server()
         self._collections_key = f"{namespace}:collections"
         self._fields: dict[str, list[str]] = {}  # what this client believes is indexed
         self._put_script = self._r.register_script(_PUT)
@@ -180,6 +185,20 @@ class RedisStore(Store):
         self._build_script = self._r.register_script(_BUILD)
         self._ready_script = self._r.register_script(_READY)
         self._clear_script = self._r.register_script(_CLEAR)
+
+    def _wait_for_server(self) -> None:
+        """Fail at start-up with one clear line, not on the first request; a Redis that is still
+        starting (compose, CI) gets a few tries with backoff first."""
+        for pause in (*CONNECT_BACKOFF_S, None):
+            try:
+                self._r.ping()
+                return
+            except redis.RedisError as exc:
+                if pause is None:
+                    tries = len(CONNECT_BACKOFF_S) + 1
+                    reason = f"cannot reach Redis at {self.url} ({tries} tries): {exc}"
+                    raise StoreError(reason, environment=True) from None
+                time.sleep(pause)
 
     @property
     def client(self) -> redis.Redis:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from mocktui.engine.stores.base import Store
+from mocktui.engine.stores.base import Store, StoreError
 from mocktui.engine.stores.memory import MemoryStore
 
 
@@ -43,10 +43,13 @@ _SQLITE = STORES[2]
 
 
 def store_kind(url: str) -> StoreKind:
-    """The kind a store URL names; a bare path is a SQLite file."""
+    """The kind a store URL names; a bare path is a SQLite file; an unknown `scheme://` is a `StoreError`."""
     for kind in STORES:
         if any(url.startswith(scheme) for scheme in kind.schemes):
             return kind
+    if "://" in url:
+        examples = ", ".join(kind.example for kind in STORES)
+        raise StoreError(f"unknown store {url!r}; use one of: {examples}")
     return STORES[0] if url == "" else _SQLITE
 
 

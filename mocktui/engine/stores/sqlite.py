@@ -16,6 +16,7 @@ Layout (all tables keyed so that every per-request operation is an index lookup)
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -24,7 +25,7 @@ from typing import Any
 
 import orjson
 
-from mocktui.engine.stores.base import Record, Store, unique_token
+from mocktui.engine.stores.base import Record, Store, StoreError, unique_token
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -71,10 +72,15 @@ class SQLiteStore(Store):
         # self._lock around its statements, so one connection is never used by two threads at
         # once, which is all SQLite's check guards against.
         # isolation_level=None: autocommit; multi-statement writes use explicit BEGIN/COMMIT.
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10.0)
+        try:
+            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10.0)
+            self._db.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.Error as exc:
+            folder = os.path.dirname(os.path.abspath(path))
+            hint = f" ({folder} does not exist)" if not os.path.isdir(folder) else ""
+            raise StoreError(f"cannot open the SQLite file {path}: {exc}{hint}") from None
         self._lock = threading.RLock()
         with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
             # In WAL mode a COMMIT appends the transaction to the -wal file with write() before
             # returning; with synchronous=NORMAL it is not fsync'ed until a checkpoint. A killed
             # process (even SIGKILL) loses nothing that way: the data is in the kernel's page
