@@ -15,6 +15,7 @@ import secrets
 import socket
 from dataclasses import dataclass, field
 
+from mocktui.engine.events import EventStream
 from mocktui.engine.pipeline import MockEngine, Recipe, build_stages
 from mocktui.engine.scenarios.decision import ScenarioError
 from mocktui.engine.scenarios.runner import ScenarioFiles
@@ -130,7 +131,8 @@ def build_engine(spec: Spec, settings: Settings, *, seed: bool = True) -> MockEn
         stages = build_stages(spec, controls, recipe)
     except ScenarioError as exc:
         raise StartError("scenarios:\n  " + "\n  ".join(exc.problems)) from None
-    engine = MockEngine(stages, recipe=recipe, behaviour=Behaviour(controls, limiter))
+    events = EventStream(body_max=settings.journal_body_max)
+    engine = MockEngine(stages, recipe=recipe, events=events, behaviour=Behaviour(controls, limiter))
     scenarios = engine.scenarios
     if scenarios is not None:  # the packs that fit this spec, on or off: the TUI and admin API switch them
         controls.packs = {name: scenarios.pack_enabled(name) for name, fits in scenarios.packs.items() if fits}

@@ -18,6 +18,7 @@ from mocktui.engine.stateful.crud import Stateful
 from mocktui.engine.steer.controls import ControlError
 from mocktui.engine.stores.base import Record, State
 
+NEAR_MISSES = 3  # the closest requests a failed verify reports
 NO_STORE = "no store: start the mock with --stateful (or --persist / --store)"
 
 
@@ -157,11 +158,45 @@ class MockService:
         items = [e for e in self.engine.events if query.matches(e)]
         return items[-max(limit, 0) :] if limit else []
 
-    def verify(self, query: EventQuery, count: int | None = None) -> dict[str, Any]:
-        """Was it called as expected? `count`: exactly that many; None: at least one."""
-        matched = [e for e in self.engine.events if query.matches(e)]
-        ok = len(matched) == count if count is not None else bool(matched)
-        return {"ok": ok, "count": len(matched), "expected": count, "ids": [e.id for e in matched]}
+    def verify(
+        self,
+        query: EventQuery,
+        count: int | None = None,
+        *,
+        at_least: int | None = None,
+        at_most: int | None = None,
+    ) -> dict[str, Any]:
+        """Was it called as expected? `count` exactly, or between `at_least` and `at_most`; none of
+        them: at least once. When not, the near misses say which requests came closest and why not."""
+        misses: list[tuple[list[str], RequestEvent]] = []
+        matched = []
+        for event in self.engine.events:
+            why = query.why_not(event)
+            if why:
+                misses.append((why, event))
+            else:
+                matched.append(event)
+        n = len(matched)
+        if count is not None:
+            ok = n == count
+        elif at_least is not None or at_most is not None:
+            ok = (at_least is None or n >= at_least) and (at_most is None or n <= at_most)
+        else:
+            ok = n > 0
+        result: dict[str, Any] = {"ok": ok, "count": n, "expected": count, "ids": [e.id for e in matched]}
+        if at_least is not None or at_most is not None:
+            result["expected"] = {"at_least": at_least, "at_most": at_most}
+        if not ok:
+            closest = sorted(misses, key=lambda miss: (len(miss[0]), -miss[1].id))[:NEAR_MISSES]
+            result["near_misses"] = [
+                {"id": e.id, "method": e.method, "path": e.path, "status": e.status, "why": why} for why, e in closest
+            ]
+        return result
+
+    def unmatched(self, limit: int = 100) -> list[RequestEvent]:
+        """Requests no operation of the spec matched (a client calling what the spec does not describe)."""
+        items = [e for e in self.engine.events if e.operation is None and e.status in (404, 405)]
+        return items[-max(limit, 0) :] if limit else []
 
     def clear_events(self) -> None:
         self.engine.events.clear()

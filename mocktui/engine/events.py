@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-BODY_LIMIT = 4096  # bytes of each body kept in an event
+BODY_MAX = 1024 * 1024  # bytes of each body kept in an event unless --journal-body-max says otherwise
 
 
 @dataclass(slots=True)
@@ -36,6 +36,7 @@ class RequestEvent:
     tags: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()  # contract violations found by --validate-responses
     scenario: str | None = None  # the scenario rule or pack case that decided the answer
+    truncated: tuple[str, ...] = ()  # "request_body", "response_body": cut at the journal's body_max
     id: int = 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -56,6 +57,7 @@ class RequestEvent:
             "tags": list(self.tags),
             "notes": list(self.notes),
             "scenario": self.scenario,
+            "truncated": list(self.truncated),
         }
 
 
@@ -74,14 +76,21 @@ class Notice:
 class EventStream:
     """A bounded journal of request events with synchronous listeners."""
 
-    def __init__(self, maxlen: int = 10_000) -> None:
+    def __init__(self, maxlen: int = 10_000, body_max: int = BODY_MAX) -> None:
         self._events: deque[RequestEvent] = deque(maxlen=maxlen)
+        self.body_max = body_max
         self._listeners: list[Listener] = []
         self._next_id = 1
         self.notices: deque[Notice] = deque(maxlen=200)
         self._notice_listeners: list[Callable[[Notice], None]] = []
 
     def publish(self, event: RequestEvent) -> None:
+        """Journal `event`, its bodies cut at `body_max` (and the cut said on the event)."""
+        limit = self.body_max
+        if len(event.request_body) > limit or len(event.response_body) > limit:
+            cut = [name for name in ("request_body", "response_body") if len(getattr(event, name)) > limit]
+            event.request_body, event.response_body = event.request_body[:limit], event.response_body[:limit]
+            event.truncated = tuple(cut)
         event.id = self._next_id
         self._next_id += 1
         self._events.append(event)
@@ -125,17 +134,27 @@ class EventQuery:
     body: Any = None  # JSON fields the request body must contain (a subset match), or text it holds
 
     def matches(self, event: RequestEvent) -> bool:
+        return not self.why_not(event)
+
+    def why_not(self, event: RequestEvent) -> list[str]:
+        """Each criterion `event` misses, in words (for verify's near misses); empty when it matches."""
+        out = []
         if self.method and event.method != self.method.upper():
-            return False
+            out.append(f"method {event.method}, not {self.method.upper()}")
         if self.path and not fnmatch.fnmatchcase(event.path, self.path):
-            return False
+            out.append(f"path {event.path}, not {self.path}")
         if self.status and not _status_matches(event.status, self.status):
-            return False
+            out.append(f"status {event.status}, not {self.status}")
         if self.operation and event.operation != self.operation:
-            return False
+            out.append(f"operation {event.operation}, not {self.operation}")
         if self.since and event.time < self.since:
-            return False
-        return _body_matches(event.request_body, self.body)
+            out.append(f"at {event.time:.3f}, before {self.since:.3f}")
+        if self.body is not None:
+            difference = _body_difference(event.request_body, self.body)
+            if difference is not None:
+                cut = "request_body" in event.truncated
+                out.append(difference + (" (the journal cut this body: raise --journal-body-max)" if cut else ""))
+        return out
 
 
 def _status_matches(value: int, wanted: str) -> bool:
@@ -145,17 +164,33 @@ def _status_matches(value: int, wanted: str) -> bool:
     return str(value) == wanted
 
 
-def _body_matches(raw: bytes, wanted: Any) -> bool:
-    if wanted is None:
-        return True
+def _body_difference(raw: bytes, wanted: Any) -> str | None:
+    """Where the request body differs from `wanted` (a subset of its JSON, or text it holds), or None."""
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError:
-        return isinstance(wanted, str) and wanted in raw.decode("utf-8", "replace")
-    return _contains(body, wanted)
+        if isinstance(wanted, str) and wanted in raw.decode("utf-8", "replace"):
+            return None
+        return "body is not JSON" if not isinstance(wanted, str) else f"body does not contain {wanted!r}"
+    return _difference(body, wanted, "")
 
 
-def _contains(value: Any, wanted: Any) -> bool:
+def _difference(value: Any, wanted: Any, pointer: str) -> str | None:
     if isinstance(wanted, dict):
-        return isinstance(value, dict) and all(k in value and _contains(value[k], v) for k, v in wanted.items())
-    return bool(value == wanted)
+        if not isinstance(value, dict):
+            return f"body {pointer or '/'} is not an object"
+        for key, inner in wanted.items():
+            if key not in value:
+                return f"body {pointer}/{key} is missing"
+            found = _difference(value[key], inner, f"{pointer}/{key}")
+            if found is not None:
+                return found
+        return None
+    if value != wanted or type(value) is bool and type(wanted) is not bool:
+        return f"body {pointer or '/'} is {_short(value)}, not {_short(wanted)}"
+    return None
+
+
+def _short(value: Any) -> str:
+    text = orjson.dumps(value).decode()
+    return text if len(text) <= 60 else text[:57] + "..."

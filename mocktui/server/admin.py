@@ -78,11 +78,17 @@ def build_admin(service: MockService, token: str | None = None) -> FastAPI:
         query = EventQuery(method, path, status, operation, since)
         return [e.to_dict() for e in service.events(query, limit)]
 
+    @api.get("/events/unmatched")
+    def unmatched(limit: int = 100) -> list[dict[str, Any]]:
+        """Requests no operation of the spec matched, newest last: what clients call that the spec lacks."""
+        return [e.to_dict() for e in service.unmatched(limit)]
+
     @api.post("/verify")
     def verify(expect: Expectation) -> JSONResponse:
-        """Was it called as expected? 200 when the count matches, 417 with what was seen otherwise."""
+        """Was it called as expected? 200 when the count matches (`count`, or `at_least`/`at_most`), 417
+        otherwise, with the near misses: the closest requests and why each did not match."""
         query = EventQuery(expect.method, expect.path, expect.status, expect.operation, expect.since, expect.body)
-        result = service.verify(query, expect.count)
+        result = service.verify(query, expect.count, at_least=expect.at_least, at_most=expect.at_most)
         return JSONResponse(result, status_code=200 if result["ok"] else 417)
 
     @api.post("/reset", status_code=204)
@@ -187,7 +193,9 @@ class Expectation(BaseModel):
     operation: str | None = None
     since: float | None = None  # epoch seconds
     body: Any = None  # JSON fields the request body must contain (a subset match)
-    count: int | None = None  # exactly this many; none: at least one
+    count: int | None = None  # exactly this many; none: at least one (or the range below)
+    at_least: int | None = None
+    at_most: int | None = None
 
 
 class Switch(BaseModel):

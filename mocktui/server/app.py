@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from mocktui.engine.events import BODY_LIMIT, RequestEvent
+from mocktui.engine.events import RequestEvent
 from mocktui.engine.http import MockRequest, MockResponse, problem
 from mocktui.engine.pipeline import MockEngine
 from mocktui.engine.steer.faults import FAULTS
@@ -99,9 +99,9 @@ class MockApp:
                 latency_ms=(time.perf_counter() - started) * 1000,
                 operation=response.operation,
                 request_headers=list(headers.items()),
-                request_body=request.body[:BODY_LIMIT],
+                request_body=request.body,
                 response_headers=response.headers,
-                response_body=response.body[:BODY_LIMIT],
+                response_body=response.body,
                 tags=response.tags,
                 notes=response.notes,
                 scenario=response.scenario,

@@ -120,6 +120,9 @@ SETTINGS: tuple[Setting, ...] = (
             "token the admin API requires (generated when listening beyond loopback)", metavar="TOKEN"),
     Setting("reload", "--no-reload", "RELOAD", "reload", parse_bool, True,
             "do not reload when the spec, rules or hooks file changes", switch=True, switch_value=False),
+    Setting("journal_body_max", "--journal-body-max", "JOURNAL_BODY_MAX", "journal.body_max", parse_size,
+            1024 * 1024, "bytes of each request and response body the journal keeps (verify matches them)",
+            metavar="SIZE"),
     Setting("keys", None, None, "keys", parse_keys, {},
             "control room keys by action id, e.g. {offline: O} (see the README's key table)"),
 )  # fmt: skip
@@ -174,6 +177,7 @@ class Settings:
     hooks: str | None = None
     admin_token: str | None = None
     reload: bool = True
+    journal_body_max: int = 1024 * 1024
     keys: Mapping[str, str] = field(default_factory=dict)
     seed_counts: Mapping[str, int] = field(default_factory=dict)
 

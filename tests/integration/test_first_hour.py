@@ -67,3 +67,53 @@ def test_browsers_may_read_the_headers_the_mock_sends(shop: LiveServer) -> None:
         httpx.patch(shop.url + "/__mocktui/controls", json={"rate_limit": {"enabled": False}})
     plain = httpx.get(shop.url + "/api/v1/users/1")  # no Origin: not a browser's cross-origin call
     assert "access-control-expose-headers" not in plain.headers
+
+
+def test_the_journal_keeps_big_bodies_and_verify_counts_them(shop: LiveServer) -> None:
+    httpx.post(shop.url + "/__mocktui/reset", json={})
+    big = {"firstName": "Big", "lastName": "Body", "email": "big@body.io", "note": "x" * 6000}
+    httpx.post(shop.url + "/api/v1/users", json=big)  # a 6 KB body: the old journal cut it at 4 KiB
+    verify = httpx.post(shop.url + "/__mocktui/verify", json={"method": "POST", "body": {"email": "big@body.io"}})
+    assert verify.status_code == 200 and verify.json()["count"] == 1
+    event = httpx.get(shop.url + "/__mocktui/events?limit=1").json()[0]
+    assert event["truncated"] == [] and len(event["request_body"]) > 6000
+
+
+def test_verify_ranges_and_near_misses(shop: LiveServer) -> None:
+    httpx.post(shop.url + "/__mocktui/reset", json={})
+    for _ in range(3):
+        httpx.get(shop.url + "/api/v1/users/1")
+    httpx.post(shop.url + "/api/v1/users", json={"firstName": "A", "lastName": "B", "email": "near@miss.io"})
+
+    def verify(**expect: object) -> httpx.Response:
+        return httpx.post(shop.url + "/__mocktui/verify", json=expect)
+
+    assert verify(path="/api/v1/users/1", at_least=2, at_most=3).status_code == 200
+    assert verify(path="/api/v1/users/1", at_most=2).status_code == 417
+    missed = verify(method="POST", path="/api/v1/users", body={"email": "near@mis.io"})
+    assert missed.status_code == 417
+    closest = missed.json()["near_misses"][0]
+    assert closest["method"] == "POST" and closest["why"] == ['body /email is "near@miss.io", not "near@mis.io"']
+
+
+def test_unmatched_requests_are_listed(shop: LiveServer) -> None:
+    httpx.post(shop.url + "/__mocktui/reset", json={})
+    httpx.get(shop.url + "/api/v1/nothing-here")
+    httpx.get(shop.url + "/api/v1/users/1")
+    httpx.request("PURGE", shop.url + "/api/v1/users")
+    unmatched = httpx.get(shop.url + "/__mocktui/events/unmatched").json()
+    assert [(e["method"], e["path"], e["status"]) for e in unmatched] == [
+        ("GET", "/api/v1/nothing-here", 404),
+        ("PURGE", "/api/v1/users", 405),
+    ]
+
+
+def test_bodies_over_the_journal_limit_are_cut_and_say_so() -> None:
+    from mocktui.engine.events import EventQuery, EventStream, RequestEvent
+
+    journal = EventStream(body_max=10)
+    journal.publish(RequestEvent(0.0, "", "POST", "/x", "", 201, 1.0, request_body=b'{"k": "' + b"v" * 20 + b'"}'))
+    event = next(iter(journal))
+    assert event.request_body == b'{"k": "vvv' and event.truncated == ("request_body",)
+    why = EventQuery(body={"k": "v"}).why_not(event)
+    assert why == ["body is not JSON (the journal cut this body: raise --journal-body-max)"]
