@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from mocktui.engine.contract.compiled import response_for_code
 from mocktui.engine.contract.validate import Violation
 from mocktui.engine.events import EventQuery, RequestEvent
 from mocktui.engine.pipeline import MockEngine
@@ -112,11 +113,28 @@ class MockService:
 
     def _change_override(self, operation: str, changes: dict[str, Any] | None, *, replace: bool) -> dict[str, Any]:
         self._operation(operation)
+        if changes:
+            self._check_declared(operation, changes)
         try:
             self.engine.controls.override(operation, changes, replace=replace)
         except ControlError as exc:
             raise ServiceError(422, str(exc)) from None
         return self.override(operation)
+
+    def _check_declared(self, operation: str, changes: dict[str, Any]) -> None:
+        """A forced status or example must be one the operation declares: else every request would fail."""
+        compiled = self.engine.operations[operation]
+        status = changes.get("status")
+        if isinstance(status, int) and not isinstance(status, bool):
+            if response_for_code(compiled.responses, str(status)) is None:
+                declared = ", ".join(compiled.responses)
+                raise ServiceError(422, f"overrides.{operation}.status: {status} is not declared; declared: {declared}")
+        example = changes.get("example")
+        if isinstance(example, str):
+            known = [n for r in compiled.responses.values() for m in r.media.values() for n in m.spec.examples]
+            if example not in known:
+                names = ", ".join(dict.fromkeys(known)) or "none"
+                raise ServiceError(422, f"overrides.{operation}.example: no example {example!r}; known: {names}")
 
     def _operation(self, operation: str) -> None:
         if operation not in self.engine.operations:

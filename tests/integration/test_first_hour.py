@@ -117,3 +117,16 @@ def test_bodies_over_the_journal_limit_are_cut_and_say_so() -> None:
     assert event.request_body == b'{"k": "vvv' and event.truncated == ("request_body",)
     why = EventQuery(body={"k": "v"}).why_not(event)
     assert why == ["body is not JSON (the journal cut this body: raise --journal-body-max)"]
+
+
+def test_an_override_to_an_undeclared_status_or_example_is_refused_naming_the_declared(shop: LiveServer) -> None:
+    status = httpx.put(shop.url + "/__mocktui/overrides/getUser", json={"status": 418})
+    assert status.status_code == 422
+    assert status.json()["detail"] == "overrides.getUser.status: 418 is not declared; declared: 200, 400, 404"
+    example = httpx.patch(shop.url + "/__mocktui/overrides/getProduct", json={"example": "nope"})
+    assert example.status_code == 422 and "no example 'nope'; known: " in example.json()["detail"]
+    assert "soldOut" in example.json()["detail"]
+    assert httpx.get(shop.url + "/__mocktui/overrides").json() == {}  # nothing half-applied
+    assert httpx.put(shop.url + "/__mocktui/overrides/getUser", json={"status": 404}).status_code == 200
+    assert httpx.get(shop.url + "/api/v1/users/1").status_code == 404
+    httpx.delete(shop.url + "/__mocktui/overrides/getUser")

@@ -151,8 +151,8 @@ async def script(w: Way) -> list[Any]:
     return [
         await w.put("getUser", {"status": 404, "dynamic": True}),
         await w.patch("getUser", {"dynamic": False}),  # merges: the status stays
-        await w.put("getUser", {"example": "missing"}),  # replaces: status and dynamic go
-        await w.patch("getUser", {"example": None, "delay": {"max_ms": 50}}),  # null: back to the global value
+        await w.put("getUser", {"status": 400}),  # replaces: dynamic goes
+        await w.patch("getUser", {"status": None, "delay": {"max_ms": 50}}),  # null: back to the global value
         await w.patch("getUser", {"status": 99}),  # refused, nothing changes
         await w.put("getUser", {"disabled": 418}),  # refused, nothing changes
         await w.put("nope", {"status": 404}),  # no such operation
@@ -173,7 +173,7 @@ async def test_each_way_in_steers_the_same(kind: str) -> None:
     assert answers[:8] == [
         {"status": 404, "dynamic": True},
         {"status": 404, "dynamic": False},
-        {"example": "missing"},
+        {"status": 400},
         {"delay": {"min_ms": 0.0, "max_ms": 50.0, "distribution": "uniform"}},
         REFUSED,
         REFUSED,
