@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
 
@@ -61,6 +62,14 @@ def parse_prefer(header: str) -> dict[str, str]:
         if sep:
             out[key.strip().lower()] = value.strip().strip('"')
     return out
+
+
+PREFER_PARAMS = ("__code", "__example", "__dynamic")  # ?__code=404: Prefer for clients that cannot set headers
+
+
+def query_prefer(query: str) -> dict[str, str]:
+    """`?__code=404&__example=cat&__dynamic=true` as the Prefer header's words (the last one given wins)."""
+    return {key[2:]: value for key, value in parse_qsl(query, keep_blank_values=True) if key in PREFER_PARAMS}
 
 
 def flag(value: str | None, default: bool) -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 from mocktui.engine.contract.compiled import CompiledOperation, response_for_code
 from mocktui.engine.contract.responder import Responder
 from mocktui.engine.events import EventStream
-from mocktui.engine.http import MockRequest, MockResponse, parse_prefer, problem
+from mocktui.engine.http import MockRequest, MockResponse, parse_prefer, problem, query_prefer
 from mocktui.engine.scenarios.answer import respond
 from mocktui.engine.scenarios.decision import Decision
 from mocktui.engine.scenarios.runner import ScenarioFiles, Scenarios
@@ -277,6 +277,8 @@ class MockEngine:
         if refusal is not None:
             return refusal
         prefer = parse_prefer(request.headers.get("prefer", ""))
+        if "__" in request.query:
+            prefer.update(query_prefer(request.query))
         if override is not None:  # forced answers: as if the client had asked with Prefer
             if override.status is not None:
                 prefer["code"] = str(override.status)

@@ -130,3 +130,14 @@ def test_an_override_to_an_undeclared_status_or_example_is_refused_naming_the_de
     assert httpx.put(shop.url + "/__mocktui/overrides/getUser", json={"status": 404}).status_code == 200
     assert httpx.get(shop.url + "/api/v1/users/1").status_code == 404
     httpx.delete(shop.url + "/__mocktui/overrides/getUser")
+
+
+def test_query_parameters_choose_the_answer_as_prefer_does(shop: LiveServer) -> None:
+    users = shop.url + "/api/v1/users/1"
+    assert httpx.get(users, params={"__code": "404"}).status_code == 404
+    forced = httpx.get(users, params={"__code": "404"}, headers={"Prefer": "code=200"})
+    assert forced.status_code == 404  # the query wins over the header
+    example = httpx.get(shop.url + "/api/v1/products/1", params={"__example": "nope"})
+    assert example.status_code == 400 and "known: " in example.json()["detail"]
+    one = httpx.get(shop.url + "/api/v1/products/1", params={"__dynamic": "true", "__code": "200"})
+    assert one.status_code == 200
