@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from dotenv.parser import parse_stream
 
 from mocktui.settings.parsers import parse_bool, parse_count
 from mocktui.settings.table import SETTINGS, Settings
@@ -41,23 +42,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
-    """KEY=VALUE lines; `#` comments, optional `export`, single or double quotes."""
+    """KEY=VALUE lines as python-dotenv reads them (quotes, `export`, `# comments` after values);
+    a line it cannot parse stops start-up naming the line, instead of being skipped with a warning."""
     out: dict[str, str] = {}
     if not path.is_file():
         return out
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        key, sep, value = line.removeprefix("export ").partition("=")
-        if not sep or not key.strip():
-            raise ConfigError(f"{path}:{number}: expected KEY=VALUE, got {line!r}")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-            value = value[1:-1]
-        elif " #" in value:
-            value = value.split(" #", 1)[0].rstrip()
-        out[key.strip()] = value
+    with path.open(encoding="utf-8") as stream:
+        for binding in parse_stream(stream):
+            line = binding.original.line
+            if binding.key is None and not binding.error:
+                continue  # a blank line or a comment
+            if binding.error or binding.key is None:
+                raise ConfigError(f"{path}:{line}: expected KEY=VALUE, got {binding.original.string.strip()!r}")
+            if binding.value is None:
+                raise ConfigError(f"{path}:{line}: expected KEY=VALUE, got {binding.key!r} without a value")
+            out[binding.key] = binding.value
     return out
 
 

@@ -46,3 +46,16 @@ def test_store_url_and_stateful_mode() -> None:
     assert Settings(persist="x.db").store_url == "sqlite:x.db" and Settings(persist="x.db").stateful_mode
     assert Settings(store="redis://h/0", persist="x.db").store_url == "redis://h/0"
     assert Settings(state="s.json").stateful_mode
+
+
+def test_dotenv_reads_quotes_and_trailing_comments(tmp_path: pytest.TempPathFactory) -> None:
+    from pathlib import Path
+
+    from mocktui.settings.resolve import read_dotenv
+
+    env = Path(str(tmp_path)) / ".env"
+    env.write_text('PORT="3050"  # the port\nexport HOST=0.0.0.0\nCORS_ORIGIN=\'http://a.test\' # c\n')
+    assert read_dotenv(env) == {"PORT": "3050", "HOST": "0.0.0.0", "CORS_ORIGIN": "http://a.test"}
+    env.write_text("PORT=1\n=oops\n")
+    with pytest.raises(ConfigError, match=r"\.env:2: expected KEY=VALUE, got '=oops'"):
+        read_dotenv(env)
