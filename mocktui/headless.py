@@ -8,14 +8,16 @@ stdout at log level info, the mock's notices (reloads, broken edits) always.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import gc
+import json
 import os
 import signal
 import socket
 import sys
 import time
 
-from mocktui.engine.events import RequestEvent
+from mocktui.engine.events import Notice, RequestEvent
 from mocktui.engine.spec.model import Spec
 from mocktui.engine.stores.base import StoreError
 from mocktui.engine.stores.registry import store_kind
@@ -71,13 +73,14 @@ def _fork(spec: Spec, settings: Settings, sock: socket.socket, token: str | None
 
 
 def serve(runtime: Runtime, banner: bool = True) -> int:
-    """Run until SIGINT or SIGTERM; request lines and notices on stdout."""
+    """Run until SIGINT or SIGTERM; request lines and notices on stdout (text, or JSON lines)."""
     engine = runtime.engine
-    engine.events.subscribe_notices(lambda n: print(f"mocktui: {n.level}: {n.text}", flush=True))
+    out = JsonLog() if runtime.settings.log_format == "json" else TextLog()
+    engine.events.subscribe_notices(out.notice)
     if runtime.settings.log_level in ("debug", "info"):
-        engine.events.subscribe(log_line)
+        engine.events.subscribe(out.request)
     elif engine.controls.validate_responses:
-        engine.events.subscribe(lambda event: log_line(event) if event.notes else None)
+        engine.events.subscribe(lambda event: out.request(event) if event.notes else None)
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
@@ -88,9 +91,7 @@ def serve(runtime: Runtime, banner: bool = True) -> int:
         gc.collect()
         gc.freeze()  # start-up's objects (spec, compiled generators) out of the collector's way: shorter pauses
         if banner:
-            print(f"mocktui: {runtime.banner()}", flush=True)
-            if runtime.token:
-                print(f"mocktui: admin API token: {runtime.token}  (Authorization: Bearer {runtime.token})", flush=True)
+            out.started(runtime)
         await stop.wait()
         await runtime.stop()
         runtime.close()
@@ -102,6 +103,61 @@ def serve(runtime: Runtime, banner: bool = True) -> int:
     except ImportError:  # pragma: no cover - uvloop is a dependency, but optional in spirit
         asyncio.run(main())
     return 0
+
+
+class TextLog:
+    """Lines for people: the banner, the routes, one line per request, notices."""
+
+    def started(self, runtime: Runtime) -> None:
+        lines = [f"mocktui: {runtime.banner()}"]
+        if runtime.token:
+            lines.append(f"mocktui: admin API token: {runtime.token}  (Authorization: Bearer {runtime.token})")
+        if runtime.settings.log_level in ("debug", "info"):
+            base = runtime.engine.spec.base_path
+            lines += [f"  {op['method']:<7} {base}{op['path']}  {op['id']}" for op in runtime.service.operations()]
+        print("\n".join(lines), flush=True)
+
+    def request(self, event: RequestEvent) -> None:
+        log_line(event)
+
+    def notice(self, notice: Notice) -> None:
+        print(f"mocktui: {notice.level}: {notice.text}", flush=True)
+
+
+class JsonLog:
+    """One JSON object per line, ISO 8601 timestamps in UTC: for log shippers and scripts."""
+
+    @staticmethod
+    def _write(kind: str, at: float, level: str, fields: dict[str, object]) -> None:
+        stamp = dt.datetime.fromtimestamp(at, dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        sys.stdout.write(json.dumps({"time": stamp, "level": level, "event": kind, **fields}) + "\n")
+        sys.stdout.flush()
+
+    def started(self, runtime: Runtime) -> None:
+        spec = runtime.engine.spec
+        fields: dict[str, object] = {"url": runtime.url + spec.base_path, "title": spec.title}
+        if runtime.token:
+            fields["admin_token"] = runtime.token
+        fields["routes"] = [{k: op[k] for k in ("method", "path", "id")} for op in runtime.service.operations()]
+        self._write("listening", time.time(), "info", fields)
+
+    def request(self, event: RequestEvent) -> None:
+        level = "error" if event.status >= 500 else "warning" if event.notes else "info"
+        fields: dict[str, object] = {
+            "method": event.method,
+            "path": event.path,
+            "query": event.query,
+            "status": event.status,
+            "latency_ms": round(event.latency_ms, 3),
+            "operation": event.operation,
+            "tags": list(event.tags),
+            "notes": list(event.notes),
+            "scenario": event.scenario,
+        }
+        self._write("request", event.time, level, fields)
+
+    def notice(self, notice: Notice) -> None:
+        self._write("notice", notice.time, notice.level, {"text": notice.text})
 
 
 def log_line(event: RequestEvent) -> None:

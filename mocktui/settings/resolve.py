@@ -31,13 +31,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         if setting.flag is None:
             continue
         if setting.switch:
-            parser.add_argument(setting.flag, dest=setting.name, action="store_const", const=setting.switch_value,
+            parser.add_argument(*setting.flags, dest=setting.name, action="store_const", const=setting.switch_value,
                                 default=argparse.SUPPRESS, help=setting.help)  # fmt: skip
         elif setting.name == "scenarios":
-            parser.add_argument(setting.flag, dest=setting.name, nargs="*", default=argparse.SUPPRESS,
+            parser.add_argument(*setting.flags, dest=setting.name, nargs="*", default=argparse.SUPPRESS,
                                 metavar=setting.metavar, help=setting.help)  # fmt: skip
         else:
-            parser.add_argument(setting.flag, dest=setting.name, default=argparse.SUPPRESS,
+            parser.add_argument(*setting.flags, dest=setting.name, default=argparse.SUPPRESS,
                                 metavar=setting.metavar, help=setting.help)  # fmt: skip
 
 

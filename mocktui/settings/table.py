@@ -43,17 +43,24 @@ class Setting:
     switch: bool = False  # the flag takes no value and sets `switch_value`
     switch_value: Any = True
     metavar: str | None = None
+    short: str | None = None  # a one-letter flag too (Prism's where they do not clash: -p, -d)
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        return tuple(f for f in (self.short, self.flag) if f)
 
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("host", "--host", "HOST", "server.host", parse_text, "127.0.0.1", "address to listen on"),
-    Setting("port", "--port", "PORT", "server.port", parse_port, 3000, "port to listen on"),
+    Setting("port", "--port", "PORT", "server.port", parse_port, 3000, "port to listen on", short="-p"),
     Setting("log_level", "--log-level", "LOG_LEVEL", "log_level", parse_choice(*LOG_LEVELS), "info",
             "info prints one line per request; warning is quiet", metavar="LEVEL"),
+    Setting("log_format", "--log-format", "LOG_FORMAT", "log_format", parse_choice("text", "json"), "text",
+            "headless log lines: text, or json (one object per line, ISO timestamps)", metavar="FORMAT"),
     Setting("headless", "--headless", "HEADLESS", "headless", parse_bool, False, "run without the terminal UI",
             switch=True),
     Setting("dynamic", "--dynamic", "DYNAMIC", "dynamic", parse_bool, False,
-            "generate a fresh response for every request", switch=True),
+            "generate a fresh response for every request", switch=True, short="-d"),
     Setting("faker_seed", "--faker-seed", "FAKER_SEED", "faker_seed", parse_int, None,
             "seed for reproducible generated data", metavar="N"),
     Setting("cors_origin", "--cors-origin", "CORS_ORIGIN", "cors.origin", parse_text, "*",
@@ -142,6 +149,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 3000
     log_level: str = "info"
+    log_format: str = "text"
     headless: bool = False
     dynamic: bool = False
     faker_seed: int | None = None

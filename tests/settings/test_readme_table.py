@@ -19,7 +19,7 @@ def cell(value: Any) -> str:
 
 def row(setting: Setting) -> str:
     meaning = f"false: {setting.help}" if setting.switch and setting.switch_value is False else setting.help
-    flag = f"`{setting.flag}`" if setting.flag else ""
+    flag = ", ".join(f"`{f}`" for f in setting.flags)
     env = f"`{setting.env}`" if setting.env else ""
     key = f"`{setting.key}`" if setting.key else ""
     return f"| {flag} | {env} | {key} | {cell(setting.default)} | {meaning} |"
