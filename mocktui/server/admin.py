@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from swagger_ui_bundle import swagger_ui_path
@@ -51,6 +52,18 @@ def build_admin(service: MockService, token: str | None = None) -> FastAPI:
     @app.exception_handler(ServiceError)
     def refused(_request: Request, exc: ServiceError) -> JSONResponse:
         return JSONResponse({"detail": exc.detail}, status_code=exc.status)
+
+    @app.get("/__mocktui", include_in_schema=False)
+    @app.get("/__mocktui/", include_in_schema=False)
+    def index() -> dict[str, Any]:
+        """What the banner's `admin: /__mocktui/` leads to: where everything is."""
+        return {
+            "mocktui": __version__,
+            "spec": service.spec(),
+            "docs": "/__mocktui/docs",
+            "openapi": "/__mocktui/openapi.json",
+            "calls": [f"{m} {r.path}" for r in api.routes if isinstance(r, APIRoute) for m in sorted(r.methods or ())],
+        }
 
     @api.get("/spec")
     def spec_summary() -> dict[str, Any]:

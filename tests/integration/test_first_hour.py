@@ -141,3 +141,12 @@ def test_query_parameters_choose_the_answer_as_prefer_does(shop: LiveServer) -> 
     assert example.status_code == 400 and "known: " in example.json()["detail"]
     one = httpx.get(shop.url + "/api/v1/products/1", params={"__dynamic": "true", "__code": "200"})
     assert one.status_code == 200
+
+
+def test_the_admin_index_the_banner_points_to(shop: LiveServer) -> None:
+    for path in ("/__mocktui", "/__mocktui/"):
+        index = httpx.get(shop.url + path)
+        assert index.status_code == 200 and index.json()["docs"] == "/__mocktui/docs"
+        calls = index.json()["calls"]
+        assert "PATCH /__mocktui/overrides/{operation}" in calls and "POST /__mocktui/verify" in calls
+        assert all(httpx.get(shop.url + call.split()[1]).status_code != 404 for call in calls if "{" not in call)
