@@ -8,8 +8,11 @@ front (what prance does): real specs are circular (Stripe, Discord) and large
 from __future__ import annotations
 
 import os
+import sys
+import urllib.error
+import urllib.request
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urljoin
 
 import orjson
 import yaml
@@ -58,33 +61,63 @@ def _unescape(token: str) -> str:
     return unquote(token).replace("~1", "/").replace("~0", "~")
 
 
+STDIN = "-"  # `mocktui -`: the spec comes on standard input
+FETCH_TIMEOUT_S = 30.0
+
+
+def is_url(file: str) -> bool:
+    return file.startswith(("http://", "https://"))
+
+
 class Loader:
     """Loads the root file and any file it references, and resolves refs.
 
-    Locations are `(file, pointer)` pairs; `file` is an absolute path.
+    Locations are `(file, pointer)` pairs; `file` is an absolute path, an http(s) URL (a spec given
+    by URL, whose relative refs resolve against it) or `-` (standard input, read once).
     """
 
     def __init__(self, root: str) -> None:
-        self.root = os.path.abspath(root)
+        self.root = root if is_url(root) or root == STDIN else os.path.abspath(root)
         self.docs: dict[str, Any] = {}
+        self._texts: dict[str, bytes] = {}
         self._anchors: dict[str, tuple[Any, str, str]] | None = None
         self._composed: dict[str, Any] = {}
 
     def display(self, file: str) -> str:
-        """A short path for messages, relative to the working directory."""
+        """A short path for messages, relative to the working directory (URLs and `-` as given)."""
+        if is_url(file) or file == STDIN:
+            return "<stdin>" if file == STDIN else file
         rel = os.path.relpath(file)
         return file if rel.startswith("../../") else rel
 
     def load(self, file: str) -> Any:
-        file = os.path.abspath(file)
+        file = file if is_url(file) or file == STDIN else os.path.abspath(file)
         if file not in self.docs:
-            try:
+            self.docs[file] = parse_text(self._read(file), self.display(file))
+        return self.docs[file]
+
+    def _read(self, file: str) -> bytes:
+        if file in self._texts:
+            return self._texts[file]
+        try:
+            if file == STDIN:
+                text = sys.stdin.buffer.read()
+            elif is_url(file):
+                with urllib.request.urlopen(file, timeout=FETCH_TIMEOUT_S) as response:  # noqa: S310 - http(s) only
+                    text = response.read()
+            else:
                 with open(file, "rb") as fh:
                     text = fh.read()
-            except OSError as exc:
-                raise SpecError([Problem(self.display(file), "", f"cannot read file: {exc.strerror}")]) from None
-            self.docs[file] = parse_text(text, self.display(file))
-        return self.docs[file]
+        except urllib.error.HTTPError as exc:
+            raise SpecError([Problem(file, "", f"cannot fetch: HTTP {exc.code} {exc.reason}")]) from None
+        except urllib.error.URLError as exc:
+            raise SpecError([Problem(file, "", f"cannot fetch: {exc.reason}")]) from None
+        except (OSError, TimeoutError) as exc:
+            reason = exc.strerror or str(exc)
+            raise SpecError([Problem(self.display(file), "", f"cannot read file: {reason}")]) from None
+        if file == STDIN or is_url(file):
+            self._texts[file] = text  # cannot be read twice (stdin) or should not be (a download)
+        return text
 
     def resolve(self, ref: Any, base: str, pointer: str) -> tuple[Any, str, str]:
         """Follow `ref` (found at `base#pointer`) to `(node, file, pointer)`.
@@ -108,6 +141,8 @@ class Loader:
 
     def _split(self, ref: str, base: str) -> tuple[str, str]:
         path, _, fragment = ref.partition("#")
+        if path and is_url(base) and not is_url(path):
+            return urljoin(base, path), fragment  # a spec fetched by URL: its relative refs are URLs too
         if path and not path.startswith(("http://", "https://")):
             if path.startswith("/") and not os.path.exists(path):
                 # A 3.1 `$id`-style URI such as /components/schemas/pet: looked up by id.
@@ -178,10 +213,8 @@ class Loader:
         """The 1-based line of `pointer` in a YAML or multi-line JSON file."""
         if file not in self._composed:
             try:
-                with open(file, "rb") as fh:
-                    text = fh.read()
-                self._composed[file] = yaml.compose(text, Loader=_YamlLoader)
-            except (OSError, yaml.YAMLError):
+                self._composed[file] = yaml.compose(self._read(file), Loader=_YamlLoader)
+            except (SpecError, yaml.YAMLError):
                 self._composed[file] = None
         node = self._composed[file]
         if node is None:
