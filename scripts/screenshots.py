@@ -23,12 +23,14 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mocktui.engine.steer.controls import Controls  # noqa: E402
 from mocktui.engine.pipeline import MockEngine  # noqa: E402
 from mocktui.engine.spec.model import load_spec  # noqa: E402
-from mocktui.engine.stores.base import MemoryStore  # noqa: E402
+from mocktui.engine.steer.controls import Controls  # noqa: E402
+from mocktui.engine.stores.memory import MemoryStore  # noqa: E402
+from mocktui.runtime import assemble  # noqa: E402
 from mocktui.server.runner import PortInUse, bind  # noqa: E402
 from mocktui.ui.app import MocktuiApp  # noqa: E402
+from mocktui.ui.local import LocalBackend  # noqa: E402
 
 MONO = "DejaVu Sans Mono"  # the SVGs name Fira Code, which a converter rarely has
 
@@ -75,15 +77,16 @@ async def traffic(client: httpx.AsyncClient, api: str) -> None:
 
 async def shoot(out: Path, spec_path: str, size: tuple[int, int]) -> list[Path]:
     spec = load_spec(spec_path)
-    engine = MockEngine(spec, controls=Controls(stateful=True), faker_seed=42)
-    engine.attach_store(MemoryStore(), seed_count=25).seed()
+    engine = MockEngine.build(spec, controls=Controls(stateful=True), faker_seed=42, store=MemoryStore(), seed_count=25)
+    if engine.state is not None:
+        engine.state.seed()
     try:
         sock = bind("127.0.0.1", 3000)
     except PortInUse:
         sock = bind("127.0.0.1", 0)
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     api = spec.base_path
-    app = MocktuiApp(engine, sock)
+    app = MocktuiApp(LocalBackend(assemble(engine, sock)))
     saved: list[Path] = []
 
     def save(name: str) -> None:

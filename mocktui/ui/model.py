@@ -246,8 +246,12 @@ class Chip:
     active: bool
 
 
-def failure_chips(controls: Mapping[str, Any]) -> list[Chip]:
-    """The four demo failure modes (errors, delay, offline, rate limit) as shown in the header."""
+def failure_chips(controls: Mapping[str, Any], keys: Mapping[str, str]) -> list[Chip]:
+    """The four demo failure modes (errors, delay, offline, rate limit) as shown in the header.
+
+    `keys` are the shown keys by action id (`errors`, `delay`, `offline`, `rate-limit`), as the
+    user's key map left them.
+    """
     faults = controls.get("faults") or {}
     delay = controls.get("delay") or {}
     limit = controls.get("rate_limit") or {}
@@ -264,10 +268,10 @@ def failure_chips(controls: Mapping[str, Any]) -> list[Chip]:
     span = f"{min_ms:g}-{max_ms:g}ms"
     per = f"{limit.get('requests')}/{window:g}s"
     return [
-        Chip("e", errors, err_short, bool(rate) or chaos),
-        Chip("d", f"delay {span}" if max_ms else "delay", span if max_ms else "delay", max_ms > 0),
-        Chip("o", "offline", "offline", bool(controls.get("offline"))),
-        Chip("l", f"limit {per}" if enabled else "limit", per if enabled else "limit", enabled),
+        Chip(keys.get("errors", ""), errors, err_short, bool(rate) or chaos),
+        Chip(keys.get("delay", ""), f"delay {span}" if max_ms else "delay", span if max_ms else "delay", max_ms > 0),
+        Chip(keys.get("offline", ""), "offline", "offline", bool(controls.get("offline"))),
+        Chip(keys.get("rate-limit", ""), f"limit {per}" if enabled else "limit", per if enabled else "limit", enabled),
     ]
 
 
@@ -302,12 +306,41 @@ class RouteStats:
     last_status: int = 0
 
 
+DEMO_ERROR_RATE = 50.0
+DEMO_DELAY = (200.0, 800.0)
+CALM: dict[str, Any] = {
+    "faults": {"error_rate": 0, "chaos": {}},
+    "delay": {"min_ms": 0, "max_ms": 0},
+    "offline": False,
+    "rate_limit": {"enabled": False},
+}  # every failure mode off
+
+
 @dataclass(slots=True)
 class Toggles:
-    """What `e` and `d` restore: the values before the demo failure mode was switched on."""
+    """What the errors and delay keys restore: the values before the demo failure mode was switched on."""
 
     errors: float | None = None
     delay: tuple[float, float] | None = None
+
+    def errors_change(self, controls: Mapping[str, Any]) -> dict[str, Any]:
+        """A 50% error rate, or back to the rate before it; the change for `Controls.update`."""
+        rate = float((controls.get("faults") or {}).get("error_rate") or 0)
+        if rate == DEMO_ERROR_RATE:
+            target, self.errors = self.errors or 0.0, None
+        else:
+            target, self.errors = DEMO_ERROR_RATE, rate
+        return {"faults": {"error_rate": target}}
+
+    def delay_change(self, controls: Mapping[str, Any]) -> dict[str, Any]:
+        """200-800 ms of latency, or back to the delay before it."""
+        delay = controls.get("delay") or {}
+        current = (float(delay.get("min_ms") or 0), float(delay.get("max_ms") or 0))
+        if current == DEMO_DELAY:
+            target, self.delay = self.delay or (0.0, 0.0), None
+        else:
+            target, self.delay = DEMO_DELAY, current
+        return {"delay": {"min_ms": target[0], "max_ms": target[1]}}
 
 
 def record_columns(records: list[dict[str, Any]], id_field: str, limit: int = 5) -> list[str]:

@@ -28,6 +28,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label
 
 from mocktui.engine.events import RequestEvent
+from mocktui.ui.keys import action
 from mocktui.ui.model import FILTER_HELP, RequestFilter, clock_time, latency_text, status_class
 
 
@@ -312,9 +313,9 @@ class RequestsPane(Vertical):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter", tooltip="filter as you type: " + FILTER_HELP),
-        Binding("f", "follow", "Follow", tooltip="follow new requests, or pause"),
+        action("follow").binding(),
         Binding("escape", "leave_filter", "Back to list", show=False, tooltip="from the filter back to the list"),
-        Binding("ctrl+l", "clear", "Clear log", show=False, tooltip="forget the requests shown"),
+        action("clear-log").binding(),
     ]
 
     DEFAULT_CSS = """

@@ -1,13 +1,11 @@
-"""Provides the screens over the panes: request details, help, override editor, record editor, confirm."""
+"""Provides the screens over the panes: request details, override editor, record editor, confirm (help: `help.py`)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.syntax import Syntax
-from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -110,40 +108,6 @@ class DetailScreen(Screen[None]):
         shown.border_title = "copied to the clipboard"
         shown.add_class("-shown")
         self.app.notify("copied as curl", timeout=2)
-
-    def action_close(self) -> None:
-        self.dismiss()
-
-
-class HelpScreen(ModalScreen[None]):
-    """Every key, by where it works."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "close", "Close")]
-
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen #help { width: 94%; max-width: 110; height: 92%; border: round $accent; background: $surface; }
-    HelpScreen #help-title { padding: 0 1; text-style: bold; }
-    HelpScreen VerticalScroll { height: 1fr; padding: 0 1; }
-    """
-
-    def __init__(self, rows: Iterable[tuple[str, str, str]]) -> None:
-        super().__init__()
-        self.rows = list(rows)
-
-    def compose(self) -> ComposeResult:
-        table = Table(box=None, expand=True, show_edge=False, pad_edge=False, header_style="bold")
-        table.add_column("where", style="dim", no_wrap=True, ratio=2)
-        table.add_column("key", style="bold", no_wrap=True, ratio=2)
-        table.add_column("does", ratio=7)
-        previous = ""
-        for scope, key, does in self.rows:
-            table.add_row(scope if scope != previous else "", key, does)
-            previous = scope
-        with Vertical(id="help"):
-            yield Label("Keys  ·  ctrl+p: every action by name  ·  esc: close", id="help-title")
-            with VerticalScroll():
-                yield Static(table, id="help-table")
 
     def action_close(self) -> None:
         self.dismiss()

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from mocktui.ui.backend import Backend, BackendError, StoreInfo
+from mocktui.ui.keys import action
 from mocktui.ui.model import cell_text, record_columns
 from mocktui.ui.screens import ConfirmScreen, RecordScreen
 
@@ -52,7 +53,7 @@ class StorePane(Vertical):
         Binding("v", "view", "View", tooltip="view the record as JSON"),
         Binding("n", "new", "New", tooltip="create a record (starts from a copy of the highlighted one)"),
         Binding("delete,x", "delete", "Delete", tooltip="delete the highlighted record (asks first)"),
-        Binding("R", "reset", "Reset", tooltip="replace every record with freshly seeded data (asks first)"),
+        action("reset-store").binding(),
         Binding("r", "reload", "Reload", show=False, tooltip="read the store again"),
         Binding("left_square_bracket", "page(-1)", "Prev page", show=False, tooltip="previous page of records"),
         Binding("right_square_bracket", "page(1)", "Next page", show=False, tooltip="next page of records"),
@@ -87,6 +88,11 @@ class StorePane(Vertical):
 
     def on_mount(self) -> None:
         self.query_one("#store-off").display = False
+
+    def pane_shown(self) -> None:
+        """Shown again: re-read the collections that changed over HTTP while hidden."""
+        if self.stale:
+            self.refresh_stale()
 
     def focus_main(self) -> None:
         if self.info is None:
