@@ -84,10 +84,16 @@ def attach(argv: Sequence[str]) -> int:
     )
     parser.add_argument("url", help="the mock's address, e.g. http://127.0.0.1:3000")
     parser.add_argument("--token", default=os.environ.get("ADMIN_TOKEN"), help="its admin token, if it has one")
+    parser.add_argument("--config", metavar="FILE", help="settings file for `keys:` (default: ./mocktui.yaml)")
     options = parser.parse_args(argv)
+    try:  # the same keys as the local control room: `keys:` in mocktui.yaml
+        keys = resolve(argparse.Namespace(), config=Path(options.config) if options.config else None).keys
+    except ConfigError as exc:
+        print(f"mocktui: {exc}", file=sys.stderr)
+        return 2
     from mocktui.ui.app import run_attach
 
-    return run_attach(options.url, options.token)
+    return run_attach(options.url, options.token, keys)
 
 
 def _load_or_report(path: str) -> Spec | None:

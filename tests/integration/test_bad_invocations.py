@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -60,3 +61,11 @@ def test_a_taken_port_is_an_environment_failure() -> None:
         done = run(PETSTORE, "--headless", "--port", str(port))
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert done.stderr.strip() == f"mocktui: port {port} is already in use on 127.0.0.1; try --port {port + 1}"
+
+
+def test_attach_reads_keys_from_the_settings_file_and_refuses_a_bad_map(tmp_path: Path) -> None:
+    (tmp_path / "mocktui.yaml").write_text("keys: {nope: X}\n")
+    command = [sys.executable, "-m", "mocktui", "attach", "http://127.0.0.1:9"]
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("mocktui: keys: unknown action 'nope'; known: pane-requests")
