@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -119,17 +121,22 @@ def reserved_emails(request):
     return None
 '''
 
+VENDOR = "mocktui-src"  # the mocktui that wrote the project, so the image runs exactly it (it is on no index)
+
 DOCKERFILE = f"""\
 FROM python:3.11-slim
-RUN pip install --no-cache-dir "mocktui=={__version__}"
+# mocktui {__version__}, copied here by `mocktui init` (mocktui-src/): the image installs exactly it.
+COPY {VENDOR} /opt/{VENDOR}
+RUN pip install --no-cache-dir /opt/{VENDOR}
 WORKDIR /app
 COPY . /app
 ENV HOST=0.0.0.0 PORT=3000 HEADLESS=true
 EXPOSE 3000
-CMD ["mocktui", "{SPEC_NAME}"]
+CMD ["mocktui", "{{spec}}"]
 """
 
-COMPOSE = f"""\
+COMPOSE = """\
+# The mock, stateful on Redis. One worker: live steering (controls, overrides) is per process today.
 services:
   mock:
     build: .
@@ -138,15 +145,29 @@ services:
     environment:
       STORE: redis://redis:6379/0
       STATEFUL_MODE: "true"
-    command: ["mocktui", "{SPEC_NAME}", "--workers", "2"]
-    depends_on: [redis]
+    command: ["mocktui", "{spec}"]
+    depends_on:
+      redis: {{condition: service_healthy}}
   redis:
     image: redis:7-alpine
     command: ["redis-server", "--appendonly", "yes"]
     volumes: [redis-data:/data]
+    healthcheck:
+      test: ["CMD", "redis-cli", "ping"]
+      interval: 1s
+      timeout: 3s
+      retries: 30
 volumes:
   redis-data: {{}}
 """
+
+DOCKERIGNORE = """\
+.env
+**/__pycache__
+"""
+
+SPEC_GUESSES = ("openapi.yaml", "openapi.yml", "openapi.json", "swagger.yaml", "swagger.yml", "swagger.json",
+                "api.yaml", "api.yml", "api.json")  # fmt: skip
 
 
 def env_example() -> str:
@@ -162,10 +183,10 @@ def env_example() -> str:
     return "\n".join(lines)
 
 
-def config_yaml() -> str:
+def config_yaml(spec: str = SPEC_NAME) -> str:
     lines = [
         "# mocktui settings. Precedence: CLI flags > environment > .env > this file > defaults.",
-        f"spec: {SPEC_NAME}",
+        f"spec: {spec}",
         "",
     ]
     sections: dict[str, list[str]] = {}
@@ -199,28 +220,61 @@ def _text(value: Any, quoted: bool = False) -> str:
     return str(value)
 
 
+def vendor(target: Path) -> None:
+    """Copy the running mocktui into `target` with a pyproject that installs it (dependencies from its
+    metadata): a Docker build then needs no package index that has mocktui."""
+    source = Path(__file__).resolve().parent
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(source, target / "mocktui", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    requires = [r for r in metadata.requires("mocktui") or [] if "extra ==" not in r]
+    dependencies = "".join(f"    {json.dumps(r)},\n" for r in requires)
+    (target / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools>=70.1"]\nbuild-backend = "setuptools.build_meta"\n\n'
+        f'[project]\nname = "mocktui"\nversion = "{__version__}"\nrequires-python = ">=3.11"\n'
+        f"dependencies = [\n{dependencies}]\n\n"
+        '[project.scripts]\nmocktui = "mocktui.cli:main"\n\n'
+        '[tool.setuptools.packages.find]\ninclude = ["mocktui*"]\n',
+        encoding="utf-8",
+    )
+
+
 def init(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(prog="mocktui init", description="Write a ready mocktui project.")
+    parser = argparse.ArgumentParser(
+        prog="mocktui init", allow_abbrev=False, description="Write a ready mocktui project."
+    )
     parser.add_argument("dir", nargs="?", default=".", help="where to write it (default: here)")
-    parser.add_argument("--force", action="store_true", help="overwrite files that exist")
+    parser.add_argument("--spec", help="the spec in DIR to use (default: openapi.yaml or the like when present)")
+    parser.add_argument("--force", action="store_true", help="overwrite files that exist (never the spec)")
     options = parser.parse_args(argv)
     target = Path(options.dir)
+    spec = options.spec or next((name for name in SPEC_GUESSES if (target / name).is_file()), None)
+    if options.spec and not (target / options.spec).is_file():
+        print(f"mocktui init: --spec {options.spec}: no such file in {target}", file=sys.stderr)
+        return 2
     files = {
-        SPEC_NAME: SPEC,
-        "mocktui.yaml": config_yaml(),
+        "mocktui.yaml": config_yaml(spec or SPEC_NAME),
         "scenarios.yaml": SCENARIOS,
         "hooks.py": HOOKS,
         ".env.example": env_example(),
-        "Dockerfile": DOCKERFILE,
-        "docker-compose.yml": COMPOSE,
+        ".env": env_example(),
+        "Dockerfile": DOCKERFILE.replace("{spec}", spec or SPEC_NAME),
+        ".dockerignore": DOCKERIGNORE,
+        "docker-compose.yml": COMPOSE.format(spec=spec or SPEC_NAME),
     }
-    existing = [name for name in files if (target / name).exists()]
-    if existing and not options.force:
-        print(f"mocktui init: {', '.join(existing)} already in {target}; use --force to overwrite", file=sys.stderr)
-        return 2
+    if spec is None:
+        files = {SPEC_NAME: SPEC, **files}
     target.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
-        (target / name).write_text(text, encoding="utf-8")
-        print(f"wrote {target / name}")
-    print(f"next: cd {target} && mocktui {SPEC_NAME}")
+        path = target / name
+        if path.exists() and not options.force:
+            print(f"kept {path} (it exists; --force overwrites)")
+            continue
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path}")
+    vendor(target / VENDOR)
+    print(f"wrote {target / VENDOR}/ (mocktui {__version__}, for the Docker image)")
+    if spec is not None:
+        print(f"using your spec {target / spec}")
+    print(f"next: cd {target} && mocktui {spec or SPEC_NAME}   (or: docker compose up)")
     return 0

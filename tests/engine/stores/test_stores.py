@@ -26,7 +26,8 @@ from mocktui.engine.stores.memory import MemoryStore
 from mocktui.engine.stores.redis import RedisStore
 from mocktui.engine.stores.sqlite import SQLiteStore
 
-ROOT = Path(__file__).resolve().parent.parent
+from ...helpers import ROOT
+
 REDIS_URL = os.environ.get("MOCKTUI_TEST_REDIS", "redis://127.0.0.1:6379/15")
 KINDS = ["memory", "sqlite", "redis"]
 

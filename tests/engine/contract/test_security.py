@@ -9,7 +9,7 @@ import pytest
 
 from mocktui.engine.steer.controls import Controls
 
-from .helpers import ROOT, serve
+from ...helpers import ROOT, serve
 
 SPEC = ROOT / "tests" / "data" / "secure.yaml"
 

@@ -1,4 +1,4 @@
-"""Steering the mock live: delays, failures, chaos, rate limits, overrides, offline, admin calls, reload."""
+"""Steering the mock live: delays, failures, chaos, rate limits, overrides, offline."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import statistics
 import time
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -18,7 +17,7 @@ from mocktui.engine.spec.model import load_spec
 from mocktui.engine.steer.behaviour import Behaviour
 from mocktui.engine.steer.controls import ControlError, Controls, Delay
 
-from .helpers import SPECS, LiveServer, serve
+from ...helpers import SPECS, LiveServer, serve
 
 PETSTORE = SPECS / "petstore.yaml"
 
@@ -186,159 +185,6 @@ def test_bad_control_values_are_refused_whole(server: LiveServer) -> None:
     assert httpx.get(server.url + "/__mocktui/controls").json() == before  # nothing half-applied
     with pytest.raises(ControlError, match="faults.error_rate"):
         Controls().update({"faults": {"error_rate": 150}})
-
-
-# -- admin journal ------------------------------------------------------------------------
-
-
-def test_journal_filters_and_verify(server: LiveServer) -> None:
-    httpx.post(server.url + "/pets", json={"name": "Rex", "photoUrls": []})
-    httpx.post(server.url + "/pets", json={"name": "Tom", "photoUrls": []})
-    httpx.get(server.url + "/pets/1")
-    httpx.get(server.url + "/nowhere")
-    admin = server.url + "/__mocktui"
-    assert len(httpx.get(admin + "/events", params={"method": "POST"}).json()) == 2
-    assert [e["path"] for e in httpx.get(admin + "/events", params={"status": "4xx"}).json()] == ["/nowhere"]
-    assert len(httpx.get(admin + "/events", params={"path": "/pets*"}).json()) == 3
-    ok = httpx.post(admin + "/verify", json={"method": "POST", "path": "/pets", "count": 2})
-    assert ok.status_code == 200 and ok.json()["count"] == 2
-    one = httpx.post(admin + "/verify", json={"method": "POST", "body": {"name": "Rex"}, "count": 1})
-    assert one.status_code == 200
-    wrong = httpx.post(admin + "/verify", json={"method": "POST", "path": "/pets", "count": 3})
-    assert wrong.status_code == 417 and wrong.json()["count"] == 2
-    httpx.post(admin + "/reset", json={})
-    assert httpx.get(admin + "/events").json() == []
-
-
-def test_admin_token_guards_everything_but_health() -> None:
-    from mocktui.server.admin import build_admin
-    from mocktui.server.app import MockApp
-    from mocktui.server.runner import ServerRunner
-    from mocktui.service import MockService
-
-    engine = MockEngine.build(load_spec(str(PETSTORE)))
-    live = LiveServer(engine)
-    live.runner = ServerRunner(MockApp(engine, build_admin(MockService(engine), "s3cret")), live.sock)
-    live.start()
-    try:
-        admin = live.url + "/__mocktui"
-        assert httpx.get(admin + "/controls").status_code == 401
-        assert httpx.get(admin + "/controls", headers={"Authorization": "Bearer s3cret"}).status_code == 200
-        assert httpx.get(admin + "/health").status_code == 200
-        assert httpx.get(live.url + "/pets").status_code == 200  # the mock itself is not guarded
-        docs = httpx.get(admin + "/docs")
-        assert docs.status_code == 200 and "/__mocktui/static/swagger-ui-bundle.js" in docs.text
-        assert httpx.get(admin + "/static/swagger-ui-bundle.js").status_code == 200  # served here: no CDN
-    finally:
-        live.stop()
-
-
-# -- hot reload -----------------------------------------------------------------------------
-
-
-def test_reload_under_load_fails_no_request(tmp_path: Path) -> None:
-    from mocktui.server.reload import Reloader
-
-    spec_file = tmp_path / "api.yaml"
-    spec_file.write_text(PETSTORE.read_text())
-    with serve(spec_file) as live:
-        reloader = Reloader(live.engine, str(spec_file), interval=0.05)
-
-        async def load_while_editing() -> tuple[list[int], int]:
-            statuses: list[int] = []
-            async with httpx.AsyncClient(base_url=live.url, timeout=10) as client:
-
-                async def hammer() -> None:
-                    for _ in range(60):
-                        statuses.append((await client.get("/pets")).status_code)
-
-                async def edit() -> None:
-                    await asyncio.sleep(0.05)
-                    spec_file.write_text(PETSTORE.read_text().replace("/pets/mine:", "/pets/ours:"))
-                    # The reloader runs in this test's loop; the server in its own thread.
-                    await reloader.check()
-
-                await asyncio.gather(hammer(), hammer(), edit())
-                after = (await client.get("/pets/ours")).status_code
-            return statuses, after
-
-        statuses, after = asyncio.run(load_while_editing())
-        assert set(statuses) == {200} and len(statuses) == 120
-        assert after == 200
-        spec_file.write_text("openapi: 3.0.3\npaths: [")  # a broken edit keeps the last good version
-        assert asyncio.run(reloader.check()) is False
-        assert httpx.get(live.url + "/pets/ours").status_code == 200
-        notices = [n.text for n in live.engine.events.notices]
-        assert any(n.startswith("reloaded api.yaml") for n in notices)
-        assert any("kept the last good spec" in n for n in notices)
-
-
-def test_rate_limit_is_shared_by_processes_through_redis() -> None:
-    import os
-    import socket
-    import subprocess
-    import sys
-
-    from .test_stores import REDIS_URL, require_redis
-
-    require_redis()
-    import redis
-
-    url = REDIS_URL.rsplit("/", 1)[0] + "/13"
-    redis.Redis.from_url(url).flushdb()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    command = [sys.executable, "-m", "mocktui", str(PETSTORE), "--headless", "--port", str(port), "--workers", "2",
-               "--store", url, "--rate-limit", "6/60s", "--log-level", "warning"]  # fmt: skip
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ})
-    try:
-        for _ in range(200):
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/__mocktui/health", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        # A fresh connection per request, so that both workers answer some of them.
-        responses = [httpx.get(f"http://127.0.0.1:{port}/pets", headers={"Connection": "close"}) for _ in range(10)]
-    finally:
-        proc.terminate()
-        proc.wait(10)
-    assert [r.status_code for r in responses] == [200] * 6 + [429] * 4
-    assert [r.headers["x-ratelimit-remaining"] for r in responses[:6]] == ["5", "4", "3", "2", "1", "0"]
-
-
-def test_scenarios_from_the_cli_settings_and_live_pack_switch(tmp_path: Path) -> None:
-    from mocktui.runtime import StartError, build_engine
-
-    from .test_config import options
-
-    spec = load_spec(str(SPECS / "payments.yaml"))
-    engine = build_engine(spec, options([str(SPECS / "payments.yaml"), "--scenarios", "payments"]))
-    live = LiveServer(engine)
-    live.start()
-    try:
-        card = {
-            "amount": 20,
-            "currency": "USD",
-            "card": {"number": "4000000000000002", "expMonth": 1, "expYear": 2031, "cvc": "123"},
-        }
-        declined = httpx.post(live.url + "/v1/payments", json=card, headers={"Authorization": "Bearer t"})
-        assert declined.status_code == 402 and declined.json()["error"]["code"] == "card_declined"
-        event = httpx.get(live.url + "/__mocktui/events?limit=1").json()[0]
-        assert event["scenario"] == "payments: declined card" and "scenario" in event["tags"]
-        packs = httpx.get(live.url + "/__mocktui/scenarios").json()["packs"]
-        assert packs["payments"]["enabled"] and not packs["auth"]["enabled"]  # only the named pack
-        httpx.patch(live.url + "/__mocktui/controls", json={"packs": {"payments": False}})
-        assert (
-            httpx.post(live.url + "/v1/payments", json=card, headers={"Authorization": "Bearer t"}).status_code == 200
-        )
-    finally:
-        live.stop()
-    rules = tmp_path / "rules.yaml"
-    rules.write_text("- when: {operation: createPaymnt}\n  then: {status: 500}\n")
-    with pytest.raises(StartError, match=r"rules.yaml:1: rule 1.*unknown operationId 'createPaymnt'"):
-        build_engine(spec, options([str(SPECS / "payments.yaml"), "--scenarios", str(rules)]))
 
 
 def test_chaos_per_route(server: LiveServer) -> None:

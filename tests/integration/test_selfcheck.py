@@ -9,7 +9,7 @@ import httpx
 
 from mocktui.engine.steer.controls import Controls
 
-from .helpers import ROOT, serve
+from ..helpers import ROOT, serve
 
 SPEC = ROOT / "tests" / "data" / "selfcheck.yaml"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .helpers import CORPUS, ROOT, serve
+from ..helpers import CORPUS, ROOT, serve
 
 DATA = ROOT / "tests" / "data"
 FEATURES = DATA / "features.yaml"

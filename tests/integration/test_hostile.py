@@ -10,7 +10,7 @@ import pytest
 
 from mocktui.engine.steer.controls import Controls
 
-from .helpers import ROOT, LiveServer, serve
+from ..helpers import ROOT, LiveServer, serve
 
 SPEC = ROOT / "tests" / "data" / "validation.yaml"
 RID = "3f2b8a4e-6a8b-4c6e-9d8a-0b7b1c2d3e4f"

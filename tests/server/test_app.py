@@ -9,7 +9,7 @@ import pytest
 
 from mocktui.engine.steer.controls import Controls
 
-from .helpers import ROOT, LiveServer, serve, validation_errors
+from ..helpers import ROOT, LiveServer, serve, validation_errors
 
 FEATURES = ROOT / "tests" / "data" / "features.yaml"
 

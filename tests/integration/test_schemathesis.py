@@ -51,7 +51,7 @@ import pytest
 
 from mocktui.engine.spec.model import Operation, Spec, load_spec
 
-from .helpers import CORPUS, SPECS, serve
+from ..helpers import CORPUS, SPECS, serve
 
 CORPUS_SPECS = [
     "petstore-v2.yaml",  # Swagger 2.0

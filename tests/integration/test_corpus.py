@@ -8,8 +8,8 @@ import pytest
 
 from mocktui.engine.steer.controls import Controls
 
-from .corpus import SPEC_FILES, run_spec
-from .helpers import CORPUS, SPECS, serve
+from ..corpus import SPEC_FILES, run_spec
+from ..helpers import CORPUS, SPECS, serve
 
 # Operations whose response schema no value can satisfy. The mock serves the most
 # realistic value it can; the test checks that the failure is exactly this defect.

@@ -1,0 +1,45 @@
+"""The runtime builds the engine from settings: scenarios named on the command line, switched live."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from mocktui.engine.spec.model import load_spec
+
+from .helpers import SPECS, LiveServer
+
+
+def test_scenarios_from_the_cli_settings_and_live_pack_switch(tmp_path: Path) -> None:
+    from mocktui.runtime import StartError, build_engine
+
+    from .settings.test_settings import options
+
+    spec = load_spec(str(SPECS / "payments.yaml"))
+    engine = build_engine(spec, options([str(SPECS / "payments.yaml"), "--scenarios", "payments"]))
+    live = LiveServer(engine)
+    live.start()
+    try:
+        card = {
+            "amount": 20,
+            "currency": "USD",
+            "card": {"number": "4000000000000002", "expMonth": 1, "expYear": 2031, "cvc": "123"},
+        }
+        declined = httpx.post(live.url + "/v1/payments", json=card, headers={"Authorization": "Bearer t"})
+        assert declined.status_code == 402 and declined.json()["error"]["code"] == "card_declined"
+        event = httpx.get(live.url + "/__mocktui/events?limit=1").json()[0]
+        assert event["scenario"] == "payments: declined card" and "scenario" in event["tags"]
+        packs = httpx.get(live.url + "/__mocktui/scenarios").json()["packs"]
+        assert packs["payments"]["enabled"] and not packs["auth"]["enabled"]  # only the named pack
+        httpx.patch(live.url + "/__mocktui/controls", json={"packs": {"payments": False}})
+        assert (
+            httpx.post(live.url + "/v1/payments", json=card, headers={"Authorization": "Bearer t"}).status_code == 200
+        )
+    finally:
+        live.stop()
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("- when: {operation: createPaymnt}\n  then: {status: 500}\n")
+    with pytest.raises(StartError, match=r"rules.yaml:1: rule 1.*unknown operationId 'createPaymnt'"):
+        build_engine(spec, options([str(SPECS / "payments.yaml"), "--scenarios", str(rules)]))
