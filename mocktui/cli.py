@@ -9,6 +9,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import shtab
+
 from mocktui import __version__
 from mocktui.engine.spec.errors import SpecError
 from mocktui.engine.spec.model import Spec, load_spec
@@ -23,10 +25,12 @@ def serve_parser() -> argparse.ArgumentParser:
         epilog="Other commands: 'mocktui validate SPEC', 'mocktui init [DIR]', 'mocktui attach URL'. "
         "Every option also comes from the environment, .env or mocktui.yaml (see the README).",
     )
-    parser.add_argument("spec", nargs="?", default=None, help="OpenAPI/Swagger file (YAML or JSON)")
+    spec = parser.add_argument("spec", nargs="?", default=None, help="OpenAPI/Swagger file (YAML or JSON), URL, or -")
+    spec.complete = shtab.FILE  # type: ignore[attr-defined]
     parser.add_argument("--config", metavar="FILE", help="settings file (default: ./mocktui.yaml when present)")
     add_arguments(parser)
     parser.add_argument("--version", action="version", version=f"mocktui {__version__}")
+    shtab.add_argument_to(parser, ["--print-completion"], help="print a shell completion script (bash, zsh, tcsh)")
     return parser
 
 
@@ -39,7 +43,14 @@ def validate_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    except BrokenPipeError:  # `mocktui --print-completion bash | head`: the reader left, nothing to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _main(args: list[str]) -> int:
     if args and args[0] == "validate":
         return validate(validate_parser().parse_args(args[1:]).spec)
     if args and args[0] == "init":
