@@ -3,58 +3,33 @@
 `Generator.compile(schema)` walks a schema once and returns a closure; a
 request only calls closures that draw from a seeded `random.Random` and from
 precomputed Faker pools. Recursive schemas are bounded by `Ctx.depth`.
+
+This module is the walk itself and the containers: refs, `allOf`, `oneOf`/`anyOf`, objects
+and arrays. The leaves are compiled by `scalars` from the value generators in `values`,
+objects are inlined into one function by `inline`, and the rules read off schema keywords
+live in `keywords`. `Ctx`, `Gen`, `TooDeep` and the limits are defined in `context` and
+exported from here as well, where the rest of the engine imports them.
 """
 
 from __future__ import annotations
 
-import base64
 import copy
-import datetime as dt
-import math
 import random
-import re
-import string
-import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import jsonschema_rs
 import orjson
 
-from mocktui.engine.data.pools import Pools, number_hint, pick, provider_for, singular
+from mocktui.engine.data.context import MAX_DEPTH, NODE_BUDGET, NULL_RATE, OPTIONAL_DEPTH, Ctx, Gen, TooDeep
+from mocktui.engine.data.inline import inline_object
+from mocktui.engine.data.keywords import MISSING, example_fits, example_of, fitting, guess_type, hinted, merge
+from mocktui.engine.data.pools import Pools, pick, singular
 from mocktui.engine.data.regex import compile_pattern
+from mocktui.engine.data.scalars import number_gen, string_gen
+from mocktui.engine.data.values import between, const, nullable_choice, picker, set_field, with_example
 
-OPTIONAL_DEPTH = 4  # below this many nested refs, optional properties are filled in
-MAX_DEPTH = 8  # refs deeper than this are cut where the schema allows it
-NODE_BUDGET = 400  # objects per generated value before optional parts are cut
-# createdAt, updated_at, deletedAt, lastLoginAt, timestamp: date-times even without a format.
-_TIMESTAMP_NAME = re.compile(r"(?:[a-z0-9](?:At|_at)|^timestamp|Timestamp|_timestamp)$")
-NULL_RATE = 0.1  # how often a nullable value is null: often enough that clients meet it
-
-_EPOCH = dt.datetime(2024, 1, 1, tzinfo=dt.UTC).timestamp()
-_SPAN = 3 * 365 * 86400
-_LETTERS = string.ascii_lowercase
-_MISSING = object()
-
-
-class TooDeep(Exception):
-    """Raised where recursion must stop; caught where the schema allows omission."""
-
-
-class Ctx:
-    """Per-generation state: the random source and how deep we are."""
-
-    __slots__ = ("rng", "depth", "nodes", "examples", "response")
-
-    def __init__(self, rng: random.Random, *, examples: bool = True, response: bool = True) -> None:
-        self.rng = rng
-        self.depth = 0
-        self.nodes = 0
-        self.examples = examples  # use spec examples/defaults where given
-        self.response = response  # True: omit writeOnly; False (request bodies): omit readOnly
-
-
-Gen = Callable[[Ctx], Any]
+__all__ = ["MAX_DEPTH", "NODE_BUDGET", "NULL_RATE", "OPTIONAL_DEPTH", "Ctx", "Gen", "Generator", "TooDeep"]
 
 
 class Generator:
@@ -72,7 +47,7 @@ class Generator:
         if schema is True or schema is None or schema == {}:
             return self._any(name)
         if schema is False:
-            return _const(None)
+            return const(None)
         if "$ref" in schema and len(schema) == 1:
             return self._ref(schema["$ref"].rsplit("/", 1)[-1], name)
         if "allOf" in schema:
@@ -81,9 +56,9 @@ class Generator:
             key = orjson.dumps(schema, option=orjson.OPT_SORT_KEYS).decode() + "\0" + name
             return self._memo(key, lambda: self.compile(self.merge_all_of(schema), name))
         gen = self._compile_body(schema, name)
-        example = _example_of(schema)
-        if example is not _MISSING and _example_fits(schema, example):
-            return _with_example(gen, example)
+        example = example_of(schema)
+        if example is not MISSING and example_fits(schema, example):
+            return with_example(gen, example)
         return gen
 
     def deref(self, schema: Any) -> Any:
@@ -105,19 +80,19 @@ class Generator:
                 continue
             if "allOf" in body:
                 body = self.merge_all_of(body, _seen | ({ref} if ref else set()))
-            merged = _merge(merged, body)
+            merged = merge(merged, body)
         return merged
 
     # -- compilation --------------------------------------------------------
 
     def _ref(self, name: str, hint: str) -> Gen:
-        key = f"{name}\0{hint}" if _hinted(self.defs.get(name)) else name
+        key = f"{name}\0{hint}" if hinted(self.defs.get(name)) else name
 
         def build() -> Gen:
             target = self.defs.get(name, {})
             gen = self.compile(target, hint)
             tag = self._discriminator_tag(name, target)
-            return _set_field(gen, *tag) if tag is not None else gen
+            return set_field(gen, *tag) if tag is not None else gen
 
         return self._memo(key, build)
 
@@ -158,9 +133,9 @@ class Generator:
 
     def _compile_body(self, schema: dict[str, Any], name: str) -> Gen:
         if "const" in schema:
-            return _const(schema["const"])
+            return const(schema["const"])
         if "enum" in schema and isinstance(schema["enum"], list) and schema["enum"]:
-            values = _fitting(schema["enum"], {k: v for k, v in schema.items() if k != "enum"})
+            values = fitting(schema["enum"], {k: v for k, v in schema.items() if k != "enum"})
             non_null = [v for v in values if v is not None] or values
             copied = any(isinstance(v, (dict, list)) for v in values)  # only containers can be changed later
             if len(non_null) == len(values):
@@ -181,14 +156,14 @@ class Generator:
         if isinstance(types, list):
             real = [t for t in types if t != "null"]
             if not real:
-                return _const(None)
+                return const(None)
             gens = [self._typed(schema, t, name) for t in real]
             nullable = "null" in types
             if len(gens) == 1 and not nullable:
                 return gens[0]
-            return _nullable_choice(gens, nullable)
+            return nullable_choice(gens, nullable)
         if types is None:
-            types = _guess_type(schema)
+            types = guess_type(schema)
         return self._typed(schema, types, name)
 
     def _typed(self, schema: dict[str, Any], type_: str, name: str) -> Gen:
@@ -197,17 +172,17 @@ class Generator:
         if type_ == "array":
             return self._array(schema, name)
         if type_ == "string":
-            return self._string(schema, name)
+            return string_gen(schema, name, self.pools)
         if type_ in ("integer", "number"):
-            return self._number(schema, name, type_ == "integer")
+            return number_gen(schema, name, type_ == "integer")
         if type_ == "boolean":
             return lambda ctx: ctx.rng.random() < 0.5
         if type_ == "null":
-            return _const(None)
+            return const(None)
         return self._any(name)
 
     def _any(self, name: str) -> Gen:
-        return self._string({}, name)
+        return string_gen({}, name, self.pools)
 
     def _choice(self, schema: dict[str, Any], name: str) -> Gen:
         branches = schema.get("oneOf") or schema.get("anyOf") or []
@@ -299,7 +274,7 @@ class Generator:
                 prop_schema = self.deref(body.get("properties", {}).get(prop, {}))
                 fixed = isinstance(prop_schema, dict) and ("enum" in prop_schema or "const" in prop_schema)
                 if not fixed:
-                    gen = _set_field(gen, prop, by_target.get(target, target))
+                    gen = set_field(gen, prop, by_target.get(target, target))
             out.append((gen, simple, ref))
         return out
 
@@ -372,7 +347,7 @@ class Generator:
         chosen: list[Gen] = []
 
         def first_use(ctx: Ctx) -> dict[str, Any]:
-            chosen[0] = _inlined_object(plans, careful) or gen_object
+            chosen[0] = inline_object(plans, careful) or gen_object
             return chosen[0](ctx)  # type: ignore[no-any-return]
 
         chosen.append(first_use)
@@ -445,438 +420,3 @@ class Generator:
             return out
 
         return gen_array
-
-    def _number(self, schema: dict[str, Any], name: str, integer: bool) -> Gen:
-        lo, hi, decimals = _number_range(schema, name, integer)
-        excl_lo = not integer and "exclusiveMinimum" in schema and "minimum" not in schema
-        excl_hi = not integer and "exclusiveMaximum" in schema and "maximum" not in schema
-
-        def inside(value: float) -> bool:
-            return bool((value > lo if excl_lo else value >= lo) and (value < hi if excl_hi else value <= hi))
-
-        multiple = schema.get("multipleOf")
-        if isinstance(multiple, (int, float)) and multiple > 0:
-            return _multiple_gen(lo, hi, multiple, integer, inside)
-        if integer:
-            ilo, ihi = math.ceil(lo), math.floor(hi)
-            if ilo > ihi:
-                ihi = ilo
-            if ihi - ilo + 1 < 2**52:
-                return _inlinable(lambda ctx: between(ctx.rng, ilo, ihi), "L + int(R() * W)", L=ilo, W=ihi - ilo + 1)
-            return lambda ctx: between(ctx.rng, ilo, ihi)
-        step = 10.0**-decimals
-
-        span = hi - lo
-
-        def gen_number(ctx: Ctx) -> float:
-            for _ in range(8):
-                value: float = round(lo + ctx.rng.random() * span, decimals)
-                if value.is_integer() and decimals and inside(value + step):
-                    value = round(value + step, decimals)  # a whole number would also be an `integer`
-                if inside(value):
-                    return value
-            fallback = round(lo + step, decimals) if excl_lo and lo + step < hi else (lo + hi) / 2 if excl_lo else lo
-            return float(fallback)
-
-        return gen_number
-
-    def _string(self, schema: dict[str, Any], name: str) -> Gen:
-        fmt = schema.get("format")
-        min_len = int(schema.get("minLength") or 0)
-        max_len = schema.get("maxLength")
-        max_len = int(max_len) if isinstance(max_len, (int, float)) else None
-        base = self._realistic_string(schema, name, fmt if isinstance(fmt, str) else None, max_len)
-        pattern = schema.get("pattern")
-        pgen = compile_pattern(pattern, min_len) if isinstance(pattern, str) else None
-        if pgen is None:
-            base = base or self._words()
-            return base if not min_len and max_len is None else _fit_length(base, min_len, max_len)
-        check = re.compile(str(pattern))
-
-        def fits(value: str) -> bool:
-            return min_len <= len(value) <= (max_len if max_len is not None else len(value)) and bool(
-                check.search(value)
-            )
-
-        def gen_patterned(ctx: Ctx) -> str:
-            # A realistic value (x-faker, format, name) when it happens to match; else one built from the regex.
-            if base is not None:
-                for _ in range(3):
-                    value = str(base(ctx))
-                    if fits(value):
-                        return value
-            value = pgen(ctx.rng)
-            for _ in range(24):
-                if fits(value):
-                    break
-                value = pgen(ctx.rng)
-            return value
-
-        return gen_patterned
-
-    def _realistic_string(self, schema: dict[str, Any], name: str, fmt: str | None, max_len: int | None) -> Gen | None:
-        """Values from the format, `x-faker`, or what the property name suggests."""
-        if fmt is not None:
-            base = self._format(fmt, max_len)
-            if base is not None:
-                return base
-        faker = schema.get("x-faker")
-        if isinstance(faker, str) and self.pools.has(faker):
-            return lambda ctx: str(self.pools.pick(faker, ctx.rng))
-        if not name:
-            return None
-        if _TIMESTAMP_NAME.search(name):
-            return _FORMATS["date-time"]
-        provider = provider_for(name)
-        if provider == "password":
-            return _password
-        if provider and self.pools.has(provider):
-            pool = [str(v) for v in self.pools.pool(provider) or []]
-            return picker(pool)
-        return None
-
-    def _words(self) -> Gen:
-        words = [str(w) for w in self.pools.pool("word") or ["lorem", "ipsum"]]
-        return picker(words)
-
-    def _format(self, fmt: str, max_len: int | None) -> Gen | None:
-        fixed = _FORMATS.get(fmt)
-        if fixed is not None:
-            return fixed
-        provider = {
-            "email": "email",
-            "idn-email": "email",
-            "uri": "url",
-            "url": "url",
-            "iri": "url",
-            "uri-reference": "url",
-            "iri-reference": "url",
-            "hostname": "domain_name",
-            "idn-hostname": "domain_name",
-            "phone": "phone_number",
-            "phone-number": "phone_number",
-        }.get(fmt)
-        if provider and self.pools.has(provider):
-            pool = [str(v) for v in self.pools.pool(provider) or []]
-            if fmt in ("uri", "url", "iri", "uri-reference", "iri-reference"):
-                pool = [v.rstrip("/") + "/" for v in pool]
-            return picker(pool)
-        return None
-
-
-# -- helpers -----------------------------------------------------------------
-
-
-def _inlined_object(
-    plans: dict[tuple[bool, bool], list[tuple[str, Gen]]], careful: Callable[[Ctx, bool], dict[str, Any]]
-) -> Gen | None:
-    """The object generator as one compiled function: a dict display whose values are the fields'
-    own expressions where they have one (a pool draw, a ranged integer), else calls.
-
-    This is the hot path of every generated body; it halves the cost of a typical record.
-    """
-    names: dict[str, Any] = {"careful": careful, "TooDeep": TooDeep, "OPTIONAL_DEPTH": OPTIONAL_DEPTH,
-                             "NODE_BUDGET": NODE_BUDGET}  # fmt: skip
-    inlined = 0
-
-    def display(plan: list[tuple[str, Gen]]) -> str:
-        nonlocal inlined
-        items = []
-        for pname, gen in plan:
-            key = f"v{len(names)}"
-            spec = getattr(gen, "inline", None)
-            if spec is None:
-                names[key] = gen
-                items.append(f"{pname!r}: {key}(ctx)")
-                continue
-            expression, bound = spec
-            for local, value in bound.items():
-                names[f"{key}_{local}"] = value
-                expression = re.sub(rf"\b{local}\b", f"{key}_{local}", expression)
-            items.append(f"{pname!r}: {expression}")
-            inlined += 1
-        return "{" + ", ".join(items) + "}"
-
-    source = f"""
-def gen_object(ctx):
-    ctx.nodes += 1
-    R = ctx.rng.random
-    shallow = ctx.depth < OPTIONAL_DEPTH and ctx.nodes < NODE_BUDGET
-    try:
-        if shallow:
-            return {display(plans[(True, True)])} if ctx.response else {display(plans[(False, True)])}
-        return {display(plans[(True, False)])} if ctx.response else {display(plans[(False, False)])}
-    except TooDeep:
-        return careful(ctx, shallow)
-"""
-    if not inlined:
-        return None  # nothing to gain over the comprehension
-    exec(compile(source, "<mocktui object generator>", "exec"), names)  # noqa: S102 - our own code, names are repr()
-    made: Gen = names["gen_object"]
-    return made
-
-
-def _const(value: Any) -> Gen:
-    if isinstance(value, (dict, list)):
-        return lambda ctx: copy.deepcopy(value)
-    return lambda ctx: value
-
-
-def _with_example(gen: Gen, example: Any) -> Gen:
-    mutable = isinstance(example, (dict, list))
-
-    def with_example(ctx: Ctx) -> Any:
-        if ctx.examples:
-            return copy.deepcopy(example) if mutable else example
-        return gen(ctx)
-
-    return with_example
-
-
-def _fitting(values: list[Any], rest: dict[str, Any]) -> list[Any]:
-    """Enum values that also satisfy the schema's other keywords (when checkable)."""
-    if not rest or b'"$ref"' in orjson.dumps(rest, option=orjson.OPT_NON_STR_KEYS):
-        return values
-    try:
-        validator = jsonschema_rs.validator_for(rest, validate_formats=True)
-        return [v for v in values if validator.is_valid(v)] or values
-    except (ValueError, TypeError, jsonschema_rs.ValidationError):
-        return values
-
-
-def _example_fits(schema: dict[str, Any], example: Any) -> bool:
-    """Spec examples often contradict their own schema; those are not served.
-
-    Schemas with refs are checked later, as a whole response body.
-    """
-    text = orjson.dumps(schema, option=orjson.OPT_NON_STR_KEYS)
-    if b'"$ref"' in text:
-        return True
-    try:
-        return bool(jsonschema_rs.validator_for(schema, validate_formats=True).is_valid(example))
-    except (ValueError, TypeError, jsonschema_rs.ValidationError):
-        return False
-
-
-def _example_of(schema: dict[str, Any]) -> Any:
-    if "example" in schema:
-        return schema["example"]
-    examples = schema.get("examples")
-    if isinstance(examples, list) and examples:
-        return examples[0]
-    if "default" in schema:
-        return schema["default"]
-    return _MISSING
-
-
-def _set_field(gen: Gen, prop: str, value: str) -> Gen:
-    def tagged(ctx: Ctx) -> Any:
-        out = gen(ctx)
-        if isinstance(out, dict):
-            out[prop] = value
-        return out
-
-    return tagged
-
-
-def _nullable_choice(gens: list[Gen], nullable: bool) -> Gen:
-    def choose(ctx: Ctx) -> Any:
-        if nullable and (ctx.nodes > NODE_BUDGET or ctx.rng.random() < NULL_RATE):
-            return None
-        try:
-            return pick(ctx.rng, gens)(ctx)
-        except TooDeep:
-            if nullable:
-                return None
-            raise
-
-    return choose
-
-
-def _hinted(schema: Any) -> bool:
-    """Whether a def's values depend on the property name it is used under."""
-    return (
-        isinstance(schema, dict)
-        and schema.get("type") in ("string", "number", "integer")
-        and not ({"format", "pattern", "enum", "const"} & schema.keys())
-    )
-
-
-def _guess_type(schema: dict[str, Any]) -> str:
-    if "properties" in schema or "additionalProperties" in schema or "required" in schema:
-        return "object"
-    if "items" in schema or "prefixItems" in schema:
-        return "array"
-    if {"minimum", "maximum", "multipleOf", "exclusiveMinimum", "exclusiveMaximum"} & schema.keys():
-        return "number"
-    return "string"
-
-
-def _merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
-    out = dict(a)
-    for key, value in b.items():
-        if key not in out:
-            out[key] = value
-            continue
-        mine = out[key]
-        if key == "properties":
-            props = dict(mine)
-            for pname, pschema in value.items():
-                props[pname] = {"allOf": [props[pname], pschema]} if pname in props else pschema
-            out[key] = props
-        elif key == "required":
-            out[key] = list(dict.fromkeys([*mine, *value]))
-        elif key == "type":
-            left = set(mine if isinstance(mine, list) else [mine])
-            right = set(value if isinstance(value, list) else [value])
-            both = left & right or ({"integer"} if {"integer", "number"} <= left | right else left)
-            if "integer" in left | right and "number" in left | right and "integer" not in both:
-                both.add("integer")
-            out[key] = sorted(both)[0] if len(both) == 1 else sorted(both)
-        elif key == "enum" and isinstance(mine, list) and isinstance(value, list):
-            out[key] = [v for v in mine if v in value] or mine
-        elif key in ("minimum", "minLength", "minItems", "minProperties", "exclusiveMinimum"):
-            out[key] = max(mine, value)
-        elif key in ("maximum", "maxLength", "maxItems", "maxProperties", "exclusiveMaximum"):
-            out[key] = min(mine, value)
-        elif key in ("items", "additionalProperties") and isinstance(mine, dict) and isinstance(value, dict):
-            out[key] = {"allOf": [mine, value]}
-    return out
-
-
-def _number_range(schema: dict[str, Any], name: str, integer: bool) -> tuple[Any, Any, int]:
-    """Bounds to draw from (exact ints for integers: int64 bounds exceed a float's precision)."""
-    hint = number_hint(name)
-    low, high, decimals = hint if hint else (1.0, 1000.0, 0 if integer else 2)
-    lo = schema.get("minimum", schema.get("exclusiveMinimum"))
-    hi = schema.get("maximum", schema.get("exclusiveMaximum"))
-    excl_lo = "exclusiveMinimum" in schema and "minimum" not in schema
-    excl_hi = "exclusiveMaximum" in schema and "maximum" not in schema
-    lo = lo if isinstance(lo, (int, float)) and not isinstance(lo, bool) else None
-    hi = hi if isinstance(hi, (int, float)) and not isinstance(hi, bool) else None
-    if integer:
-        if lo is not None:
-            lo = math.floor(lo) + 1 if excl_lo else math.ceil(lo)
-        if hi is not None:
-            hi = math.ceil(hi) - 1 if excl_hi else math.floor(hi)
-    fmt = schema.get("format")
-    if fmt == "int32":
-        lo = max(lo if lo is not None else -(2**31), -(2**31))
-        hi = min(hi if hi is not None else 2**31 - 1, 2**31 - 1)
-    if lo is None and hi is None:
-        lo, hi = low, high
-    elif lo is None:
-        assert hi is not None
-        lo = min(low, hi - (1 if integer else 0.5)) if low <= hi else hi - (high - low)
-    elif hi is None:
-        hi = max(high, lo + 1) if high >= lo else lo + (high - low)
-    else:
-        # Prefer the realistic window when it fits inside the declared bounds.
-        if low >= lo and high <= hi:
-            lo, hi = low, high
-    if integer:
-        return math.ceil(lo), math.floor(hi), decimals
-    return float(lo), float(hi), decimals
-
-
-def _multiple_gen(lo: float, hi: float, multiple: float, integer: bool, inside: Callable[[float], bool]) -> Gen:
-    k_lo, k_hi = math.ceil(lo / multiple), math.floor(hi / multiple)
-    if not inside(k_lo * multiple):
-        k_lo += 1
-    if not inside(k_hi * multiple):
-        k_hi -= 1
-    if k_lo > k_hi:
-        k_hi = k_lo
-    decimals = max(0, -math.floor(math.log10(multiple))) + 2 if multiple < 1 else 0
-
-    def ok(value: float) -> bool:
-        if not inside(value):
-            return False
-        if isinstance(multiple, int) and isinstance(value, int):
-            return value % multiple == 0
-        q = value / multiple
-        return int(q) == q
-
-    def gen(ctx: Ctx) -> Any:
-        for _ in range(12):
-            k = between(ctx.rng, k_lo, k_hi)
-            value: Any = round(k * multiple, decimals)
-            if integer or float(value).is_integer():
-                value = int(value)
-            if ok(value):
-                return value
-        return int(k_lo * multiple) if float(k_lo * multiple).is_integer() else 0
-
-    return gen
-
-
-def _fit_length(base: Gen, min_len: int, max_len: int | None) -> Gen:
-    def fit(ctx: Ctx) -> str:
-        value = str(base(ctx))
-        if len(value) < min_len:
-            value += "".join(pick(ctx.rng, _LETTERS) for _ in range(min_len - len(value)))
-        if max_len is not None and len(value) > max_len:
-            value = value[:max_len].rstrip() if max_len > 0 else ""
-            if len(value) < min_len:
-                value += "".join(pick(ctx.rng, _LETTERS) for _ in range(min_len - len(value)))
-        return value
-
-    return fit
-
-
-def picker(seq: Sequence[Any]) -> Gen:
-    """A generator of members of `seq`: one closure, no call per value beyond the draw."""
-    n = len(seq)
-
-    def draw(ctx: Ctx) -> Any:
-        return seq[int(ctx.rng.random() * n)]
-
-    return _inlinable(draw, "S[int(R() * N)]", S=seq, N=n)
-
-
-def _inlinable(gen: Gen, expression: str, **names: Any) -> Gen:
-    """Say how `gen` reads as one expression (R() is the rng's random), so objects can inline it."""
-    gen.inline = (expression, names)  # type: ignore[attr-defined]
-    return gen
-
-
-def between(rng: random.Random, lo: int, hi: int) -> int:
-    """`rng.randint`, the fast way for ranges a float's 53 bits cover."""
-    span = hi - lo + 1
-    return lo + int(rng.random() * span) if span < 2**52 else rng.randint(lo, hi)
-
-
-def _stamps(fmt: str) -> Gen:
-    """Date-times from a pool formatted once: `strftime` per value costs more than the rest."""
-    rng = random.Random(0)
-    pool = [dt.datetime.fromtimestamp(_EPOCH + rng.randrange(_SPAN), dt.UTC).strftime(fmt) for _ in range(4096)]
-    return picker(pool)
-
-
-def _password(ctx: Ctx) -> str:
-    return "".join(pick(ctx.rng, string.ascii_letters + string.digits) for _ in range(12))
-
-
-def _uuid(ctx: Ctx) -> str:
-    return str(uuid.UUID(int=ctx.rng.getrandbits(128), version=4))
-
-
-def _ipv6(ctx: Ctx) -> str:
-    return ":".join(f"{ctx.rng.getrandbits(16):x}" for _ in range(8))
-
-
-_FORMATS: dict[str, Gen] = {
-    "uuid": _uuid,
-    "guid": _uuid,
-    "date-time": _stamps("%Y-%m-%dT%H:%M:%SZ"),
-    "date": _stamps("%Y-%m-%d"),
-    "time": _stamps("%H:%M:%SZ"),
-    "duration": lambda ctx: f"P{between(ctx.rng, 0, 30)}DT{between(ctx.rng, 0, 23)}H{between(ctx.rng, 0, 59)}M",
-    "ipv4": lambda ctx: ".".join(str(between(ctx.rng, 1, 254)) for _ in range(4)),
-    "ipv6": _ipv6,
-    "byte": lambda ctx: base64.b64encode(ctx.rng.randbytes(between(ctx.rng, 6, 24))).decode(),
-    "binary": lambda ctx: "".join(pick(ctx.rng, _LETTERS) for _ in range(16)),
-    "password": _password,
-}
-for _numeric in ("int32", "int64", "uint64", "unix-time", "decimal"):  # numbers written as strings
-    _FORMATS[_numeric] = lambda ctx: str(between(ctx.rng, 1, 10**6))
