@@ -150,6 +150,11 @@ def build_admin(service: MockService, token: str | None = None) -> FastAPI:
         """Rules, hooks and packs in the order they are consulted, with hit counts."""
         return service.scenarios()
 
+    @api.post("/scenarios/reset", status_code=204)
+    def reset_scenarios() -> None:
+        """Rule call counts and pack memory (failed logins) back to zero: `call: 1` fires again."""
+        service.reset_scenarios()
+
     @api.put("/scenarios/rules/{rule}")
     def switch_rule(rule: str, change: Switch) -> dict[str, Any]:
         return service.switch_rule(rule, change.enabled)

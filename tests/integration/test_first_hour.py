@@ -150,3 +150,21 @@ def test_the_admin_index_the_banner_points_to(shop: LiveServer) -> None:
         calls = index.json()["calls"]
         assert "PATCH /__mocktui/overrides/{operation}" in calls and "POST /__mocktui/verify" in calls
         assert all(httpx.get(shop.url + call.split()[1]).status_code != 404 for call in calls if "{" not in call)
+
+
+def test_scenario_switches_and_reset_over_the_admin_api(tmp_path: object) -> None:
+    from mocktui.engine.scenarios.runner import ScenarioFiles
+
+    rules = SPECS.parent / "tests" / "data" / "scenarios-shop.yaml"
+    with serve(SPECS / "shop.yaml", scenarios=ScenarioFiles(str(rules), None, ("payments",))) as live:
+        admin = live.url + "/__mocktui"
+        first = httpx.post(live.url + "/api/v1/orders", json={"userId": 1, "items": [{"productId": 1, "quantity": 1}]})
+        items = httpx.get(admin + "/scenarios").json()["items"]
+        hit = next(item for item in items if item.get("hits"))
+        assert first.status_code == 503 and hit["hits"] == 1
+        assert httpx.put(admin + "/scenarios/packs/auth", json={"enabled": True}).json()["packs"]["auth"] is True
+        assert httpx.put(admin + "/scenarios/packs/nope", json={"enabled": True}).status_code == 404
+        order = {"userId": 1, "items": [{"productId": 1, "quantity": 1}]}
+        assert httpx.post(live.url + "/api/v1/orders", json=order).status_code != 503  # call 2: the rule is done
+        assert httpx.post(admin + "/scenarios/reset").status_code == 204
+        assert httpx.post(live.url + "/api/v1/orders", json=order).status_code == 503  # call 1 again
