@@ -259,6 +259,9 @@ class MockService:
         if not isinstance(record, dict):
             raise ServiceError(422, "a record is a JSON object")
         state = self._state()
+        taken = state.conflicts(collection, record, id)
+        if taken:  # every write path keeps unique fields unique, as the HTTP API does
+            raise ServiceError(409, [v.to_dict() for v in taken])
         key, errors = state.save(collection, dict(record), id)
         _refuse(errors)
         return state.record(collection, key) or {}

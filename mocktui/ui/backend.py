@@ -50,6 +50,7 @@ class StoreInfo:
     collections: dict[str, int]
     id_fields: dict[str, str]  # collection -> its id field
     writers: dict[str, str]  # operation id -> the collection it changes
+    unique: dict[str, tuple[str, ...]] = field(default_factory=dict)  # collection -> its unique fields
 
 
 class Backend(Protocol):
@@ -151,6 +152,7 @@ def store_info(data: dict[str, Any]) -> StoreInfo:
         stateful=bool(data.get("stateful", True)),
         collections={str(k): int(v) for k, v in (data.get("collections") or {}).items()},
         id_fields={str(r["name"]): str(r.get("id", "id")) for r in resources},
+        unique={str(r["name"]): tuple(str(f) for f in r.get("unique") or ()) for r in resources},
         writers={
             str(op): str(r["name"])
             for r in resources

@@ -114,7 +114,7 @@ class LocalBackend:
             else:
                 saved = self.service.replace_record(collection, id, record)
         except ServiceError as exc:
-            if exc.status == 422:
+            if exc.status in (409, 422):  # a duplicate unique field, or the schema's violations
                 return "", violation_lines(exc.detail)
             raise BackendError(str(exc)) from None
         if id is not None:

@@ -218,7 +218,7 @@ class RemoteBackend:
             response = await self.client.request("PUT" if id else "POST", f"/__mocktui{path}", json=record)
         except httpx.HTTPError as exc:
             raise BackendError(f"{self.url}: {exc}") from None
-        if response.status_code == 422:
+        if response.status_code in (409, 422):  # a duplicate unique field, or the schema's violations
             return "", violation_lines(response.json().get("detail"))
         if response.status_code >= 400:
             raise BackendError(f"{response.status_code} {_detail(response)}")

@@ -250,7 +250,9 @@ class StorePane(Vertical):
         record_id = self._selected_id()
         if record_id is not None:
             template = dict(await self.backend.record(self.collection, record_id) or {})
-            template.pop(self.id_field, None)
+            unique = self.info.unique.get(self.collection, ()) if self.info is not None else ()
+            for name in (self.id_field, *unique):  # a copy to start from, without what must not repeat
+                template.pop(name, None)
         await self.app.push_screen(RecordScreen(self.backend, self.collection, template, None), self._after_save)
 
     async def action_delete(self) -> None:

@@ -168,3 +168,45 @@ def test_scenario_switches_and_reset_over_the_admin_api(tmp_path: object) -> Non
         assert httpx.post(live.url + "/api/v1/orders", json=order).status_code != 503  # call 2: the rule is done
         assert httpx.post(admin + "/scenarios/reset").status_code == 204
         assert httpx.post(live.url + "/api/v1/orders", json=order).status_code == 503  # call 1 again
+
+
+def test_unique_fields_hold_on_every_write_path(shop: LiveServer) -> None:
+    store = shop.url + "/__mocktui/store/users"
+    first = httpx.post(store, json={"firstName": "Uma", "lastName": "One", "email": "uma@unique.io"}).json()
+    second = httpx.post(store, json={"firstName": "Tom", "lastName": "Two", "email": "tom@unique.io"}).json()
+    duplicate = {"firstName": "Copy", "lastName": "Cat", "email": first["email"].upper()}  # case-insensitive
+    refused = httpx.post(store, json=duplicate)
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == [
+        {"location": "body", "pointer": "/email", "reason": f"a user with email {duplicate['email']!r} already exists"}
+    ]
+    taken = httpx.put(f"{store}/{second['id']}", json={**second, "email": first["email"]})
+    assert taken.status_code == 409
+    kept = httpx.put(f"{store}/{first['id']}", json={**first, "lastName": "Renamed"})  # its own email is fine
+    assert kept.status_code == 200 and kept.json()["lastName"] == "Renamed"
+    over_http = httpx.post(shop.url + "/api/v1/users", json=duplicate)
+    assert over_http.status_code == 409  # the HTTP API, as before
+
+
+async def test_the_control_room_refuses_a_duplicate_and_names_the_field() -> None:
+    from mocktui.engine.pipeline import MockEngine
+    from mocktui.engine.spec.model import load_spec
+    from mocktui.runtime import assemble
+    from mocktui.server.runner import bind
+    from mocktui.ui.local import LocalBackend
+
+    engine = MockEngine.build(
+        load_spec(str(SPECS / "shop.yaml")), controls=Controls(stateful=True), store=MemoryStore(), seed_count=2
+    )
+    assert engine.state is not None
+    engine.state.seed()
+    sock = bind("127.0.0.1", 0)
+    backend = LocalBackend(assemble(engine, sock))
+    try:
+        info = await backend.store()
+        assert info is not None and info.unique["users"] == ("email",)
+        email = (await backend.records("users"))[0]["email"]
+        key, errors = await backend.save_record("users", {"firstName": "A", "lastName": "B", "email": email})
+        assert key == "" and errors == [f"/email: a user with email {email!r} already exists"]
+    finally:
+        sock.close()

@@ -100,6 +100,17 @@ class Stateful(Listing, Seeding):
     def export(self) -> State:
         return self.store.dump()
 
+    def conflicts(self, collection: str, record: Record, own_id: str | None) -> list[Violation]:
+        """The unique fields of `record` that another record of `collection` already holds."""
+        resource = self.resources.get(collection)
+        if resource is None:
+            return []
+        return [
+            Violation("body", f"/{field}", f"a {singular(resource.name)} with {field} {record[field]!r} already exists")
+            for field in resource.unique
+            if field in record and self._taken(resource, field, record[field], own_id)
+        ]
+
     def _taken(self, resource: Resource, field: str, value: Any, own_id: str | None) -> bool:
         found = self.store.find(resource.name, field, value)
         return found is not None and found != own_id
@@ -244,11 +255,8 @@ class Stateful(Listing, Seeding):
     ) -> MockResponse | None:
         if "409" not in compiled.responses:
             return None
-        for field in resource.unique:
-            if field in record and self._taken(resource, field, record[field], own):
-                reason = f"a {singular(resource.name)} with {field} {record[field]!r} already exists"
-                return self.contract.reject(compiled, "conflict", [Violation("body", f"/{field}", reason)])
-        return None
+        taken = self.conflicts(resource.name, record, own)
+        return self.contract.reject(compiled, "conflict", taken[:1]) if taken else None
 
     # -- responses -----------------------------------------------------------
 
