@@ -14,7 +14,9 @@ from http import HTTPStatus
 from typing import Any
 
 from mocktui.engine.contract.compiled import CompiledOperation, response_for_code
+from mocktui.engine.contract.idempotency import Idempotency
 from mocktui.engine.contract.responder import Responder
+from mocktui.engine.contract.validate import Violation
 from mocktui.engine.events import EventStream
 from mocktui.engine.http import MockRequest, MockResponse, parse_prefer, problem, query_prefer
 from mocktui.engine.scenarios.answer import respond
@@ -74,6 +76,7 @@ class MockEngine:
         self.recipe = recipe or Recipe()
         self.events = events or EventStream()
         self.behaviour = behaviour or Behaviour(self.controls)
+        self.idempotency = Idempotency()  # kept across reloads, like the journal
 
     @classmethod
     def build(
@@ -135,6 +138,7 @@ class MockEngine:
     def reset_counters(self) -> None:
         """Forget per-client and per-rule counts (rate limits; scenario call counts)."""
         self.behaviour.limiter.reset()
+        self.idempotency.clear()
         if self.stages.scenarios is not None:
             self.stages.scenarios.reset()
 
@@ -276,6 +280,27 @@ class MockEngine:
         refusal = contract.admit(compiled, request, params)
         if refusal is not None:
             return refusal
+        if not compiled.idempotent:
+            return self._answer(stages, request, compiled, params, override)
+        kept = self.idempotency.replay(compiled, request)
+        if isinstance(kept, str):
+            return contract.reject(compiled, "invalid", [Violation("header", "/idempotency-key", kept)])
+        if kept is not None:
+            return kept
+        response = self._answer(stages, request, compiled, params, override)
+        self.idempotency.remember(compiled, request, response)
+        return response
+
+    def _answer(
+        self,
+        stages: Stages,
+        request: MockRequest,
+        compiled: CompiledOperation,
+        params: dict[str, str],
+        override: Override | None,
+    ) -> MockResponse:
+        """The contract's answer, or the store's: what the request asks for and the overrides force."""
+        contract = stages.contract
         prefer = parse_prefer(request.headers.get("prefer", ""))
         if "__" in request.query:
             prefer.update(query_prefer(request.query))

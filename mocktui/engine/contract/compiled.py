@@ -52,7 +52,7 @@ class CompiledResponse:
 
 
 class CompiledOperation:
-    __slots__ = ("op", "responses", "default", "validator", "security")
+    __slots__ = ("op", "responses", "default", "validator", "security", "idempotent")
 
     def __init__(
         self,
@@ -67,6 +67,8 @@ class CompiledOperation:
         self.default = default
         self.validator = validator
         self.security = security
+        # It declares an Idempotency-Key header: a repeated key gets the first answer again.
+        self.idempotent = any(p.location == "header" and p.name.lower() == "idempotency-key" for p in op.parameters)
 
 
 def compile_operation(op: Operation, spec: Spec, generator: Generator) -> CompiledOperation:
