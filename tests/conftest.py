@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from .helpers import CORPUS
+from .paths import CORPUS
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -22,9 +22,7 @@ from mocktui.server.app import MockApp
 from mocktui.server.runner import ServerRunner, bind
 from mocktui.service import MockService
 
-ROOT = Path(__file__).resolve().parent.parent
-SPECS = ROOT / "specs"
-CORPUS = ROOT.parent / "shared" / "specs-corpus"
+from .paths import CORPUS, ROOT, SPECS  # noqa: F401 - re-exported for the tests
 
 
 class LiveServer:

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 import httpx
 
-from ..helpers import ROOT, SPECS
+from ..paths import ROOT, SPECS
 from .test_bad_invocations import free_port
 
 

@@ -17,8 +17,8 @@ import pytest
 from mocktui.engine.spec.errors import SpecError
 from mocktui.engine.spec.model import load_spec
 
-from ..helpers import ROOT, SPECS
-from .test_headless_output import free_port
+from ..paths import ROOT, SPECS
+from .test_bad_invocations import free_port
 
 ROOT_SPEC = """openapi: 3.0.3
 info: {title: Split, version: "1"}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ..helpers import ROOT, SPECS
+from ..paths import ROOT, SPECS
 
 PETSTORE = str(SPECS / "petstore.yaml")
 
