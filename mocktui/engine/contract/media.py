@@ -55,7 +55,8 @@ def _matches(wanted: str, declared: str) -> bool:
     d_type, _, d_sub = declared.partition("/")
     if w_sub == "*" or d_sub == "*":
         return w_type == d_type
-    return wanted == declared
+    # A structured-syntax suffix (RFC 6839): application/problem+json is JSON to a client asking for it.
+    return wanted == declared or (w_type == d_type and d_sub.endswith("+" + w_sub) and w_sub in ("json", "xml"))
 
 
 T = TypeVar("T")

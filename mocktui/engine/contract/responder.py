@@ -186,6 +186,10 @@ class Responder:
         if not resp.media:
             return MockResponse(status, self.declared_headers(resp, dynamic=False) + bare_headers(resp), b"", op.id)
         chosen = negotiate(request.headers.get("accept"), list(resp.media))
+        if chosen is None and (status >= 400 or "code" in prefer):
+            # An error, or a status someone forced, is said in the form the spec declares for it:
+            # refusing it with 406 would hide the answer the client or the operator asked for.
+            chosen = negotiate(None, list(resp.media))
         if chosen is None:
             return problem(
                 406,
