@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 import struct
 import time
@@ -28,6 +29,7 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 ADMIN_PREFIX = "/__mocktui"
+log = logging.getLogger("mocktui.server")
 
 
 class MockApp:
@@ -77,7 +79,7 @@ class MockApp:
         elif self.plain_health and request.path == "/health":
             response = _health(self.engine)
         else:
-            response = self.engine.handle(request)
+            response = self._handle(request)
         if response.delay_ms > 0:
             await asyncio.sleep(response.delay_ms / 1000)  # never blocks other requests
         if origin or controls.cors_origin != "*":
@@ -111,6 +113,18 @@ class MockApp:
             await FAULTS[response.fault].act(AsgiWire(send), response)
             return
         await _send(send, response)
+
+    def _handle(self, request: MockRequest) -> MockResponse:
+        """The engine's answer; a bug in it is a problem+json 500 and a logged traceback, never a dropped
+        connection or a bare 500 (the try costs nothing when nothing is raised)."""
+        try:
+            return self.engine.handle(request)
+        except Exception as exc:  # noqa: BLE001 - the last resort: report, answer, keep serving
+            log.exception("mocktui could not answer %s %s", request.method, request.path)
+            self.engine.events.notice("error", f"{request.method} {request.path}: {type(exc).__name__}: {exc}")
+            response = problem(500, "Internal Server Error", f"mocktui failed: {type(exc).__name__}: {exc}")
+            response.tags = ("crash",)
+            return response
 
     def _preflight(self, request: MockRequest) -> MockResponse:
         _, _, allowed = self.engine.match(request.headers["access-control-request-method"], request.path)

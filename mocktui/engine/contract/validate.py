@@ -289,10 +289,13 @@ def _form(items: list[tuple[str, str]], entry: _BodyMedia) -> dict[str, Any]:
                 continue
             except orjson.JSONDecodeError:
                 pass
-        if not raw and "null" in types:
-            out[key] = None
+        if "null" in types and (raw == "" or (raw == "null" and "array" not in types)):
+            out[key] = None  # a nullable field sent empty or as `null`
         elif "array" in types:
-            out.setdefault(key, []).append(coerce(raw, entry.item_types.get(key, ["string"])))
+            values = out.get(key)
+            if not isinstance(values, list):  # a repeated key after a null or JSON part starts the list
+                values = out[key] = []
+            values.append(coerce(raw, entry.item_types.get(key, ["string"])))
         else:
             out[key] = coerce(raw, types)
     for key in entry.required_arrays:
