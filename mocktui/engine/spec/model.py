@@ -307,8 +307,8 @@ class _Builder:
         else:  # Swagger 2.0: the schema keywords sit on the parameter itself
             schema = self.schemas.convert(_inline_schema(node), file, ptr)
         explode = node.get("explode")
-        if self.version == "2.0" and node.get("collectionFormat") == "multi":
-            explode = True
+        if self.version == "2.0":  # one field per value only for `multi`; csv (the default) and the rest join
+            explode = node.get("collectionFormat") == "multi"
         return Parameter(
             name=str(node["name"]),
             location=str(node["in"]),
