@@ -27,7 +27,6 @@ ERROR_CHAINS = {  # preferred statuses, first declared wins; the last is used wh
     "media": (415, 400, 422),
     "auth": (401, 403),
 }
-MESSAGE_FIELDS = ("message", "detail", "error", "error_description", "description", "reason", "msg")
 
 
 def reason(resp: CompiledResponse) -> tuple[str, str]:

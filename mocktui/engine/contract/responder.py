@@ -26,9 +26,10 @@ from mocktui.engine.contract.compiled import (
     response_for_code,
 )
 from mocktui.engine.contract.media import declared_for, encode, is_json, negotiate
-from mocktui.engine.contract.refusals import ERROR_TITLES, MESSAGE_FIELDS, error_status, reason
+from mocktui.engine.contract.refusals import ERROR_TITLES, error_status, reason
 from mocktui.engine.contract.router import Router
 from mocktui.engine.contract.security import authorised, challenge
+from mocktui.engine.contract.truth import fill
 from mocktui.engine.contract.validate import BadRequest, Violation, pointer_of, response_schema
 from mocktui.engine.data.generate import Ctx, Gen, Generator, TooDeep
 from mocktui.engine.data.pools import Pools
@@ -134,7 +135,7 @@ class Responder:
         if media is not None and media.gen is not None:
             rng = random.Random(f"{self.seed}:{compiled.op.id}:{status}:error")
             value = self.generate(media.gen, Ctx(rng, examples=False))
-            self.tell_truth(media, value, status, title, detail, errors)
+            self.tell_truth(media, value, status, title, detail, violations, kind)
             if self.is_valid(media, value):
                 headers = [("content-type", media.content_type), why]
                 return MockResponse(status, headers, encode(value, media.spec.name), compiled.op.id, tags)
@@ -153,20 +154,17 @@ class Responder:
         return response
 
     def tell_truth(
-        self, media: CompiledMedia, value: Any, status: int, title: str, detail: str, errors: list[Any] | None = None
+        self,
+        media: CompiledMedia,
+        value: Any,
+        status: int,
+        title: str,
+        detail: str,
+        violations: list[Violation] | None = None,
+        kind: str | None = None,
     ) -> None:
-        """Put the real status and reason into a generated error body, wherever its schema lets them sit."""
-        if not isinstance(value, dict):
-            return
-        real: dict[str, Any] = {key: detail for key in MESSAGE_FIELDS}
-        real.update(type="about:blank", title=title, status=status, code=status, statusCode=status)
-        if errors is not None:
-            real["errors"] = errors
-        for key, truth in real.items():
-            if key in value:
-                before, value[key] = value[key], truth
-                if not self.is_valid(media, value):
-                    value[key] = before
+        """Put the real status, reason and findings into a generated error body, where its schema lets them."""
+        fill(value, lambda v: self.is_valid(media, v), status, title, detail, violations or [], kind)
 
     def respond(self, compiled: CompiledOperation, request: MockRequest, prefer: dict[str, str]) -> MockResponse:
         op = compiled.op
@@ -211,7 +209,7 @@ class Responder:
         elif dynamic and media.gen is not None:
             value = self.generate(media.gen, Ctx(self.rng, examples=False))
             if status >= 400:
-                self.tell_truth(media, value, status, *reason(resp), [])
+                self.tell_truth(media, value, status, *reason(resp))
             body = encode(value, chosen, self.rng)
         else:
             body = self._static_body(op, resp, media, chosen)
@@ -261,7 +259,7 @@ class Responder:
             rng = random.Random(f"{self.seed}:{op.id}:{resp.spec.key}:{spec.name}:{attempt}")
             value = self.generate(media.gen, Ctx(rng, examples=attempt < 2))
             if resp.status >= 400:
-                self.tell_truth(media, value, resp.status, *reason(resp), [])
+                self.tell_truth(media, value, resp.status, *reason(resp))
             if self.is_valid(media, value):
                 return value
             first = value if attempt == 0 else first

@@ -1,0 +1,113 @@
+"""Declared error shapes filled with the real findings: the field that was wrong, a summary, a stable code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from mocktui.engine.http import MockRequest
+from mocktui.engine.pipeline import MockEngine
+from mocktui.engine.spec.model import load_spec
+
+SPEC = """openapi: 3.0.3
+info: {title: Shapes, version: "1"}
+paths:
+  /fields:
+    post:
+      operationId: fieldErrors
+      requestBody: {required: true, content: {application/json: {schema: {$ref: "#/components/schemas/Item"}}}}
+      responses:
+        "201": {description: ok}
+        "422":
+          description: invalid
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [errors]
+                properties:
+                  errors:
+                    type: array
+                    items:
+                      type: object
+                      required: [field, reason]
+                      properties: {field: {type: string}, reason: {type: string}}
+  /codes:
+    post:
+      operationId: codeErrors
+      requestBody: {required: true, content: {application/json: {schema: {$ref: "#/components/schemas/Item"}}}}
+      responses:
+        "201": {description: ok}
+        "400":
+          description: invalid
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [code, message, details]
+                properties:
+                  code: {type: string}
+                  message: {type: string}
+                  details:
+                    type: array
+                    minItems: 1
+                    items:
+                      type: object
+                      required: [path, message]
+                      properties: {path: {type: string}, message: {type: string}}
+  /things/{id}:
+    get:
+      operationId: getThing
+      parameters: [{name: id, in: path, required: true, schema: {type: integer}}]
+      security: [{key: []}]
+      responses:
+        "200": {description: ok}
+        "401":
+          description: who are you
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [error, message]
+                properties: {error: {type: string}, message: {type: string}}
+components:
+  securitySchemes:
+    key: {type: apiKey, in: header, name: X-Key}
+  schemas:
+    Item:
+      type: object
+      required: [name, price]
+      properties: {name: {type: string}, price: {type: number, minimum: 0}}
+"""
+
+
+def answer(tmp_path: Path, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    (tmp_path / "api.yaml").write_text(SPEC)
+    engine = MockEngine.build(load_spec(str(tmp_path / "api.yaml")))
+    raw = orjson.dumps(body) if body is not None else b""
+    headers = {"content-type": "application/json", "content-length": str(len(raw))} if raw else {}
+    response = engine.handle(MockRequest(method, path, headers=headers, body=raw))
+    return response.status, orjson.loads(response.body)
+
+
+def test_a_field_list_names_each_field_that_was_wrong(tmp_path: Path) -> None:
+    status, body = answer(tmp_path, "POST", "/fields", {"name": "lamp", "price": -1, "colour": "red"})
+    assert status == 422
+    assert [e["field"] for e in body["errors"]] == ["price"]
+    assert "minimum of 0" in body["errors"][0]["reason"]
+    status, body = answer(tmp_path, "POST", "/fields", {"name": "lamp"})
+    assert body["errors"] == [{"field": "price", "reason": '"price" is a required property'}]
+
+
+def test_a_code_and_message_shape_gets_a_stable_code_and_the_summary(tmp_path: Path) -> None:
+    status, body = answer(tmp_path, "POST", "/codes", {"price": "free"})
+    assert status == 400 and body["code"] == "validation_error"
+    assert "price" in body["message"] and "name" in body["message"]
+    assert {d["path"] for d in body["details"]} == {"price", "name"}
+
+
+def test_an_error_and_message_shape_says_unauthorized(tmp_path: Path) -> None:
+    status, body = answer(tmp_path, "GET", "/things/1")
+    assert status == 401 and body["error"] == "unauthorized" and "credentials required: key" in body["message"]
