@@ -159,6 +159,7 @@ class _Builder:
             else (components.get("securitySchemes") or {} if isinstance(components, dict) else {})
         )
         named = self.root.get("definitions") if self.version == "2.0" else components.get("schemas")
+        base_path = self._base_path()
         problems = self.problems + self.schemas.problems
         errors = [p for p in problems if p.severity == "error"]
         if errors:
@@ -168,7 +169,7 @@ class _Builder:
             version=self.version,
             title=str(info.get("title", "")),
             api_version=str(info.get("version", "")),
-            base_path=self._base_path(),
+            base_path=base_path,
             operations=operations,
             schemas=self.schemas,
             security_schemes=schemes if isinstance(schemes, dict) else {},
@@ -182,6 +183,9 @@ class _Builder:
             path = self.root.get("basePath") or ""
         else:
             servers = self.root.get("servers") or []
+            if not isinstance(servers, list) or not all(isinstance(s, dict) and "url" in s for s in servers):
+                self.error(self.file, "/servers", f"servers must be a list of {{url: ...}} objects, got {servers!r}")
+                servers = []
             first = servers[0] if servers and isinstance(servers[0], dict) else {}
             url = str(first.get("url", ""))
             for name, var in (first.get("variables") or {}).items():
@@ -323,6 +327,9 @@ class _Builder:
         node, file, ptr = self.deref(node, file, ptr)
         if not isinstance(node, dict):
             self.error(file, ptr, "requestBody must be a mapping")
+            return None
+        if not isinstance(node.get("content"), dict) or not node["content"]:
+            self.error(file, ptr, "requestBody needs `content`: a map of media types to their schemas")
             return None
         return RequestBody(
             bool(node.get("required", False)), self._content(node.get("content"), file, ptr + "/content")
