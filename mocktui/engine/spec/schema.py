@@ -91,6 +91,10 @@ class SchemaSet:
             if key in _DROP or (key.startswith("x-") and key != "x-faker"):
                 continue
             sub = f"{pointer}/{escape_pointer(key)}"
+            wrong = _wrong_type(key, value)
+            if wrong is not None:  # served, it would crash or silently stop checking: refuse it here
+                self.problems.append(self.loader.problem(file, sub, f"{key} must be {wrong}, got {value!r}"[:300]))
+                continue
             if key in _SCHEMA_MAPS and isinstance(value, dict):
                 if key in ("$defs", "definitions"):
                     continue  # reachable only through refs, converted on demand
@@ -251,6 +255,33 @@ class SchemaSet:
     def _marked(self, node: Any, one_way: str) -> bool:
         node = self.deref(node)
         return isinstance(node, dict) and node.get(one_way) is True
+
+
+_NUMBERS = ("minimum", "maximum", "multipleOf")
+_COUNTS = ("minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties")
+
+
+def _wrong_type(key: str, value: Any) -> str | None:
+    """What a schema keyword must be, when `value` is not that; None when it is."""
+    if key in _SCHEMA_MAPS and not isinstance(value, dict):
+        return "a mapping of names to schemas"
+    if key in _SCHEMA_LISTS and not isinstance(value, list):
+        return "a list of schemas"
+    if key in _SCHEMA_ONE and not isinstance(value, (dict, bool)):
+        return "a schema or a boolean"
+    if key in _NUMBERS and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        return "a number"
+    if key in _COUNTS and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        return "a whole number, 0 or more"
+    if key == "required" and not isinstance(value, bool) and not (
+        isinstance(value, list) and all(isinstance(v, str) for v in value)
+    ):
+        return "a list of property names"
+    if key == "enum" and not isinstance(value, list):
+        return "a list of values"
+    if key == "pattern" and not isinstance(value, str):
+        return "a regular expression (a string)"
+    return None
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:

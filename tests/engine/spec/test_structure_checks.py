@@ -33,3 +33,23 @@ def test_a_request_body_needs_content(tmp_path: Path) -> None:
         "api.yaml:6: error: at #/paths/~1a/post/requestBody: requestBody needs `content`: "
         "a map of media types to their schemas"
     )
+
+
+@pytest.mark.parametrize(
+    ("keyword", "value", "must"),
+    [
+        ("properties", "[a, b]", "a mapping of names to schemas"),
+        ("additionalProperties", '"yes"', "a schema or a boolean"),
+        ("required", "name", "a list of property names"),
+        ("minimum", '"x"', "a number"),
+        ("maxLength", "-1", "a whole number, 0 or more"),
+        ("allOf", "{type: object}", "a list of schemas"),
+        ("enum", "red", "a list of values"),
+    ],
+)
+def test_a_schema_keyword_of_the_wrong_type_is_an_error(tmp_path: Path, keyword: str, value: str, must: str) -> None:
+    spec = HEAD + OK_PATHS + f"components:\n  schemas:\n    Thing:\n      type: object\n      {keyword}: {value}\n"
+    spec = spec.replace('{"200": {description: ok}}', '{"200": {description: ok, content: {application/json: '
+                        '{schema: {$ref: "#/components/schemas/Thing"}}}}}')  # fmt: skip
+    (found,) = problems(tmp_path, spec)
+    assert f"api.yaml:11: error: at #/components/schemas/Thing/{keyword}: {keyword} must be {must}, got" in found
