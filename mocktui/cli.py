@@ -123,9 +123,9 @@ def validate(path: str) -> int:
     spec = _load_or_report(path)
     if spec is None:
         return 2
-    from mocktui.engine.contract.lint import example_problems
+    from mocktui.engine.contract.lint import example_problems, pattern_problems
 
-    warnings = spec.warnings + example_problems(spec)
+    warnings = spec.warnings + example_problems(spec) + pattern_problems(spec)
     for warning in warnings:
         print(warning.format())
     for line in _resource_lines(spec):

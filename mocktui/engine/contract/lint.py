@@ -1,9 +1,11 @@
-"""Checks a spec's examples against its own schemas, for `mocktui validate`.
+"""Checks a spec's examples against its own schemas, and its patterns against the generator, for `mocktui validate`.
 
 The mock never serves an example that breaks its schema (it generates data
 instead), but a spec whose examples contradict it usually hides a mistake
-its authors want to hear about. Kept out of loading: it compiles a validator
-per example, which a server start does not need.
+its authors want to hear about; a pattern the generator cannot honour means
+responses the mock's own validation may reject. Kept out of loading: it
+compiles a validator per example and samples every pattern, which a server
+start does not need.
 """
 
 from __future__ import annotations
@@ -15,12 +17,20 @@ import jsonschema_rs
 
 from mocktui.engine.contract.media import is_json
 from mocktui.engine.contract.validate import pointer_of, request_schema, response_schema
+from mocktui.engine.data.regex import pattern_problem
 from mocktui.engine.spec.errors import Problem
 from mocktui.engine.spec.loader import escape_pointer
 from mocktui.engine.spec.model import Spec
 
 MAX_REASONS = 3  # per example: the first few violations say enough
 MAX_REASON_LEN = 200
+# Keys whose values are data, not schemas (a `pattern` inside an example is not one), and maps keyed by names.
+_DATA_KEYS = frozenset({"example", "examples", "default", "enum", "const", "value", "externalValue"})
+_NAME_MAPS = frozenset(
+    {"properties", "definitions", "$defs", "dependentSchemas", "schemas", "paths", "webhooks",
+     "responses", "parameters", "headers", "content", "requestBodies", "callbacks", "links", "pathItems",
+     "securitySchemes", "encoding", "variables"}
+)  # fmt: skip
 
 
 def example_problems(spec: Spec) -> list[Problem]:
@@ -80,3 +90,45 @@ def _violations(bundle: Any, value: Any) -> list[str]:
     if len(errors) > MAX_REASONS:
         out.append(f"and {len(errors) - MAX_REASONS} more")
     return out
+
+
+def pattern_problems(spec: Spec) -> list[Problem]:
+    """One warning per `pattern` (or `patternProperties` key) whose generated values may not match it.
+
+    Found by sampling: the generator draws a few values and the response validator checks each.
+    """
+    problems: list[Problem] = []
+    for file, doc in spec.schemas.loader.docs.items():
+        for pointer, pattern in _patterns(doc):
+            reason = pattern_problem(pattern)
+            if reason is not None:
+                message = f"the generator cannot honour this pattern ({reason}); generated values may not match"
+                problems.append(spec.schemas.loader.problem(file, pointer, message, "warning"))
+    return problems
+
+
+def _patterns(doc: Any) -> Iterator[tuple[str, str]]:
+    """(pointer, pattern) for each pattern in a spec file, in document order; examples and `x-` extensions skipped."""
+    seen: set[int] = set()  # YAML aliases share a node: report it once
+    stack: list[tuple[Any, str, str]] = [(doc, "", "")]  # node, pointer, and what its keys are if not keywords
+    while stack:
+        node, pointer, keys = stack.pop()
+        if isinstance(node, list):
+            stack.extend((item, f"{pointer}/{i}", "") for i, item in reversed(list(enumerate(node))))
+            continue
+        if not isinstance(node, dict) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        children = []
+        for key, value in node.items():
+            key = str(key)
+            where = f"{pointer}/{escape_pointer(key)}"
+            if keys == "patterns":
+                yield where, key
+            elif not keys and (key in _DATA_KEYS or key.startswith("x-")):
+                continue
+            elif not keys and key == "pattern" and isinstance(value, str):
+                yield where, value
+            kind = "" if keys else "patterns" if key == "patternProperties" else "names" if key in _NAME_MAPS else ""
+            children.append((value, where, kind))
+        stack.extend(reversed(children))

@@ -16,7 +16,7 @@ from typing import Any
 from mocktui.engine.data.context import Ctx, Gen
 from mocktui.engine.data.inline import inlinable
 from mocktui.engine.data.pools import Pools, number_hint, pick, provider_for
-from mocktui.engine.data.regex import compile_pattern
+from mocktui.engine.data.regex import compile_pattern, pattern_check
 from mocktui.engine.data.values import FORMATS, LETTERS, between, password, picker
 
 # createdAt, updated_at, deletedAt, lastLoginAt, timestamp: date-times even without a format.
@@ -141,10 +141,10 @@ def string_gen(schema: dict[str, Any], name: str, pools: Pools) -> Gen:
     if pgen is None:
         base = base or _words(pools)
         return base if not min_len and max_len is None else _fit_length(base, min_len, max_len)
-    check = re.compile(str(pattern))
+    check = pattern_check(str(pattern))
 
     def fits(value: str) -> bool:
-        return min_len <= len(value) <= (max_len if max_len is not None else len(value)) and bool(check.search(value))
+        return min_len <= len(value) <= (max_len if max_len is not None else len(value)) and check(value)
 
     def gen_patterned(ctx: Ctx) -> str:
         # A realistic value (x-faker, format, name) when it happens to match; else one built from the regex.

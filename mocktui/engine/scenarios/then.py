@@ -50,20 +50,23 @@ class Then:
         if self.dynamic is None:
             self.dynamic = self._needs_scope()
         scope = view.scope(rng, count) if self.dynamic else None
-        headers = [(n, header_value(t.render(scope) if scope is not None else t.source)) for n, t in self.headers]
+        notes: list[str] = []  # templates that failed while rendering, for the request log
+        headers = [
+            (n, header_value(t.render(scope, notes=notes) if scope is not None else t.source)) for n, t in self.headers
+        ]
         body: bytes | None = None
         ctype = self.content_type
         if isinstance(self.body, Template):  # a text body
             assert scope is not None or not self.body.dynamic
-            text = self.body.render(scope) if scope is not None else self.body.source
+            text = self.body.render(scope, notes=notes) if scope is not None else self.body.source
             body, ctype = text.encode(), ctype or "text/plain; charset=utf-8"
         elif self.body is not MISSING:
-            value = _render_tree(self.body, scope) if scope is not None else self.body
+            value = _render_tree(self.body, scope, notes) if scope is not None else self.body
             ctype = ctype or "application/json"
             body = orjson.dumps(value) if is_json(ctype) else encode(value, ctype.split(";")[0].strip(), rng)
         elif self.template is not None:
             wanted = ctype or "application/json"
-            text = self.template.render(scope or {}, json_escape=is_json(wanted))
+            text = self.template.render(scope or {}, json_escape=is_json(wanted), notes=notes)
             if ctype is None and not _is_json_text(text):
                 wanted = "text/plain; charset=utf-8"
             body, ctype = text.encode(), wanted
@@ -80,6 +83,7 @@ class Then:
             example=self.example,
             delay_ms=delay,
             fault=self.fault,
+            notes=notes,
         )
 
     def _needs_scope(self) -> bool:
@@ -101,13 +105,13 @@ def _has_template(value: Any) -> bool:
     return False
 
 
-def _render_tree(value: Any, scope: Mapping[str, Any]) -> Any:
+def _render_tree(value: Any, scope: Mapping[str, Any], notes: list[str]) -> Any:
     if isinstance(value, Template):
-        return value.value(scope)
+        return value.value(scope, notes)
     if isinstance(value, dict):
-        return {k: _render_tree(v, scope) for k, v in value.items()}
+        return {k: _render_tree(v, scope, notes) for k, v in value.items()}
     if isinstance(value, list):
-        return [_render_tree(v, scope) for v in value]
+        return [_render_tree(v, scope, notes) for v in value]
     return value
 
 
@@ -120,9 +124,9 @@ def _is_json_text(text: str) -> bool:
 
 
 def _compile_tree(site: Site, value: Any, path: tuple[Any, ...], contract: Responder) -> Any:
-    """A JSON body whose strings may be templates."""
+    """A JSON body whose strings may be templates (those with `{{` or `{%`)."""
     if isinstance(value, str):
-        if "{{" not in value:
+        if "{{" not in value and "{%" not in value:
             return value
         template = site.template(path, value)
         if template is not None:

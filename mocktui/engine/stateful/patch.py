@@ -1,20 +1,28 @@
-"""Patching a stored record: RFC 7386 JSON Merge Patch and RFC 6902 JSON Patch with its JSON pointers.
+"""Patching a stored record: RFC 7396 JSON Merge Patch and RFC 6902 JSON Patch.
 
 Pure functions over JSON documents, used by `crud` for PATCH requests; apart from the stateful
-class so that the document algebra can be read (and tested) on its own.
+class so that the document algebra can be read (and tested) on its own. JSON Patch is the
+`jsonpatch` package (with `jsonpointer` for RFC 6901 pointers): its edge cases (`true` is not `1`
+in a `test`, `/01` and `/-1` are not array indexes, no move into one's own child) are the RFC's,
+where a hand-written version kept getting them wrong. Merge Patch is four lines of the RFC's own
+pseudo-code and stays here.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import jsonpatch
+import jsonpointer
 import orjson
 
 from mocktui.engine.stores.base import Record
 
+OPS = ("add", "remove", "replace", "move", "copy", "test")
+
 
 def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7386 JSON Merge Patch."""
+    """RFC 7396 JSON Merge Patch: null removes a member, objects merge, anything else replaces."""
     if not isinstance(patch, dict):
         return patch
     out = dict(target) if isinstance(target, dict) else {}
@@ -27,79 +35,47 @@ def merge_patch(target: Any, patch: Any) -> Any:
 
 
 def json_patch(doc: Record, ops: Any) -> Record:
-    """RFC 6902 JSON Patch: add, remove, replace, move, copy, test."""
+    """RFC 6902 JSON Patch applied to a copy of `doc`, all or nothing.
+
+    Raises `ValueError` naming the operation that failed and why (the caller answers 4xx with it).
+    """
     if not isinstance(ops, list):
         raise ValueError("a JSON Patch is a list of operations")
+    for index, op in enumerate(ops):
+        _check(index, op)
     out: Any = orjson.loads(orjson.dumps(doc))
-    for op in ops:
-        if not isinstance(op, dict) or "op" not in op or "path" not in op:
-            raise ValueError(f"not a patch operation: {op!r}")
-        kind, path = op["op"], str(op["path"])
-        if kind == "test":
-            if _pointer_get(out, path) != op.get("value"):
-                raise ValueError(f"test failed at {path}")
-        elif kind == "remove":
-            _pointer_remove(out, path)
-        elif kind in ("add", "replace"):
-            if kind == "replace":
-                _pointer_get(out, path)
-            out = _pointer_set(out, path, op.get("value"), insert=kind == "add")
-        elif kind in ("move", "copy"):
-            value = _pointer_get(out, str(op["from"]))
-            if kind == "move":
-                _pointer_remove(out, str(op["from"]))
-            out = _pointer_set(out, path, value, insert=True)
-        else:
-            raise ValueError(f"unknown op {kind!r}")
+    for index, op in enumerate(ops):
+        try:
+            out = jsonpatch.JsonPatch([op]).apply(out, in_place=True)
+        except jsonpatch.JsonPatchTestFailed:
+            found = jsonpointer.resolve_pointer(out, op["path"], None)
+            raise ValueError(
+                f"{_name(index, op)}: test failed: the value is {_json(found)}, not {_json(op['value'])}"
+            ) from None
+        except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as exc:
+            raise ValueError(f"{_name(index, op)}: {exc}") from None
     if not isinstance(out, dict):
         raise ValueError("the patched document is not an object")
     return out
 
 
-def _tokens(path: str) -> list[str]:
-    if path == "":
-        return []
-    if not path.startswith("/"):
-        raise ValueError(f"bad pointer {path!r}")
-    return [t.replace("~1", "/").replace("~0", "~") for t in path[1:].split("/")]
+def _check(index: int, op: Any) -> None:
+    """The shape of one operation, checked before anything is applied (jsonpatch trusts it)."""
+    if not isinstance(op, dict) or not isinstance(op.get("op"), str) or "path" not in op:
+        raise ValueError(f"operation {index}: not a patch operation (needs 'op' and 'path'): {_json(op)}")
+    if op["op"] not in OPS:
+        raise ValueError(f"operation {index}: unknown op {op['op']!r}; known: {', '.join(OPS)}")
+    pointers = ("path", "from") if op["op"] in ("move", "copy") else ("path",)
+    for key in pointers:
+        if not isinstance(op.get(key), str):
+            raise ValueError(f"{_name(index, op)}: {key!r} must be a JSON pointer string, got {_json(op.get(key))}")
+    if op["op"] in ("add", "replace", "test") and "value" not in op:
+        raise ValueError(f"{_name(index, op)}: the operation has no 'value'")
 
 
-def _join(tokens: list[str]) -> str:
-    """A JSON pointer from tokens; no tokens is the whole document ("", not "/")."""
-    return "".join("/" + t.replace("~", "~0").replace("/", "~1") for t in tokens)
+def _name(index: int, op: dict[str, Any]) -> str:
+    return f"operation {index} ({op['op']} {op['path']!r})"
 
 
-def _pointer_get(doc: Any, path: str) -> Any:
-    for token in _tokens(path):
-        doc = doc[int(token)] if isinstance(doc, list) else doc[token]
-    return doc
-
-
-def _pointer_set(doc: Any, path: str, value: Any, insert: bool) -> Any:
-    tokens = _tokens(path)
-    if not tokens:
-        return value
-    parent = _pointer_get(doc, _join(tokens[:-1]))
-    last = tokens[-1]
-    if isinstance(parent, list):
-        index = len(parent) if last == "-" else int(last)
-        if insert:
-            parent.insert(index, value)
-        else:
-            parent[index] = value
-    elif isinstance(parent, dict):
-        parent[last] = value
-    else:
-        raise ValueError(f"cannot set inside {path!r}")
-    return doc
-
-
-def _pointer_remove(doc: Any, path: str) -> None:
-    tokens = _tokens(path)
-    if not tokens:
-        raise ValueError("cannot remove the whole document")
-    parent = _pointer_get(doc, _join(tokens[:-1]))
-    if isinstance(parent, list):
-        del parent[int(tokens[-1])]
-    else:
-        del parent[tokens[-1]]
+def _json(value: Any) -> str:
+    return orjson.dumps(value, default=str).decode()

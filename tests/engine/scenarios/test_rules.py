@@ -32,7 +32,7 @@ def test_every_rule_error_is_named_with_its_line(shop: MockEngine) -> None:
         f"{f}:21: rule 5 (missing example): then.example: example 'outOfStock' is not in the spec for getProduct; "
         "known: mouse, soldOut",
         f"{f}:27: rule 6 (broken template): then.template: template: unknown filter 'shout'; "
-        "known: json, upper, lower, trim, length, first, last, default, at 'shout }}\"}'",
+        "known: json, upper, lower, trim, length, first, last, default and Jinja's, at 'shout }}\"}'",
         f"{f}:31: rule 7 (bad operator): when.body./total.greater: unknown operator (did you mean 'gte'?); "
         "known: eq, ne, regex, gt, gte, lt, lte, in, not_in, exists, contains",
         f"{f}:35: rule 8 (odd values): when.method: unknown method 'FETCH'; "
