@@ -37,286 +37,29 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, cast
 
 import jinja2
 import orjson
-from jinja2 import ChainableUndefined, Undefined, meta, nodes, pass_context
-from jinja2.exceptions import SecurityError
+from jinja2 import meta, nodes
 from jinja2.runtime import Context
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-ROOTS = ("path", "query", "headers", "cookies", "body", "faker", "store", "uuid", "now", "timestamp", "method", "call")
-FILTERS = ("json", "upper", "lower", "trim", "length", "first", "last", "default")  # ours, over Jinja's
-MAX_REPEAT = 1_000_000  # `"x" * n` and `[..] * n` beyond this many items are refused (memory)
-MAX_POWER = 1024  # `a ** n` beyond this exponent is refused (time)
-
-
-class TemplateError(ValueError):
-    """A template that cannot be used; `offset` is where the problem is in the template text."""
-
-    def __init__(self, message: str, offset: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.offset = offset
-
-
-class Lookup:
-    """A value a template may index into that is not plain JSON (Faker pools, the store)."""
-
-    def lookup(self, key: Any) -> Any:  # pragma: no cover - overridden
-        return None
-
-    def value(self) -> Any:
-        """What the view renders as on its own."""
-        return None
-
-    def __iter__(self) -> Iterator[Any]:
-        """`{% for user in store.users %}` walks what the view renders as."""
-        value = self.value()
-        return iter(value if isinstance(value, (list, dict, str)) else ())
-
-
-class Scope(Mapping[str, Any]):
-    """The root names of one rendering, computed on first use."""
-
-    def __init__(self, values: dict[str, Callable[[], Any]]) -> None:
-        self._make = values
-        self._cache: dict[str, Any] = {}
-
-    def __getitem__(self, key: str) -> Any:
-        if key not in self._cache:
-            make = self._make.get(key)
-            if make is None:
-                raise KeyError(key)
-            self._cache[key] = make()
-        return self._cache[key]
-
-    def __iter__(self) -> Any:
-        return iter(self._make)
-
-    def __len__(self) -> int:
-        return len(self._make)
-
-
-class _Json(str):
-    """Text already in JSON form: not escaped again inside a JSON template."""
-
-    __slots__ = ()
-
-
-def text_of(value: Any) -> str:
-    """How a value reads in text: strings as they are, everything else as JSON, missing as nothing."""
-    if value is None or isinstance(value, Undefined):
-        return ""
-    if isinstance(value, str):
-        return value
-    return orjson.dumps(value, default=_json_default).decode()
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, Undefined):
-        return None
-    if isinstance(value, Lookup):
-        return value.value()
-    if isinstance(value, Iterable) and not isinstance(value, (str, bytes)):
-        return list(value)
-    return str(value)
-
-
-def _data(value: Any) -> Any:
-    """A filter's input as JSON data: views by what they render as, undefined as null."""
-    if isinstance(value, Lookup):
-        return value.value()
-    if isinstance(value, Undefined):
-        return None
-    return value
-
-
-# -- mocktui's filters: JSON data in, missing stays missing ----------------------------------
-
-
-def _json(value: Any) -> _Json:
-    return _Json(orjson.dumps(_data(value), default=_json_default).decode())
-
-
-def _default(value: Any, default_value: Any = "", boolean: bool = False) -> Any:
-    value = _data(value)
-    if value is None or value == "" or value == [] or value == {} or (boolean and not value):
-        return _data(default_value)
-    return value
-
-
-def _upper(value: Any) -> str | None:
-    value = _data(value)
-    return None if value is None else text_of(value).upper()
-
-
-def _lower(value: Any) -> str | None:
-    value = _data(value)
-    return None if value is None else text_of(value).lower()
-
-
-def _trim(value: Any, chars: str | None = None) -> str | None:
-    value = _data(value)
-    return None if value is None else text_of(value).strip(chars)
-
-
-def _length(value: Any) -> int:
-    value = _data(value)
-    return len(value) if isinstance(value, (str, list, tuple, dict)) else 0
-
-
-def _first(value: Any) -> Any:
-    value = _data(value)
-    if isinstance(value, (str, list, tuple)):
-        return value[0] if value else None
-    if value is None or isinstance(value, (Mapping, int, float)):
-        return None
-    return next(iter(value), None)  # a generator from `map`, `select`...
-
-
-def _last(value: Any) -> Any:
-    value = _data(value)
-    if isinstance(value, (str, list, tuple)):
-        return value[-1] if value else None
-    if value is None or isinstance(value, (Mapping, int, float)):
-        return None
-    items = list(value)
-    return items[-1] if items else None
-
-
-def _plain_args(filter_: Callable[..., Any]) -> Callable[..., Any]:
-    """One of Jinja's filters, given views (`store.users`) as the data they render as."""
-
-    @functools.wraps(filter_)  # keeps Jinja's pass_context/pass_environment marks
-    def call(*args: Any, **kwargs: Any) -> Any:
-        args = tuple(a.value() if isinstance(a, Lookup) else a for a in args)
-        return filter_(*args, **{k: v.value() if isinstance(v, Lookup) else v for k, v in kwargs.items()})
-
-    return call
-
-
-# -- the environment -------------------------------------------------------------------------
-
-
-class _Sandbox(ImmutableSandboxedEnvironment):
-    """Jinja's immutable sandbox, reading JSON data first: `body.items` is a field, not `dict.items`."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        if type(obj) is dict:  # the usual case first: JSON data
-            return obj[attribute] if attribute in obj else self.undefined(obj=obj, name=attribute)
-        if isinstance(obj, Lookup):
-            return obj.lookup(attribute)
-        if isinstance(obj, Mapping):
-            return obj[attribute] if attribute in obj else self.undefined(obj=obj, name=attribute)
-        if isinstance(obj, Undefined):
-            return obj
-        return super().getattr(obj, attribute)
-
-    def getitem(self, obj: Any, argument: Any) -> Any:
-        if isinstance(obj, Lookup):  # `store.users[path.id]`; a missing key reads as null
-            return obj.lookup(None if isinstance(argument, Undefined) else argument)
-        if isinstance(obj, Mapping):
-            try:
-                if argument in obj:
-                    return obj[argument]
-            except TypeError:  # an unhashable key
-                return self.undefined(obj=obj)
-            if not isinstance(argument, str) and str(argument) in obj:  # store.users[1]
-                return obj[str(argument)]
-            return self.undefined(obj=obj, name=str(argument))
-        if isinstance(obj, (list, tuple)) and not isinstance(argument, slice):
-            try:
-                index = int(argument)
-            except (TypeError, ValueError):
-                return self.undefined(obj=obj)
-            return obj[index] if -len(obj) <= index < len(obj) else self.undefined(obj=obj)
-        if isinstance(obj, Undefined):
-            return obj
-        return super().getitem(obj, argument)
-
-    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
-        if operator == "*":
-            for many, times in ((left, right), (right, left)):
-                if isinstance(many, (str, list, tuple)) and isinstance(times, int) and len(many) * times > MAX_REPEAT:
-                    raise SecurityError(f"a repetition of more than {MAX_REPEAT} items")
-        elif operator == "**" and isinstance(right, int) and abs(right) > MAX_POWER:
-            raise SecurityError(f"an exponent above {MAX_POWER}")
-        return super().call_binop(context, operator, left, right)
-
-
-@pass_context
-def _finalize(context: Context, value: Any) -> Any:
-    """How an `{{ expression }}` is written: JSON for data, nothing for missing, escaped in JSON text."""
-    if type(value) is str:  # the usual case first
-        return orjson.dumps(value).decode()[1:-1] if getattr(context.parent, "json_escape", False) else value
-    if isinstance(value, Lookup):
-        value = value.value()
-    if isinstance(value, _Json):
-        return value
-    if isinstance(value, str):
-        return orjson.dumps(value).decode()[1:-1] if getattr(context.parent, "json_escape", False) else value
-    return text_of(value)
-
-
-def _environment() -> _Sandbox:
-    env = _Sandbox(
-        autoescape=False,  # JSON bodies, not HTML
-        undefined=ChainableUndefined,  # `body.a.b` with no `a` is missing, not an error
-        finalize=_finalize,
-        keep_trailing_newline=True,  # the text around expressions is copied as it is
-        cache_size=0,  # we compile each template once and keep it
-    )
-    env.filters = {name: _plain_args(f) for name, f in env.filters.items()}
-    ours: dict[str, Callable[..., Any]] = {
-        "json": _json,
-        "default": _default,
-        "d": _default,
-        "upper": _upper,
-        "lower": _lower,
-        "trim": _trim,
-        "length": _length,
-        "count": _length,
-        "first": _first,
-        "last": _last,
-    }
-    env.filters.update(ours)
-    env.globals.pop("lipsum", None)  # random text from the global `random`: not reproducible with --seed
-    env.globals["null"] = None
-    return env
-
-
-_ENV = _environment()
-_GLOBALS: dict[str, Any] = dict(_ENV.globals)
-
-
-class _Names(Mapping[str, Any]):
-    """What a rendering resolves names in: the scope, then Jinja's globals; carries the escaping mode."""
-
-    __slots__ = ("scope", "json_escape")
-
-    def __init__(self, scope: Mapping[str, Any], json_escape: bool) -> None:
-        self.scope = scope
-        self.json_escape = json_escape
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.scope or key in _GLOBALS
-
-    def __getitem__(self, key: str) -> Any:
-        try:
-            return self.scope[key]
-        except KeyError:
-            return _GLOBALS[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter({**_GLOBALS, **dict.fromkeys(self.scope)})
-
-    def __len__(self) -> int:
-        return len(set(_GLOBALS) | set(self.scope))
+from mocktui.engine.data.template_env import (
+    ENV,
+    FILTERS,
+    GLOBALS,
+    ROOTS,
+    JsonText,
+    Lookup,
+    Names,
+    Scope,
+    TemplateError,
+    json_data,
+    json_default,
+)
+
+__all__ = ["FILTERS", "ROOTS", "Lookup", "Scope", "Template", "TemplateError", "compile_template"]
 
 
 # -- compiling -------------------------------------------------------------------------------
@@ -467,9 +210,9 @@ def _syntax_error(source: str, exc: jinja2.TemplateSyntaxError) -> TemplateError
     if unknown is not None:
         kind, name = unknown.groups()
         if kind == "filter":
-            reason = f"unknown filter {name!r}{_hint(name, _ENV.filters)}; known: {', '.join(FILTERS)} and Jinja's"
+            reason = f"unknown filter {name!r}{_hint(name, ENV.filters)}; known: {', '.join(FILTERS)} and Jinja's"
             return TemplateError(reason, _offset(source, line, rf"\|\s*({re.escape(name)})\b"))
-        reason = f"unknown test {name!r}{_hint(name, _ENV.tests)}"
+        reason = f"unknown test {name!r}{_hint(name, ENV.tests)}"
         return TemplateError(reason, _offset(source, line, rf"\bis\s+(?:not\s+)?({re.escape(name)})\b"))
     block = re.search(r"innermost block that needs to be closed is '(\w+)'", message)
     if block is not None:  # reported at the end of the text: point at the block left open
@@ -527,9 +270,9 @@ def _single_expression(tree: nodes.Template) -> nodes.Expr | None:
     return exprs[0]
 
 
-def _context(template: jinja2.Template, names: _Names) -> Context:
+def _context(template: jinja2.Template, names: Names) -> Context:
     """A context reading `names` as they are: Jinja's `render` copies them, computing every lazy one."""
-    return Context(_ENV, cast(dict[str, Any], names), None, template.blocks)
+    return Context(ENV, cast(dict[str, Any], names), None, template.blocks)
 
 
 class Template:
@@ -544,20 +287,20 @@ class Template:
             return
         text = _compat(source)
         try:
-            tree = _ENV.parse(text)
+            tree = ENV.parse(text)
             self._check_names(tree, roots)
             _paths(tree, roots, self.paths)
-            self._compiled = _ENV.from_string(tree)
-            single = _single_expression(_ENV.parse(text))
+            self._compiled = ENV.from_string(tree)
+            single = _single_expression(ENV.parse(text))
             if single is not None:
                 assign = nodes.Template([nodes.Assign(nodes.Name("value", "store"), single)], lineno=1)
-                assign.set_environment(_ENV)
-                self._single = _ENV.from_string(assign)
+                assign.set_environment(ENV)
+                self._single = ENV.from_string(assign)
         except jinja2.TemplateSyntaxError as exc:
             raise _syntax_error(source, exc) from None
 
     def _check_names(self, tree: nodes.Template, roots: tuple[str, ...]) -> None:
-        unknown = meta.find_undeclared_variables(tree) - set(roots) - set(_GLOBALS)
+        unknown = meta.find_undeclared_variables(tree) - set(roots) - set(GLOBALS)
         for name in tree.find_all(nodes.Name):
             if name.name in unknown:
                 offset = _offset(self.source, name.lineno, rf"(?<![\w.])({re.escape(name.name)})(?![\w-])")
@@ -575,7 +318,7 @@ class Template:
         if self._compiled is None:
             return self.source
         try:
-            context = _context(self._compiled, _Names(scope, json_escape))
+            context = _context(self._compiled, Names(scope, json_escape))
             return "".join(self._compiled.root_render_func(context))
         except Exception as exc:  # a template must not take the mock down
             self._note(notes, exc)
@@ -586,15 +329,15 @@ class Template:
         if self._single is None:
             return self.render(scope, notes=notes)
         try:
-            context = _context(self._single, _Names(scope, False))
+            context = _context(self._single, Names(scope, False))
             for _ in self._single.root_render_func(context):
                 pass
-            value = _data(context.vars.get("value"))
-            if isinstance(value, _Json):
+            value = json_data(context.vars.get("value"))
+            if isinstance(value, JsonText):
                 return orjson.loads(str(value))  # orjson reads no str subclass
             if value is None or type(value) in (str, int, float, bool, list, dict):
                 return value
-            return orjson.loads(orjson.dumps(value, default=_json_default))  # a generator, a tuple...
+            return orjson.loads(orjson.dumps(value, default=json_default))  # a generator, a tuple...
         except Exception as exc:  # a template must not take the mock down
             self._note(notes, exc)
             return None
