@@ -2,7 +2,9 @@
 
 One process, or `--workers N` forked processes on one listening socket (each built by the
 composition root; a shared store keeps their state and counters together). Request lines go to
-stdout at log level info, the mock's notices (reloads, broken edits) always.
+stdout at log level info, the mock's notices (reloads, broken edits) always. A big seed says how
+far it got once a second (`mocktui: seeding users 30,000/100,000...`): the store is filled before
+the port answers, and a silent minute looks like a hang.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import time
 
 from mocktui.engine.events import Notice, RequestEvent
 from mocktui.engine.spec.model import Spec
+from mocktui.engine.stateful.seeding import SeedProgress
 from mocktui.engine.stores.base import StoreError
 from mocktui.engine.stores.registry import store_kind
 from mocktui.runtime import Runtime, StartError, admin_token, build, build_engine, listen
@@ -30,9 +33,14 @@ def run_headless(spec: Spec, settings: Settings) -> int:
         raise StartError("--workers needs a shared store: add --store redis://127.0.0.1:6379/0")
     sock = listen(settings)
     token = admin_token(settings)
+    out = log_for(settings)
+    lines = SeedLines(out)
     if settings.workers <= 1:
-        return serve(build(spec, settings, sock, token=token))
-    engine = build_engine(spec, settings)  # seed once, before forking
+        runtime = build(spec, settings, sock, token=token, seed=True, progress=lines)
+        lines.finished()
+        return serve(runtime, out=out)
+    engine = build_engine(spec, settings, progress=lines)  # seed once, before forking
+    lines.finished()
     if engine.state is not None:
         engine.state.store.close()
     if token:
@@ -72,10 +80,14 @@ def _fork(spec: Spec, settings: Settings, sock: socket.socket, token: str | None
     return 0
 
 
-def serve(runtime: Runtime, banner: bool = True) -> int:
+def log_for(settings: Settings) -> TextLog | JsonLog:
+    return JsonLog() if settings.log_format == "json" else TextLog()
+
+
+def serve(runtime: Runtime, banner: bool = True, out: TextLog | JsonLog | None = None) -> int:
     """Run until SIGINT or SIGTERM; request lines and notices on stdout (text, or JSON lines)."""
     engine = runtime.engine
-    out = JsonLog() if runtime.settings.log_format == "json" else TextLog()
+    out = out or log_for(runtime.settings)
     engine.events.subscribe_notices(out.notice)
     if runtime.settings.log_level in ("debug", "info"):
         engine.events.subscribe(out.request)
@@ -105,8 +117,41 @@ def serve(runtime: Runtime, banner: bool = True) -> int:
     return 0
 
 
+class SeedLines:
+    """The `progress` of a seed before listening: a line a second while it lasts, one when it is done.
+
+    A seed done within the first second prints nothing, so small mocks start as quietly as ever.
+    """
+
+    def __init__(self, out: TextLog | JsonLog, every: float = 1.0) -> None:
+        self.out = out
+        self.every = every
+        self.progress = SeedProgress()
+        self.last: float | None = None
+        self.printed = False
+
+    def __call__(self, collection: str, done: int, total: int) -> None:
+        self.progress(collection, done, total)
+        now = time.monotonic()
+        self.last = self.last or now
+        if now - self.last >= self.every:
+            self.last = now
+            self.printed = True
+            self.out.seeding(collection, done, total)
+
+    def finished(self) -> None:
+        if self.printed:
+            self.out.seeded(self.progress.seeded, self.progress.elapsed)
+
+
 class TextLog:
-    """Lines for people: the banner, the routes, one line per request, notices."""
+    """Lines for people: the banner, the routes, one line per request, notices, seeding progress."""
+
+    def seeding(self, collection: str, done: int, total: int) -> None:
+        print(f"mocktui: seeding {collection} {done:,}/{total:,}...", flush=True)
+
+    def seeded(self, records: int, seconds: float) -> None:
+        print(f"mocktui: seeded {records:,} records in {seconds:.1f} s", flush=True)
 
     def started(self, runtime: Runtime) -> None:
         lines = [f"mocktui: {runtime.banner()}"]
@@ -132,6 +177,12 @@ class JsonLog:
         stamp = dt.datetime.fromtimestamp(at, dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         sys.stdout.write(json.dumps({"time": stamp, "level": level, "event": kind, **fields}) + "\n")
         sys.stdout.flush()
+
+    def seeding(self, collection: str, done: int, total: int) -> None:
+        self._write("seeding", time.time(), "info", {"collection": collection, "done": done, "total": total})
+
+    def seeded(self, records: int, seconds: float) -> None:
+        self._write("seeded", time.time(), "info", {"records": records, "seconds": round(seconds, 3)})
 
     def started(self, runtime: Runtime) -> None:
         spec = runtime.engine.spec

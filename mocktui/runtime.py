@@ -3,6 +3,11 @@
 spec -> controls -> store -> engine (its stages built from a `Recipe`) -> service -> admin API ->
 ASGI app -> server -> reloader. Headless, every worker and the control room are built here and
 only here; the UI is handed a `Runtime` and talks to its `service`.
+
+Seeding a big store takes seconds, so it can wait for the runtime to start: `build` then seeds in
+a worker thread once the server listens (the control room draws a bar from `Runtime.seeding`),
+and until it is done mock requests get 503 with Retry-After rather than a half-filled store.
+Headless and the parent of `--workers` seed before listening (`seed=True`), printing progress.
 """
 
 from __future__ import annotations
@@ -14,12 +19,14 @@ import os
 import secrets
 import socket
 from dataclasses import dataclass, field
+from typing import Literal
 
 from mocktui.engine.events import EventStream
 from mocktui.engine.pipeline import MockEngine, Recipe, build_stages
 from mocktui.engine.scenarios.decision import ScenarioError
 from mocktui.engine.scenarios.runner import ScenarioFiles
 from mocktui.engine.spec.model import Spec
+from mocktui.engine.stateful.seeding import Progress, SeedCancelled, SeedProgress
 from mocktui.engine.steer.behaviour import Behaviour, MemoryLimiter
 from mocktui.engine.steer.controls import Controls, Delay, Faults, RateLimit
 from mocktui.engine.stores.base import State, Store, StoreError
@@ -33,6 +40,8 @@ from mocktui.settings.resolve import ConfigError
 from mocktui.settings.table import Settings
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
+ON_START: Literal["on start"] = "on start"
+BACKGROUND_FROM = 5_000  # records: a smaller seed takes well under a second and is done in `build`
 
 
 class StartError(Exception):
@@ -53,7 +62,9 @@ class Runtime:
     runner: ServerRunner
     reloader: Reloader | None
     token: str | None
+    seeding: SeedProgress | None = None  # a seed that runs once the server listens (`build(seed="on start")`)
     _watcher: asyncio.Task[None] | None = field(default=None, repr=False)
+    _seeder: asyncio.Task[None] | None = field(default=None, repr=False)
 
     @property
     def url(self) -> str:
@@ -72,8 +83,34 @@ class Runtime:
         await self.runner.start()
         if self.reloader is not None:
             self._watcher = asyncio.create_task(self.reloader.run(), name="mocktui-reload")
+        if self.seeding is not None and self.seeding.busy and self._seeder is None:
+            self._seeder = asyncio.create_task(self._seed(self.seeding), name="mocktui-seed")
+
+    async def _seed(self, seeding: SeedProgress) -> None:
+        """Seed in a worker thread (the loop keeps serving and drawing); a notice says how it went."""
+        state = self.engine.state
+        if state is None:
+            seeding.finish()
+            return
+        try:
+            await asyncio.to_thread(state.seed, seeding)
+        except SeedCancelled:  # stopped early: a persisted store must not keep half a seed (and skip the next)
+            await asyncio.to_thread(state.store.clear)
+            return
+        except Exception as exc:  # noqa: BLE001 - a store gone away: said, and the mock serves what is there
+            seeding.fail(str(exc))
+            self.engine.events.notice("error", f"seeding failed: {exc}")
+            return
+        seeding.finish()
+        self.engine.events.notice("info", f"seeded {seeding.seeded:,} records in {seeding.elapsed:.1f} s")
 
     async def stop(self) -> None:
+        if self._seeder is not None:
+            if self.seeding is not None:
+                self.seeding.cancelled = True  # the thread stops after the batch it is writing
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._seeder
+            self._seeder = None
         if self._watcher is not None:
             self._watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -115,8 +152,11 @@ def admin_token(settings: Settings) -> str | None:
     return secrets.token_urlsafe(18)
 
 
-def build_engine(spec: Spec, settings: Settings, *, seed: bool = True) -> MockEngine:
-    """The engine the settings describe: controls, store, stages, seeded or loaded state."""
+def build_engine(spec: Spec, settings: Settings, *, seed: bool = True, progress: Progress | None = None) -> MockEngine:
+    """The engine the settings describe: controls, store, stages, seeded or loaded state.
+
+    `progress(collection, done, total)` hears how seeding goes (after every batch of records).
+    """
     controls = controls_from(settings)
     store = _open_store(settings) if controls.stateful else None
     recipe = Recipe(
@@ -136,12 +176,16 @@ def build_engine(spec: Spec, settings: Settings, *, seed: bool = True) -> MockEn
     scenarios = engine.scenarios
     if scenarios is not None:  # the packs that fit this spec, on or off: the TUI and admin API switch them
         controls.packs = {name: scenarios.pack_enabled(name) for name, fits in scenarios.packs.items() if fits}
-    if engine.state is not None:
-        if settings.state:
-            engine.state.load(read_state(settings.state))
-        elif seed and not engine.state.store.collections():
-            engine.state.seed()  # a persisted or shared store keeps what it has
+    if engine.state is not None and settings.state:
+        engine.state.load(read_state(settings.state))
+    elif seed and engine.state is not None and _unseeded(engine, settings):
+        engine.state.seed(progress)
     return engine
+
+
+def _unseeded(engine: MockEngine, settings: Settings) -> bool:
+    """A store to seed: stateful, no --state file, and empty (a persisted or shared store keeps what it has)."""
+    return engine.state is not None and not settings.state and not engine.state.store.collections()
 
 
 def build(
@@ -150,21 +194,44 @@ def build(
     sock: socket.socket,
     *,
     token: str | None = None,
-    seed: bool = True,
+    seed: bool | Literal["on start"] = ON_START,
+    progress: Progress | None = None,
 ) -> Runtime:
-    """Everything for one process, wired; `seed=False` for workers, whose store is already seeded."""
-    return assemble(build_engine(spec, settings, seed=seed), sock, settings, token=token)
+    """Everything for one process, wired.
+
+    `seed=True` seeds now (headless: `progress` prints how far it got), `False` never (workers, whose
+    store is already seeded); `"on start"`, the default (the control room), seeds a store of
+    `BACKGROUND_FROM` records or more in a thread once `Runtime.start` has the server listening.
+    """
+    engine = build_engine(spec, settings, seed=False)
+    seeding: SeedProgress | None = None
+    if seed is not False and engine.state is not None and _unseeded(engine, settings):
+        plan = engine.state.seed_plan()
+        if seed == ON_START and sum(n for _, n in plan) >= BACKGROUND_FROM:
+            seeding = SeedProgress(plan)
+        else:
+            engine.state.seed(progress)
+    return assemble(engine, sock, settings, token=token, seeding=seeding)
 
 
 def assemble(
-    engine: MockEngine, sock: socket.socket, settings: Settings | None = None, *, token: str | None = None
+    engine: MockEngine,
+    sock: socket.socket,
+    settings: Settings | None = None,
+    *,
+    token: str | None = None,
+    seeding: SeedProgress | None = None,
 ) -> Runtime:
-    """An engine served: the service over it, the admin API over that, the server, the reloader."""
+    """An engine served: the service over it, the admin API over that, the server, the reloader.
+
+    With `seeding`, the store is seeded when the runtime starts; until then the engine answers 503.
+    """
     settings = settings or Settings()
     reloader = Reloader(engine, settings.spec) if settings.spec else None
     service = MockService(engine, reloader.reload_now if reloader is not None else None)
+    engine.seeding = seeding  # mock requests get 503 and store verbs 409 until it is done
     runner = ServerRunner(MockApp(engine, build_admin(service, token)), sock)
-    return Runtime(settings, engine, service, runner, reloader if settings.reload else None, token)
+    return Runtime(settings, engine, service, runner, reloader if settings.reload else None, token, seeding)
 
 
 def _open_store(settings: Settings) -> Store:

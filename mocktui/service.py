@@ -226,7 +226,7 @@ class MockService:
         if counters:
             self.engine.reset_counters()
         if state and self.engine.state is not None:
-            self.engine.state.seed()
+            self._state().seed()
 
     # -- the store --------------------------------------------------------------------------
 
@@ -285,6 +285,9 @@ class MockService:
     def _state(self) -> Stateful:
         if self.engine.state is None:
             raise ServiceError(409, NO_STORE)
+        seeding = self.engine.seeding
+        if seeding is not None and seeding.busy:  # the seeding thread writes it: no second writer, no half reads
+            raise ServiceError(503, f"the store is being seeded ({seeding.line()}); try again when it is done")
         return self.engine.state
 
 

@@ -24,6 +24,7 @@ from mocktui.engine.scenarios.decision import Decision
 from mocktui.engine.scenarios.runner import ScenarioFiles, Scenarios
 from mocktui.engine.spec.model import Spec
 from mocktui.engine.stateful.crud import DEFAULT_SEED, Stateful
+from mocktui.engine.stateful.seeding import SeedProgress
 from mocktui.engine.steer.behaviour import Behaviour
 from mocktui.engine.steer.controls import Controls, Override
 from mocktui.engine.stores.base import Store
@@ -77,6 +78,7 @@ class MockEngine:
         self.events = events or EventStream()
         self.behaviour = behaviour or Behaviour(self.controls)
         self.idempotency = Idempotency()  # kept across reloads, like the journal
+        self.seeding: SeedProgress | None = None  # a store being seeded in the background: 503 until done
 
     @classmethod
     def build(
@@ -192,6 +194,13 @@ class MockEngine:
     ) -> MockResponse:
         """Offline, disabled routes, injected failures and forced answers, then the contract."""
         controls = self.controls
+        seeding = self.seeding
+        if seeding is not None and seeding.busy:  # a half-seeded store would answer 404s and shrinking lists
+            detail = f"the store is being seeded ({seeding.line()}); try again in a second"
+            response = problem(503, "Service Unavailable", detail)
+            response.headers.append(("retry-after", "1"))
+            response.tags = ("seeding",)
+            return response
         if controls.offline:
             response = problem(503, "Service Unavailable", "the mock is offline (toggle it in the TUI or admin API)")
             response.headers.append(("retry-after", "5"))

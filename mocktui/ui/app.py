@@ -58,7 +58,7 @@ def run_tui(spec: Spec, settings: Settings) -> int:
     if not _keys_ok(settings.keys):
         return 2
     sock = listen(settings)
-    runtime = build(spec, settings, sock, token=admin_token(settings))
+    runtime = build(spec, settings, sock, token=admin_token(settings), seed="on start")  # the bar shows it
     app = MocktuiApp(LocalBackend(runtime), log_level=_log_level(settings), handle_signals=True, keys=settings.keys)
     _fast_loop()
     try:

@@ -5,6 +5,8 @@ that only appends it to a list and bumps counters (O(1)); a timer flushes that l
 panes at most `tick` times a second, so the UI never renders per request and never starves the
 server. The app only knows a `Backend`: a local engine with its server, or a remote mock. Its
 panes come from the registry (`mocktui.ui.panes`), its keys from the actions table (`mocktui.ui.keys`).
+A big store is seeded after the app is up: a bar under the header follows it, the store pane
+waits (disabled) and loads when the seed is done.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from mocktui.ui.panes import PANES, VOCABULARY, Focusable, Shown
 from mocktui.ui.requests import Display, RequestList, RequestsPane
 from mocktui.ui.routes import RoutesPane, RoutesTable
 from mocktui.ui.screens import DetailScreen, OverrideScreen
+from mocktui.ui.seeding import SeedingBar, seeding_of
 from mocktui.ui.store import RecordsTable, StorePane
 
 __all__ = ["MocktuiApp"]
@@ -113,7 +116,9 @@ class MocktuiApp(App[int]):
         self.header = StatusHeader(id="header")
         self.panes = {pane.id: pane.make(self, pane.widget_id) for pane in PANES}
         self.tabs = TabbedContent(initial=PANES[0].id, id="panes")
+        self.seeding_bar = SeedingBar(id="seeding")
         yield self.header
+        yield self.seeding_bar
         with self.tabs:
             for pane in PANES:
                 with TabPane(f"{self.shown_keys[pane.action.id]} {pane.title}", id=pane.id):
@@ -172,9 +177,12 @@ class MocktuiApp(App[int]):
         self.requests_pane.base_path = info.base_path
         self.routes_pane.load(info.operations, self.route_stats)
         self._show_controls(await self.backend.controls())
-        await self.store_pane.load()
-        self.store_info = self.store_pane.info
-        self._writers = dict(self.store_info.writers) if self.store_info else {}
+        seeding = seeding_of(self.backend)
+        if seeding is not None:  # the store loads when the seed is done (`_flush_events` sees it end)
+            self.seeding_bar.follow(seeding)
+            self.store_pane.disabled = True
+        else:
+            await self._load_store()
         self._flush_events()
         self.set_interval(self.tick, self._flush_events, name="flush")
         self.set_interval(1.0, self._poll_controls, name="controls")
@@ -182,6 +190,13 @@ class MocktuiApp(App[int]):
         if self.handle_signals:
             self._install_signals()
         self.requests_pane.focus_main()
+
+    async def _load_store(self) -> None:
+        self.store_pane.disabled = False
+        await self.store_pane.load()
+        self.store_info = self.store_pane.info
+        self._writers = dict(self.store_info.writers) if self.store_info else {}
+        self._show_header()
 
     async def on_unmount(self) -> None:
         for unsubscribe in (self._unsubscribe, self._unsubscribe_notices):
@@ -251,6 +266,8 @@ class MocktuiApp(App[int]):
         if self._dirty_collections:
             dirty, self._dirty_collections = self._dirty_collections, set()
             self.store_pane.changed(dirty)
+        if self.seeding_bar.active and not self.seeding_bar.show():
+            self.call_later(self._load_store)
         self._show_header()
         records = self.log_bridge.drain()
         if records:
@@ -262,7 +279,9 @@ class MocktuiApp(App[int]):
     def _show_header(self) -> None:
         info = self.backend.info
         store = self.store_info
-        if store is None:
+        if self.seeding_bar.active:
+            mode = "stateful, seeding"
+        elif store is None:
             mode = "stateless"
         elif store.stateful:
             mode = f"stateful ({store.kind})"
@@ -440,6 +459,9 @@ class MocktuiApp(App[int]):
         self.notify(command, title="copied as curl")
 
     async def action_reset_store(self) -> None:
+        if self.seeding_bar.active:
+            self.notify("the store is still being seeded", title="store", severity="warning")
+            return
         self.action_pane("store")
         await self.store_pane.action_reset()
 
