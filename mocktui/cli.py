@@ -7,6 +7,8 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 
 import shtab
@@ -15,6 +17,8 @@ from mocktui import __version__
 from mocktui.engine.spec.errors import SpecError
 from mocktui.engine.spec.model import Spec, load_spec
 from mocktui.settings.resolve import ConfigError, add_arguments, resolve
+
+LOAD_TICK_S = 1.0  # how often a slow spec load says it is still reading
 
 
 def serve_parser() -> argparse.ArgumentParser:
@@ -109,13 +113,26 @@ def attach(argv: Sequence[str]) -> int:
 
 def _load_or_report(path: str) -> Spec | None:
     try:
-        return load_spec(path)
+        return load_telling(path)
     except SpecError as exc:
         for problem in exc.problems:
             print(problem.format(), file=sys.stderr)
         count = len(exc.problems)
         print(f"mocktui: {path}: {count} error{'s' if count != 1 else ''}; not served", file=sys.stderr)
         return None
+
+
+def load_telling(path: str, every: float = LOAD_TICK_S) -> Spec:
+    """`load_spec`, saying on stderr every `every` seconds that it is still reading (a 4 MB spec takes a
+    few seconds, and a silent terminal looks hung); a quick load prints nothing."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mocktui-load") as pool:
+        future = pool.submit(load_spec, path)
+        started = time.perf_counter()
+        while True:
+            try:
+                return future.result(timeout=every)
+            except FutureTimeout:
+                print(f"mocktui: reading {path}... {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
 
 
 def validate(path: str) -> int:
