@@ -15,6 +15,7 @@ from mocktui.engine.http import status_of
 from mocktui.engine.spec.model import MediaType, Operation, Response, Spec
 
 # Headers the HTTP server owns; a spec declaring them must not break framing.
+IDEMPOTENCY_KEY = "idempotency-key"  # a header an operation may declare (see contract/idempotency.py)
 FRAMING_HEADERS = {
     "content-type",
     "content-length",
@@ -68,7 +69,7 @@ class CompiledOperation:
         self.validator = validator
         self.security = security
         # It declares an Idempotency-Key header: a repeated key gets the first answer again.
-        self.idempotent = any(p.location == "header" and p.name.lower() == "idempotency-key" for p in op.parameters)
+        self.idempotent = any(p.location == "header" and p.name.lower() == IDEMPOTENCY_KEY for p in op.parameters)
 
 
 def compile_operation(op: Operation, spec: Spec, generator: Generator) -> CompiledOperation:

@@ -12,10 +12,9 @@ import threading
 from collections import OrderedDict
 from dataclasses import replace
 
-from mocktui.engine.contract.compiled import CompiledOperation
+from mocktui.engine.contract.compiled import IDEMPOTENCY_KEY, CompiledOperation
 from mocktui.engine.http import MockRequest, MockResponse
 
-HEADER = "idempotency-key"  # operations that declare it are `CompiledOperation.idempotent`
 KEEP = 10_000  # keys remembered, across all operations
 
 
@@ -29,7 +28,7 @@ class Idempotency:
 
     def replay(self, compiled: CompiledOperation, request: MockRequest) -> MockResponse | str | None:
         """The first answer again; a reason (str) when the key came with another body; None: answer anew."""
-        key = request.headers.get(HEADER)
+        key = request.headers.get(IDEMPOTENCY_KEY)
         if not key:
             return None
         with self._lock:
@@ -43,7 +42,7 @@ class Idempotency:
 
     def remember(self, compiled: CompiledOperation, request: MockRequest, response: MockResponse) -> None:
         """Keep a successful or client-error answer (a 5xx may be retried for real)."""
-        key = request.headers.get(HEADER)
+        key = request.headers.get(IDEMPOTENCY_KEY)
         if not key or response.status >= 500 or response.fault is not None:
             return
         kept = replace(response, headers=list(response.headers))
