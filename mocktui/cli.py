@@ -15,10 +15,12 @@ import shtab
 
 from mocktui import __version__
 from mocktui.engine.spec.errors import SpecError
-from mocktui.engine.spec.model import Spec, load_spec
+from mocktui.engine.spec.model import Spec
+from mocktui.engine.spec.structure import load_checked
 from mocktui.settings.resolve import ConfigError, add_arguments, resolve
 
 LOAD_TICK_S = 1.0  # how often a slow spec load says it is still reading
+MAX_LISTED = 50  # problems printed for a broken spec; the rest are counted
 
 
 def serve_parser() -> argparse.ArgumentParser:
@@ -111,22 +113,25 @@ def attach(argv: Sequence[str]) -> int:
     return run_attach(options.url, options.token, keys)
 
 
-def _load_or_report(path: str) -> Spec | None:
+def _load_or_report(path: str, semantic: bool = False) -> Spec | None:
     try:
-        return load_telling(path)
+        return load_telling(path, semantic=semantic)
     except SpecError as exc:
-        for problem in exc.problems:
+        for problem in exc.problems[:MAX_LISTED]:
             print(problem.format(), file=sys.stderr)
         count = len(exc.problems)
+        if count > MAX_LISTED:
+            print(f"... and {count - MAX_LISTED} more", file=sys.stderr)
         print(f"mocktui: {path}: {count} error{'s' if count != 1 else ''}; not served", file=sys.stderr)
         return None
 
 
-def load_telling(path: str, every: float = LOAD_TICK_S) -> Spec:
-    """`load_spec`, saying on stderr every `every` seconds that it is still reading (a 4 MB spec takes a
-    few seconds, and a silent terminal looks hung); a quick load prints nothing."""
+def load_telling(path: str, every: float = LOAD_TICK_S, *, semantic: bool = False) -> Spec:
+    """`load_checked` (the model and the structure check; `semantic`: openapi-spec-validator's slower walk too),
+    saying on stderr every `every` seconds that it is still reading (a 4 MB spec takes a few seconds, and a
+    silent terminal looks hung); a quick load prints nothing."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mocktui-load") as pool:
-        future = pool.submit(load_spec, path)
+        future = pool.submit(load_checked, path, semantic=semantic)
         started = time.perf_counter()
         while True:
             try:
@@ -137,7 +142,7 @@ def load_telling(path: str, every: float = LOAD_TICK_S) -> Spec:
 
 def validate(path: str) -> int:
     started = time.perf_counter()
-    spec = _load_or_report(path)
+    spec = _load_or_report(path, semantic=True)
     if spec is None:
         return 2
     from mocktui.engine.contract.lint import example_problems, pattern_problems

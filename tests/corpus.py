@@ -157,7 +157,7 @@ def build_request(engine: MockEngine, op: Operation, rng: random.Random) -> dict
             request["content"] = json.dumps(value).encode()
         elif "form" in media and isinstance(value, dict):
             pairs = [(k, v) for k, vs in value.items() for v in (vs if isinstance(vs, list) else [vs])]
-            request["content"] = "&".join(f"{quote(k)}={quote(_text(v))}" for k, v in pairs).encode()
+            request["content"] = "&".join(f"{quote(k, safe='')}={quote(_text(v), safe='')}" for k, v in pairs).encode()
         else:
             request["content"] = _text(value).encode()
     return request

@@ -325,4 +325,4 @@ class MockEngine:
             stored = state.handle(compiled, params, request)
             if stored is not None:
                 return stored
-        return contract.respond(compiled, request, prefer)
+        return contract.respond(compiled, request, prefer, params)

@@ -32,7 +32,7 @@ class BadAddress(Exception):
 
 
 class _Server(uvicorn.Server):
-    def capture_signals(self):  # type: ignore[no-untyped-def,override]
+    def capture_signals(self):  # type: ignore[no-untyped-def,override,unused-ignore]
         """The host (headless loop or Textual app) owns signals."""
         import contextlib
 

@@ -33,6 +33,10 @@ about the mock:
   bodies); schemathesis calls it a string where an array belongs.
 - `SPEC_FAULTS`: failures caused by one spec's own contradiction, listed
   below with the spec, the operation and the reason.
+- `FORM_OBJECTS_LOST`: a form field holding an array of objects (petstore's
+  `tags: [{id, name}]`) is sent by schemathesis as the objects' keys
+  (`tags=id&tags=name`), which no OpenAPI form style reads as objects; the
+  mock refuses them (422), rightly.
 - `FORM_BODY_OPTIONAL`: schemathesis treats every Swagger 2.0 `formData` body
   as required (`OpenApiBody.from_form_parameters` sets `is_required=True`);
   where no form field is required, the spec lets the body be omitted.
@@ -93,6 +97,7 @@ UNKNOWABLE_CREDENTIALS = "which credentials are valid is not in the spec"
 OTHER_ALTERNATIVE = "credentials of another security alternative were still sent"
 ANCHOR_REF = "schemathesis cannot resolve $anchor references"
 FORM_ARRAY_OF_ONE = "a form field sent once is a one-element array"
+FORM_OBJECTS_LOST = "schemathesis sends an array of objects in a form as the objects' keys"
 FORM_BODY_OPTIONAL = "Swagger 2.0 form body with no required field may be omitted"
 
 _CASE = re.compile(r"^\d+\. Test Case ID: \w+$", re.M)
@@ -140,7 +145,7 @@ def _waiver(spec: Spec, op: Operation | None, codes: set[str], status: int | Non
     keys = set(op.responses)
     if codes <= {"ST103", "ST105"} and status in (400, 401, 422) and str(status) not in keys:
         # The statuses the mock would have used for this refusal, had the operation declared one.
-        usable = {"401", "403"} if status == 401 else {"422", "400"} | (keys - {"401", "403", "404", "406", "429"})
+        usable = {"401", "403"} if status == 401 else {"422", "400", "415"}
         if not keys & ({k for k in usable if k.startswith("4")} | {"4XX", "default"}):
             return NO_ERROR_DECLARED
     if codes == {"ST401"} and "(invalid credentials provided)" in text:
@@ -153,6 +158,8 @@ def _waiver(spec: Spec, op: Operation | None, codes: set[str], status: int | Non
         prop = spec.schemas.deref(body.schema).get("properties", {}).get(form_array.group(1)) if body else None
         if prop is not None and spec.schemas.deref(prop).get("type") == "array":
             return FORM_ARRAY_OF_ONE
+    if codes == {"ST202"} and "application/x-www-form-urlencoded" in text and _form_holds_objects(spec, op):
+        return FORM_OBJECTS_LOST
     if codes == {"ST202"} and not any(k.startswith("2") or k == "default" for k in keys):
         return NO_SUCCESS_DECLARED
     if (
@@ -165,6 +172,17 @@ def _waiver(spec: Spec, op: Operation | None, codes: set[str], status: int | Non
     ):
         return FORM_BODY_OPTIONAL
     return None
+
+
+def _form_holds_objects(spec: Spec, op: Operation) -> bool:
+    """Does the operation's form body have an array of objects (`tags: [{id, name}]`)?"""
+    body = op.body.content.get("application/x-www-form-urlencoded") if op.body else None
+    props = spec.schemas.deref(body.schema).get("properties", {}) if body is not None else {}
+    for prop in props.values():
+        items = spec.schemas.deref(spec.schemas.deref(prop).get("items", {}))
+        if isinstance(items, dict) and (items.get("type") == "object" or "properties" in items):
+            return True
+    return False
 
 
 def _other_alternative_sent(spec: Spec, op: Operation, text: str) -> bool:

@@ -9,7 +9,9 @@ from typing import Any
 
 from mocktui.engine.contract.media import content_type_for, is_json
 from mocktui.engine.contract.security import Requirement, compile_requirements
+from mocktui.engine.contract.shaping import Answers, Plan
 from mocktui.engine.contract.validate import RequestValidator
+from mocktui.engine.data.entities import path_entity
 from mocktui.engine.data.generate import Gen, Generator
 from mocktui.engine.http import status_of
 from mocktui.engine.spec.model import MediaType, Operation, Response, Spec
@@ -29,7 +31,7 @@ FRAMING_HEADERS = {
 
 
 class CompiledMedia:
-    __slots__ = ("spec", "content_type", "gen", "validator", "static")
+    __slots__ = ("spec", "content_type", "gen", "validator", "static", "planned", "plan", "answers")
 
     def __init__(self, spec: MediaType, gen: Gen | None) -> None:
         self.spec = spec
@@ -37,6 +39,9 @@ class CompiledMedia:
         self.gen = gen
         self.validator: Any = None
         self.static: bytes | None = None
+        self.planned = False  # the shaping plan is made on first use: a big spec serves few of its answers
+        self.plan: Plan | None = None  # None: the answer follows nothing of its request
+        self.answers = Answers()  # encoded answers by what of the request they follow
 
 
 class CompiledResponse:
@@ -75,9 +80,10 @@ class CompiledOperation:
 def compile_operation(op: Operation, spec: Spec, generator: Generator) -> CompiledOperation:
     """Generators for every declared body and header, the request validator, the security requirements."""
     responses: dict[str, CompiledResponse] = {}
+    entity = path_entity(op.path)  # what an inline body is a record of: a /pets item's name is a pet's
     for key, resp in op.responses.items():
         media = {
-            name: CompiledMedia(mt, generator.compile(mt.schema) if mt.schema is not None else None)
+            name: CompiledMedia(mt, generator.compile(mt.schema, entity=entity) if mt.schema is not None else None)
             for name, mt in resp.content.items()
         }
         headers = [

@@ -17,6 +17,7 @@ ERROR_TITLES = {
     "invalid": "Request validation failed",
     "malformed": "Malformed request",
     "media": "Unsupported Media Type",
+    "unexpected-body": "Unsupported Media Type",
     "auth": "Unauthorized",
 }
 ERROR_CHAINS = {  # preferred statuses, first declared wins; the last is used when none is
@@ -25,6 +26,7 @@ ERROR_CHAINS = {  # preferred statuses, first declared wins; the last is used wh
     "invalid": (422, 400),
     "malformed": (400, 422),
     "media": (415, 400, 422),
+    "unexpected-body": (415,),  # a body where the operation declares none: no declared 400 says that
     "auth": (401, 403),
 }
 
@@ -43,8 +45,8 @@ def error_status(
 ) -> tuple[int, CompiledResponse | None]:
     """The status to refuse with: the kind's preferred ones, then whatever the operation declares.
 
-    A path parameter that breaks its schema names no resource, so a declared 404 fits it; failing
-    that, any declared client error keeps the mock inside its contract.
+    A path parameter that breaks its schema names no resource, so a declared 404 fits it. A declared
+    status that means something else is never borrowed: the kind's own status is answered undeclared.
     """
     chain = ERROR_CHAINS[kind]
     for code in chain:
@@ -56,10 +58,6 @@ def error_status(
         return chain[0], responses["default"]
     if "404" in responses and violations and all(v.location == "path" for v in violations):
         return 404, responses["404"]
-    if kind in ("auth", "missing", "conflict"):
-        return chain[0], None  # only these statuses say it: 401 to authenticate, 404 gone, 409 taken
-    declared = sorted(r.status for r in responses.values() if 400 <= r.status < 500 and r.spec.key.isdigit())
-    for code in declared:
-        if code not in (401, 403, 404, 406, 429):  # these would say something untrue
-            return code, responses[str(code)]
+    # Nothing declared says it: the honest undeclared status, never a declared one that means something
+    # else (402 card declined, 409 taken...), which a client would act on.
     return chain[0], None

@@ -2,7 +2,9 @@
 
 `Responder` compiles a `Spec` once (routes into a trie, every response schema into a generator)
 and answers synchronously. Static answers are generated once and cached as encoded bytes, so the
-default mode costs a dict lookup per request. The stateful and scenario stages answer through it
+default mode costs a dict lookup per request. Answers that follow their request (a path's id, the
+sent body, a page size: see `shaping`) are kept per input in a bounded cache, seeded by those
+inputs so a path answers the same record every time. The stateful and scenario stages answer through it
 (`respond`, `reject`, `declared_headers`), so every answer keeps to the same contract.
 """
 
@@ -29,7 +31,8 @@ from mocktui.engine.contract.media import declared_for, encode, is_json, negotia
 from mocktui.engine.contract.refusals import ERROR_TITLES, error_status, reason
 from mocktui.engine.contract.router import Router
 from mocktui.engine.contract.security import authorised, challenge
-from mocktui.engine.contract.truth import fill
+from mocktui.engine.contract.shaping import Call, Plan, Shapes, copied
+from mocktui.engine.contract.truth import code_enums, fill
 from mocktui.engine.contract.validate import BadRequest, Violation, pointer_of, response_schema
 from mocktui.engine.data.generate import Ctx, Gen, Generator, TooDeep
 from mocktui.engine.data.pools import Pools
@@ -47,7 +50,9 @@ class Responder:
         self.seed = faker_seed
         self.rng = random.Random(faker_seed)
         self.generator = Generator(spec.schemas.defs, Pools(faker_seed), spec.schemas.bundle)
+        self.shapes = Shapes(spec, self.generator)
         self.router: Router[CompiledOperation] = Router()
+        self._enums: dict[int, dict[str, list[str]]] = {}  # code-field enums of error media types, by id
         self.operations: dict[str, CompiledOperation] = {}
         for op in spec.operations:
             compiled = compile_operation(op, spec, self.generator)
@@ -164,9 +169,20 @@ class Responder:
         kind: str | None = None,
     ) -> None:
         """Put the real status, reason and findings into a generated error body, where its schema lets them."""
-        fill(value, lambda v: self.is_valid(media, v), status, title, detail, violations or [], kind)
+        enums = self._enums.get(id(media))
+        if enums is None:  # once per error media type: bundling a schema costs more than a refusal
+            schema = media.spec.schema
+            enums = self._enums[id(media)] = code_enums(response_schema(self.spec.schemas, schema)) if schema else {}
+        fill(value, lambda v: self.is_valid(media, v), status, title, detail, violations or [], kind, enums)
 
-    def respond(self, compiled: CompiledOperation, request: MockRequest, prefer: dict[str, str]) -> MockResponse:
+    def respond(
+        self,
+        compiled: CompiledOperation,
+        request: MockRequest,
+        prefer: dict[str, str],
+        params: dict[str, str] | None = None,
+    ) -> MockResponse:
+        """The declared answer to `request`; `params` are its path parameters (matched again when not given)."""
         op = compiled.op
         resp = compiled.default
         status = resp.status if resp else 200
@@ -181,6 +197,9 @@ class Responder:
             status = int(code)
         if resp is None:
             return MockResponse(204, [], b"", op.id)
+        if not resp.media and "example" in prefer:  # a body-less answer has no examples to choose from
+            detail = f"no example {prefer['example']!r} for {op.id} {resp.spec.key}; known: none (it has no body)"
+            return problem(400, "Bad Prefer header", detail)
         if not resp.media:
             return MockResponse(status, self.declared_headers(resp, dynamic=False) + bare_headers(resp), b"", op.id)
         chosen = negotiate(request.headers.get("accept"), list(resp.media))
@@ -198,7 +217,11 @@ class Responder:
         media = resp.media.get(chosen) or next(m for m in resp.media.values() if "*" in m.spec.name)
         content_type = chosen if "*" not in chosen else media.content_type
         dynamic = flag(prefer.get("dynamic"), self.controls.dynamic)
-        if "example" in prefer:
+        plan = self.plan(op, resp, media) if 200 <= status < 300 and "example" not in prefer else None
+        shaped: list[tuple[str, str]] = []
+        if plan is not None:  # path params, the sent body, links and paging shape this answer
+            body, shaped = self._shaped(op, resp, media, chosen, plan, request, params, dynamic)
+        elif "example" in prefer:
             name = prefer["example"]
             if name not in media.spec.examples:
                 known = ", ".join(media.spec.examples) or "none"
@@ -214,8 +237,72 @@ class Responder:
         else:
             body = self._static_body(op, resp, media, chosen)
         headers = self.declared_headers(resp, dynamic)
+        if shaped:
+            names = {name.lower() for name, _ in shaped}
+            headers = [h for h in headers if h[0].lower() not in names] + shaped
         headers.append(("content-type", content_type))
         return MockResponse(status, headers, body, op.id)
+
+    def plan(self, op: Operation, resp: CompiledResponse, media: CompiledMedia) -> Plan | None:
+        """How this answer follows its request (made on first use, then kept), or None."""
+        if not media.planned:
+            media.plan = self.shapes.plan(op, resp.spec, media.spec.schema) if media.gen is not None else None
+            media.planned = True
+        return media.plan
+
+    def _shaped(
+        self,
+        op: Operation,
+        resp: CompiledResponse,
+        media: CompiledMedia,
+        chosen: str,
+        plan: Plan,
+        request: MockRequest,
+        params: dict[str, str] | None,
+        dynamic: bool,
+    ) -> tuple[bytes, list[tuple[str, str]]]:
+        """The body and headers of an answer that follows its request.
+
+        Static answers are kept encoded by what they follow (the path's ids, the page asked for), so a
+        repeated request is a dict lookup; an echo of the sent body is merged over a copy per request.
+        """
+        if params is None and plan.params:
+            params = self.match(request.method, request.path)[1]
+        params = params or {}
+        sent = plan.echo.read(request.headers, request.body) if plan.echo is not None else None
+        if dynamic:
+            call = plan.call(request, params)
+            value = self.generate(media.gen, Ctx(self.rng, examples=False)) if media.gen is not None else None
+            extra = plan.shape(value, call, self.rng, example=False)
+        else:
+            key = (chosen, plan.key(request, params))
+            answer = media.answers.get(key)
+            if answer is None:
+                answer = self._stable_answer(op, resp, media, chosen, plan, plan.call(request, params))
+                media.answers.put(key, answer)
+            body, extra, value = answer
+            if sent is None:
+                return body, list(extra)
+            call = plan.call(request, params)
+            value = copied(value)
+        if sent is not None and plan.echo is not None:
+            checker = self._checker(media)  # an echo unchecked could break the contract: none then
+            if checker is not None and plan.echo.merge(value, sent, checker):
+                extra = plan.finish(value, call)
+        return encode(value, chosen, self.rng), extra
+
+    def _stable_answer(
+        self, op: Operation, resp: CompiledResponse, media: CompiledMedia, chosen: str, plan: Plan, call: Call
+    ) -> tuple[bytes, list[tuple[str, str]], Any]:
+        """A static answer for one set of inputs: seeded by them, shaped, and valid or left unshaped."""
+        salt = plan.seed(call)
+        value, example = self._stable(op, resp, media, salt)
+        shaped = copied(value)
+        rng = random.Random(f"{self.seed}:{op.id}:{resp.spec.key}:{media.spec.name}:{salt}:shape")
+        extra = plan.shape(shaped, call, rng, example, str(self.seed))
+        if not self.is_valid(media, shaped) and self.is_valid(media, value):
+            shaped, extra = value, []  # shaping broke a constraint we cannot see field by field
+        return encode(shaped, chosen, self.rng), extra, shaped
 
     def declared_headers(self, resp: CompiledResponse, dynamic: bool) -> list[tuple[str, str]]:
         if not resp.headers:
@@ -247,29 +334,41 @@ class Responder:
 
     def static_value(self, op: Operation, resp: CompiledResponse, media: CompiledMedia) -> Any:
         """The stable value of a response: a valid spec example, else generated data."""
+        return self._stable(op, resp, media)[0]
+
+    def _stable(self, op: Operation, resp: CompiledResponse, media: CompiledMedia, salt: str = "") -> tuple[Any, bool]:
+        """A stable value and whether it is a spec example; `salt` (path ids, a page) picks another record."""
         spec = media.spec
         candidates = ([spec.example] if spec.has_example else []) + list(spec.examples.values())
         for example in candidates:
             if self.is_valid(media, example):
-                return example
+                return example, True
         if media.gen is None:
-            return candidates[0] if candidates else None
+            return (candidates[0], True) if candidates else (None, False)
         first: Any = None
+        suffix = f":{salt}" if salt else ""
         for attempt in range(6):
-            rng = random.Random(f"{self.seed}:{op.id}:{resp.spec.key}:{spec.name}:{attempt}")
+            rng = random.Random(f"{self.seed}:{op.id}:{resp.spec.key}:{spec.name}:{attempt}{suffix}")
             value = self.generate(media.gen, Ctx(rng, examples=attempt < 2))
             if resp.status >= 400:
                 self.tell_truth(media, value, resp.status, *reason(resp))
             if self.is_valid(media, value):
-                return value
+                return value, False
             first = value if attempt == 0 else first
-        return first  # the schema admits no value we can find (a spec defect): stay realistic
+        return first, False  # the schema admits no value we can find (a spec defect): stay realistic
 
     def _validator(self, media: CompiledMedia) -> Any:
         if media.validator is None:
             schema = response_schema(self.spec.schemas, media.spec.schema)
             media.validator = jsonschema_rs.validator_for(schema, validate_formats=True)
         return media.validator
+
+    def _checker(self, media: CompiledMedia) -> Any:
+        """The response validator, or None when the schema cannot be compiled into one."""
+        try:
+            return self._validator(media)
+        except (ValueError, TypeError, jsonschema_rs.ValidationError):
+            return None
 
     def is_valid(self, media: CompiledMedia, value: Any) -> bool:
         if media.spec.schema is None:

@@ -44,6 +44,20 @@ WORDS = {  # the stable word for a refusal, by what went wrong or by status
     503: "service_unavailable",
     504: "gateway_timeout",
 }
+# Words that say the same as each stable word, to pick the member of a declared enum that fits.
+SYNONYMS = {
+    "validation_error": {"validation", "invalid", "request", "parameter", "param", "unprocessable", "bad"},
+    "bad_request": {"bad", "request", "invalid", "malformed", "parse"},
+    "unsupported_media_type": {"unsupported", "media", "content", "type", "format"},
+    "unauthorized": {"unauthorized", "unauthenticated", "authentication", "auth", "credentials", "login"},
+    "forbidden": {"forbidden", "permission", "access", "denied"},
+    "not_found": {"not", "found", "missing", "resource", "unknown", "no", "such"},
+    "conflict": {"conflict", "exists", "duplicate", "already", "idempotency"},
+    "rate_limited": {"rate", "limit", "limited", "throttled", "throttling", "quota", "too", "many"},
+    "service_unavailable": {"unavailable", "service", "overloaded", "maintenance", "down", "api"},
+    "internal_error": {"internal", "server", "api", "unexpected"},
+    "payment_required": {"payment", "card", "billing"},
+}
 _REQUIRED = re.compile(r'^"([^"]+)" is a required property')
 
 Fits = Callable[[Any], bool]
@@ -51,6 +65,40 @@ Fits = Callable[[Any], bool]
 
 def code_word(status: int, kind: str | None = None) -> str:
     return WORDS.get(kind or "") or WORDS.get(status) or ("error" if status >= 500 else "bad_request")
+
+
+def code_enums(schema: Any) -> dict[str, list[str]]:
+    """The string enums a bundled error schema declares under code-like keys, by key."""
+    defs = schema.get("$defs", {}) if isinstance(schema, dict) else {}
+    out: dict[str, list[str]] = {}
+
+    def walk(node: Any, depth: int) -> None:
+        for _ in range(16):
+            ref = node.get("$ref") if isinstance(node, dict) else None
+            if not (isinstance(ref, str) and ref.startswith("#/$defs/")):
+                break
+            node = defs.get(ref.rsplit("/", 1)[-1], {})
+        if depth > 6 or not isinstance(node, dict):
+            return
+        for key, prop in (node.get("properties") or {}).items():
+            body = defs.get(prop["$ref"].rsplit("/", 1)[-1], {}) if isinstance(prop, dict) and "$ref" in prop else prop
+            if key in CODE_KEYS and isinstance(body, dict) and isinstance(body.get("enum"), list):
+                out.setdefault(key, []).extend(v for v in body["enum"] if isinstance(v, str))
+            walk(prop, depth + 1)
+        for key in ("items", "allOf", "oneOf", "anyOf"):
+            child = node.get(key)
+            for branch in child if isinstance(child, list) else [child] if child is not None else []:
+                walk(branch, depth + 1)
+
+    walk(schema, 0)
+    return out
+
+
+def ranked(members: list[str], word: str) -> list[str]:
+    """The enum members that say what `word` says, best first (`invalid_request_error` for validation)."""
+    wanted = SYNONYMS.get(word, set(word.split("_")))
+    scored = [(len(wanted & set(re.split(r"[^a-z]+", m.lower()))), i, m) for i, m in enumerate(members)]
+    return [m for score, _, m in sorted(scored, key=lambda t: (-t[0], t[1])) if score]
 
 
 def field_of(violation: Violation) -> str:
@@ -62,43 +110,83 @@ def field_of(violation: Violation) -> str:
 
 
 def fill(
-    value: Any, fits: Fits, status: int, title: str, detail: str, violations: list[Violation], kind: str | None
+    value: Any,
+    fits: Fits,
+    status: int,
+    title: str,
+    detail: str,
+    violations: list[Violation],
+    kind: str | None,
+    enums: dict[str, list[str]] | None = None,
 ) -> None:
-    """Write the facts into `value` (a generated error object) wherever its schema lets them sit."""
-    if not isinstance(value, dict):
-        return
-    word = code_word(status, kind)
+    """Write the facts into `value` (a generated error object) wherever its schema lets them sit.
+
+    `enums` (from `code_enums`) lets a code field that only admits its enum take the fitting member.
+    """
+    if isinstance(value, dict):
+        word = code_word(status, kind)
+        _fill(value, lambda: fits(value), word, status, title, detail, violations, enums or {}, 0)
+
+
+def _fill(
+    node: dict[str, Any],
+    fits: Callable[[], bool],
+    word: str,
+    status: int,
+    title: str,
+    detail: str,
+    violations: list[Violation],
+    enums: dict[str, list[str]],
+    depth: int,
+) -> None:
+    """`fill` for one object of the body; nested error objects (`{"error": {"param", "message"}}`) too."""
 
     def attempt(key: str, candidates: list[Any]) -> bool:
-        before = value[key]
+        before = node[key]
         for candidate in candidates:
-            value[key] = candidate
-            if fits(value):
+            node[key] = candidate
+            if fits():
                 return True
-        value[key] = before
+        node[key] = before
         return False
 
-    message_like = [k for k in MESSAGE_FIELDS if k in value and isinstance(value[k], str)]
-    error_is_code = "error" in value and len(message_like) > 1  # {error: not_found, message: ...}
-    for key in list(value):
-        current = value[key]
+    message_like = [k for k in MESSAGE_FIELDS if k in node and isinstance(node[k], str)]
+    error_is_code = "error" in node and len(message_like) > 1  # {error: not_found, message: ...}
+    for key in list(node):
+        current = node[key]
         shaped = _items(current[0], violations) if isinstance(current, list) and current else None
         plain = [v.to_dict() for v in violations]  # mocktui's own {location, pointer, reason}
         if shaped is not None:
             attempt(key, [shaped, plain])
         elif key == "errors" and isinstance(current, list):
             attempt(key, [plain])
-    if "type" in value:
-        attempt("type", ["about:blank", word])
+        elif isinstance(current, dict) and depth < 3:
+            _fill(current, fits, word, status, title, detail, violations, enums, depth + 1)
+    field_key = next((k for k in FIELD_KEYS if isinstance(node.get(k), str)), None)
+    if field_key is not None and violations and any(k in node for k in TEXT_KEYS):
+        attempt(field_key, [_field_text(violations[0], node[field_key])])  # Stripe's `{param, message}`
+    if "type" in node:
+        attempt("type", ["about:blank", word, *ranked(enums.get("type", []), word)])
     for key in STATUS_KEYS:
-        if key in value and not isinstance(value[key], str):
+        if key in node and not isinstance(node[key], str):
             attempt(key, [status])
     for key in CODE_KEYS:
-        if key in value and key != "type" and (key != "error" or error_is_code):
-            attempt(key, [status, word, word.upper(), f"{word}_error", str(status)])
+        if key in node and key != "type" and (key != "error" or error_is_code):
+            attempt(key, [status, word, word.upper(), f"{word}_error", str(status), *ranked(enums.get(key, []), word)])
     for key in MESSAGE_FIELDS:
-        if key in value and not (key == "error" and error_is_code):
+        if key in node and key != field_key and not (key == "error" and error_is_code):
             attempt(key, [title] if key == "title" else [detail, title])
+
+
+def _field_text(violation: Violation, sample: Any) -> Any:
+    """The field a violation names, written as the sample writes fields: a pointer, a list or dotted."""
+    pointer = field_of(violation)
+    parts = [p for p in pointer.split("/") if p]
+    if isinstance(sample, list):  # FastAPI-style `loc: ["body", "price"]`
+        return [violation.location, *parts]
+    if isinstance(sample, str) and sample.startswith("/"):
+        return pointer
+    return ".".join(parts) or violation.location
 
 
 def _items(template: Any, violations: list[Violation]) -> list[dict[str, Any]] | None:
@@ -112,14 +200,8 @@ def _items(template: Any, violations: list[Violation]) -> list[dict[str, Any]] |
     sample = template[field_key]
     out = []
     for violation in violations:
-        pointer = field_of(violation)
         item = dict(template)
-        if isinstance(sample, list):  # FastAPI-style `loc: ["body", "price"]`
-            item[field_key] = [violation.location, *[p for p in pointer.split("/") if p]]
-        elif field_key in ("pointer",) or (isinstance(sample, str) and sample.startswith("/")):
-            item[field_key] = pointer
-        else:
-            item[field_key] = ".".join(p for p in pointer.split("/") if p) or violation.location
+        item[field_key] = field_of(violation) if field_key == "pointer" else _field_text(violation, sample)
         item[text_key] = violation.reason
         if "location" in item and isinstance(item["location"], str):
             item["location"] = violation.location

@@ -29,6 +29,8 @@ def read_xml(body: bytes, schema: Any, deref: Deref, coerce: Coerce) -> Any:
         root = ET.fromstring(body)
     except ET.ParseError as exc:
         raise XMLBodyError(f"malformed XML: {exc}") from None
+    except (LookupError, ValueError) as exc:  # an encoding the declaration names but Python does not know
+        raise XMLBodyError(f"malformed XML: {exc}") from None
     return _Reader(deref, coerce).value(root, schema, 0)
 
 

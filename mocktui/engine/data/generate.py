@@ -7,8 +7,10 @@ precomputed Faker pools. Recursive schemas are bounded by `Ctx.depth`.
 This module is the walk itself and the containers: refs, `allOf`, `oneOf`/`anyOf`, objects
 and arrays. The leaves are compiled by `scalars` from the value generators in `values`,
 objects are inlined into one function by `inline`, and the rules read off schema keywords
-live in `keywords`. `Ctx`, `Gen`, `TooDeep` and the limits are defined in `context` and
-exported from here as well, where the rest of the engine imports them.
+live in `keywords`. Each value is compiled knowing the kind of record it is or belongs to
+(a pet, a person: `entities`), and each object gets its plan of fix-ups (`coherence`). `Ctx`,
+`Gen`, `TooDeep` and the limits are defined in `context` and exported from here as well, where
+the rest of the engine imports them.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from typing import Any
 import jsonschema_rs
 import orjson
 
+from mocktui.engine.data.coherence import plan_for, planned
 from mocktui.engine.data.context import MAX_DEPTH, NODE_BUDGET, NULL_RATE, OPTIONAL_DEPTH, Ctx, Gen, TooDeep
+from mocktui.engine.data.entities import ENVELOPES, kind_of, kind_sensitive
 from mocktui.engine.data.inline import inline_object
 from mocktui.engine.data.keywords import MISSING, example_fits, example_of, fitting, guess_type, hinted, merge
-from mocktui.engine.data.pools import Pools, pick, singular
+from mocktui.engine.data.pools import Pools, normalise, pick, singular
 from mocktui.engine.data.regex import compile_pattern
 from mocktui.engine.data.scalars import number_gen, string_gen
 from mocktui.engine.data.values import between, const, nullable_choice, picker, set_field, with_example
@@ -40,22 +44,26 @@ class Generator:
         self.pools = pools
         self.bundle = bundle  # schema -> self-contained schema, to check oneOf exclusivity
         self._refs: dict[str, Gen] = {}
+        self._sensitive: dict[str, bool] = {}
 
     # -- entry points -------------------------------------------------------
 
-    def compile(self, schema: Any, name: str = "") -> Gen:
+    def compile(self, schema: Any, name: str = "", entity: str = "", owner: str = "") -> Gen:
+        """`name`: the property (or collection) the value sits under; `entity`: what it is, a def, a
+        path's resource (`pets`) or a kind; `owner`: the kind of the record it is a field of."""
+        kind = kind_of(entity) if entity else ""
         if schema is True or schema is None or schema == {}:
-            return self._any(name)
+            return self._any(name, owner)
         if schema is False:
             return const(None)
         if "$ref" in schema and len(schema) == 1:
-            return self._ref(schema["$ref"].rsplit("/", 1)[-1], name)
+            return self._ref(schema["$ref"].rsplit("/", 1)[-1], name, kind, owner)
         if "allOf" in schema:
             # Merging inlines referenced schemas, so treat the merge like a ref:
             # memoised (cycles end) and counted against the depth limit.
-            key = orjson.dumps(schema, option=orjson.OPT_SORT_KEYS).decode() + "\0" + name
-            return self._memo(key, lambda: self.compile(self.merge_all_of(schema), name))
-        gen = self._compile_body(schema, name)
+            key = orjson.dumps(schema, option=orjson.OPT_SORT_KEYS).decode() + f"\0{name}\0{kind}\0{owner}"
+            return self._memo(key, lambda: self.compile(self.merge_all_of(schema), name, kind, owner))
+        gen = self._compile_body(schema, name, kind, owner)
         example = example_of(schema)
         if example is not MISSING and example_fits(schema, example):
             return with_example(gen, example)
@@ -85,12 +93,20 @@ class Generator:
 
     # -- compilation --------------------------------------------------------
 
-    def _ref(self, name: str, hint: str) -> Gen:
-        key = f"{name}\0{hint}" if hinted(self.defs.get(name)) else name
+    def _ref(self, name: str, hint: str, kind: str = "", owner: str = "") -> Gen:
+        key = f"{name}\0{hint}\0{owner}" if hinted(self.defs.get(name)) else name
+        # A def that says its kind (Pet, UserInput) is that kind wherever it is used; another
+        # inherits the kind of its place only if it has a name to give (see `kind_sensitive`).
+        own = kind_of(name)
+        if not own and kind:
+            if name not in self._sensitive:
+                self._sensitive[name] = kind_sensitive({"$ref": name}, self.defs)
+            own = kind if self._sensitive[name] else ""
+            key += f"\0{own}" if own else ""
 
         def build() -> Gen:
             target = self.defs.get(name, {})
-            gen = self.compile(target, hint)
+            gen = self.compile(target, hint, own, owner)
             tag = self._discriminator_tag(name, target)
             return set_field(gen, *tag) if tag is not None else gen
 
@@ -131,7 +147,7 @@ class Generator:
                 return prop, key
         return prop, name.split("_")[0] if name[-2:-1] == "_" else name
 
-    def _compile_body(self, schema: dict[str, Any], name: str) -> Gen:
+    def _compile_body(self, schema: dict[str, Any], name: str, kind: str = "", owner: str = "") -> Gen:
         if "const" in schema:
             return const(schema["const"])
         if "enum" in schema and isinstance(schema["enum"], list) and schema["enum"]:
@@ -151,40 +167,40 @@ class Generator:
 
             return enum_or_null
         if "oneOf" in schema or "anyOf" in schema:
-            return self._choice(schema, name)
+            return self._choice(schema, name, kind, owner)
         types = schema.get("type")
         if isinstance(types, list):
             real = [t for t in types if t != "null"]
             if not real:
                 return const(None)
-            gens = [self._typed(schema, t, name) for t in real]
+            gens = [self._typed(schema, t, name, kind, owner) for t in real]
             nullable = "null" in types
             if len(gens) == 1 and not nullable:
                 return gens[0]
             return nullable_choice(gens, nullable)
         if types is None:
             types = guess_type(schema)
-        return self._typed(schema, types, name)
+        return self._typed(schema, types, name, kind, owner)
 
-    def _typed(self, schema: dict[str, Any], type_: str, name: str) -> Gen:
+    def _typed(self, schema: dict[str, Any], type_: str, name: str, kind: str, owner: str) -> Gen:
         if type_ == "object":
-            return self._object(schema, name)
+            return self._object(schema, name, kind)
         if type_ == "array":
-            return self._array(schema, name)
+            return self._array(schema, name, kind, owner)
         if type_ == "string":
-            return string_gen(schema, name, self.pools)
+            return string_gen(schema, name, self.pools, owner)
         if type_ in ("integer", "number"):
             return number_gen(schema, name, type_ == "integer")
         if type_ == "boolean":
             return lambda ctx: ctx.rng.random() < 0.5
         if type_ == "null":
             return const(None)
-        return self._any(name)
+        return self._any(name, owner)
 
-    def _any(self, name: str) -> Gen:
-        return string_gen({}, name, self.pools)
+    def _any(self, name: str, owner: str = "") -> Gen:
+        return string_gen({}, name, self.pools, owner)
 
-    def _choice(self, schema: dict[str, Any], name: str) -> Gen:
+    def _choice(self, schema: dict[str, Any], name: str, kind: str, owner: str) -> Gen:
         branches = schema.get("oneOf") or schema.get("anyOf") or []
         rest = {k: v for k, v in schema.items() if k not in ("oneOf", "anyOf", "discriminator")}
         compiled: list[tuple[Gen, bool, str | None]] = []
@@ -196,9 +212,9 @@ class Generator:
             ref = branch.get("$ref") if isinstance(branch, dict) else None
             body = self.deref(branch)
             is_null = isinstance(body, dict) and body.get("type") == "null"
-            compiled.append((self.compile(branch, name), ref is None and not is_null, ref))
+            compiled.append((self.compile(branch, name, kind, owner), ref is None and not is_null, ref))
         if not compiled:
-            return self._compile_body(rest, name) if rest else self._any(name)
+            return self._compile_body(rest, name, kind, owner) if rest else self._any(name, owner)
         disc = schema.get("discriminator")
         if isinstance(disc, dict) and isinstance(disc.get("propertyName"), str):
             compiled = self._tag_branches(compiled, disc)
@@ -278,19 +294,24 @@ class Generator:
             out.append((gen, simple, ref))
         return out
 
-    def _object(self, schema: dict[str, Any], name: str) -> Gen:
+    def _object(self, schema: dict[str, Any], name: str, kind: str = "") -> Gen:
+        own = kind or kind_of(name)  # the $ref's or the path's kind, else the property's (`owner: {...}`)
         required = set(schema.get("required") or [])
         props = []
+        fields: list[tuple[str, Any]] = []
         for pname, pschema in (schema.get("properties") or {}).items():
             body = self.deref(pschema)
             ro = isinstance(body, dict) and body.get("readOnly") is True
             wo = isinstance(body, dict) and body.get("writeOnly") is True
-            props.append((pname, self.compile(pschema, pname), pname in required, ro, wo))
+            inner = own if normalise(pname) in ENVELOPES else ""  # `data: [...]` holds records of this kind
+            props.append((pname, self.compile(pschema, pname, inner, own), pname in required, ro, wo))
+            fields.append((pname, pschema))
         declared = {p[0] for p in props}
         for missing in [r for r in schema.get("required") or [] if r not in declared]:
             extra = schema.get("additionalProperties")
-            gen = self.compile(extra if isinstance(extra, dict) else {}, missing)
-            props.append((missing, gen, True, False, False))
+            extra = extra if isinstance(extra, dict) else {}
+            props.append((missing, self.compile(extra, missing, "", own), True, False, False))
+            fields.append((missing, extra))
         extra_gen = self._extra_properties(schema)
         min_props = int(schema.get("minProperties") or 0)
         max_props = schema.get("maxProperties")
@@ -341,13 +362,13 @@ class Generator:
                     out.setdefault(key, value)
             return out
 
-        if not simple:
-            return gen_object
         # Compiled on first use, not at start-up: a big spec has thousands of objects it never serves.
         chosen: list[Gen] = []
 
         def first_use(ctx: Ctx) -> dict[str, Any]:
-            chosen[0] = inline_object(plans, careful) or gen_object
+            base = (inline_object(plans, careful) if simple else None) or gen_object
+            plan = plan_for(fields, own, self)
+            chosen[0] = base if plan is None else planned(base, plan)
             return chosen[0](ctx)  # type: ignore[no-any-return]
 
         chosen.append(first_use)
@@ -365,7 +386,7 @@ class Generator:
                     out = []
                     for _ in range(n):
                         kgen, vgen = pick(ctx.rng, key_gens)
-                        out.append((kgen(ctx.rng), vgen(ctx)))  # type: ignore[misc]
+                        out.append((kgen(ctx.rng), vgen(ctx)))
                     return out
 
                 return by_pattern
@@ -384,10 +405,10 @@ class Generator:
 
         return by_name
 
-    def _array(self, schema: dict[str, Any], name: str) -> Gen:
+    def _array(self, schema: dict[str, Any], name: str, kind: str = "", owner: str = "") -> Gen:
         item_schema = schema.get("items", {})
-        items = self.compile(item_schema if item_schema is not True else {}, singular(name))
-        prefix = [self.compile(s, name) for s in schema.get("prefixItems") or []]
+        items = self.compile(item_schema if item_schema is not True else {}, singular(name), kind, owner)
+        prefix = [self.compile(s, name, kind, owner) for s in schema.get("prefixItems") or []]
         lo = int(schema.get("minItems") or 0)
         hi_raw = schema.get("maxItems")
         hi = int(hi_raw) if isinstance(hi_raw, (int, float)) else lo + 4

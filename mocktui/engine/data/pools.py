@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
+
+from mocktui.engine.data.iso import iso_codes
+from mocktui.engine.data.lists import PET_NAMES, product_names
 
 POOL_SIZE = 256
 
@@ -42,7 +45,7 @@ _BY_NAME: dict[str, str] = {
     "town": "city",
     "country": "country",
     "countryname": "country",
-    "countrycode": "country_code",
+    "countrycode": "iso_country",
     "street": "street_address",
     "streetaddress": "street_address",
     "address": "street_address",
@@ -61,8 +64,8 @@ _BY_NAME: dict[str, str] = {
     "organization": "company",
     "organisation": "company",
     "employer": "company",
-    "currency": "currency_code",
-    "currencycode": "currency_code",
+    "currency": "iso_currency",
+    "currencycode": "iso_currency",
     "description": "sentence",
     "bio": "sentence",
     "summary": "sentence",
@@ -80,7 +83,7 @@ _BY_NAME: dict[str, str] = {
     "headline": "catch_phrase",
     "subject": "catch_phrase",
     "label": "word",
-    "productname": "catch_phrase",
+    "productname": "product_name",
     "color": "color_name",
     "colour": "color_name",
     "ip": "ipv4",
@@ -110,7 +113,8 @@ _BY_NAME: dict[str, str] = {
     "type": "word",
     "kind": "word",
     "language": "language_name",
-    "lang": "language_code",
+    "lang": "iso_language",
+    "languagecode": "iso_language",
     "locale": "locale",
     "website": "url",
     "homepage": "url",
@@ -153,6 +157,7 @@ _BY_SUFFIX: tuple[tuple[str, str], ...] = (
     ("zip", "postcode"),
     ("postalcode", "postcode"),
     ("company", "company"),
+    ("currency", "iso_currency"),
     ("description", "sentence"),
     ("title", "catch_phrase"),
     ("name", "name"),
@@ -232,9 +237,20 @@ def number_hint(name: str) -> tuple[float, float, int] | None:
     if key in _NUMBER_HINTS:
         return _NUMBER_HINTS[key]
     for hint, value in _NUMBER_HINTS.items():
-        if len(hint) > 3 and key.endswith(hint):
+        if (len(hint) > 3 or hint in ("fee", "tax")) and key.endswith(hint):
             return value
     return None
+
+
+# Pools made without Faker: lists Faker lacks or gets wrong (its currencies include GGP, TVD...).
+_BUILTIN: dict[str, Callable[[int | None], list[Any]]] = {
+    "pet_name": lambda seed: list(PET_NAMES),
+    "product_name": lambda seed: product_names(seed, POOL_SIZE),
+    "iso_country": lambda seed: iso_codes("country", 2),
+    "iso_currency": lambda seed: iso_codes("currency", 3),
+    "iso_language": lambda seed: [c.lower() for c in iso_codes("language", 2)],
+    "image_token": lambda seed: [f"{n:08x}" for n in random.Random(f"{seed}:image").choices(range(2**32), k=POOL_SIZE)],
+}
 
 
 class Pools:
@@ -255,6 +271,8 @@ class Pools:
         return self._pools[provider] or None
 
     def _fill(self, provider: str) -> list[Any]:
+        if provider in _BUILTIN:
+            return _BUILTIN[provider](self.seed)
         if self._faker is None:
             from faker import Faker  # imported on first need: it is slow to import
 

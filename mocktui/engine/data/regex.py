@@ -72,7 +72,7 @@ def pattern_check(pattern: str) -> Check:
     """
     try:
         validator = jsonschema_rs.validator_for({"pattern": pattern})
-        return validator.is_valid  # type: ignore[no-any-return]
+        return validator.is_valid
     except (ValueError, TypeError, jsonschema_rs.ValidationError):
         pass
     source = _translated(pattern)

@@ -14,13 +14,19 @@ from collections.abc import Callable
 from typing import Any
 
 from mocktui.engine.data.context import Ctx, Gen
+from mocktui.engine.data.entities import image_template, image_word, is_image_media, is_money, name_provider
 from mocktui.engine.data.inline import inlinable
-from mocktui.engine.data.pools import Pools, number_hint, pick, provider_for
+from mocktui.engine.data.iso import iso_codes
+from mocktui.engine.data.pools import Pools, normalise, number_hint, pick, provider_for
 from mocktui.engine.data.regex import compile_pattern, pattern_check
 from mocktui.engine.data.values import FORMATS, LETTERS, between, password, picker
 
 # createdAt, updated_at, deletedAt, lastLoginAt, timestamp: date-times even without a format.
 _TIMESTAMP_NAME = re.compile(r"(?:[a-z0-9](?:At|_at)|^timestamp|Timestamp|_timestamp)$")
+_ISO_KINDS = (("countrycode", "country"), ("country", "country"), ("currencycode", "currency"),
+              ("currency", "currency"), ("languagecode", "language"), ("language", "language"),
+              ("lang", "language"), ("locale", "language"))  # fmt: skip
+_URL_FORMATS = (None, "uri", "url", "iri", "uri-reference", "iri-reference")
 
 
 # -- numbers -----------------------------------------------------------------
@@ -130,12 +136,14 @@ def _multiple_gen(lo: float, hi: float, multiple: float, integer: bool, inside: 
 # -- strings -----------------------------------------------------------------
 
 
-def string_gen(schema: dict[str, Any], name: str, pools: Pools) -> Gen:
+def string_gen(schema: dict[str, Any], name: str, pools: Pools, owner: str = "") -> Gen:
+    """Strings honouring the schema; realistic where the format, `x-faker`, the name or the kind of
+    record they belong to (`owner`: a pet's name is a pet name) says what they are."""
     fmt = schema.get("format")
     min_len = int(schema.get("minLength") or 0)
     max_len = schema.get("maxLength")
     max_len = int(max_len) if isinstance(max_len, (int, float)) else None
-    base = _realistic_string(schema, name, fmt if isinstance(fmt, str) else None, max_len, pools)
+    base = _realistic_string(schema, name, fmt if isinstance(fmt, str) else None, max_len, pools, owner)
     pattern = schema.get("pattern")
     pgen = compile_pattern(pattern, min_len) if isinstance(pattern, str) else None
     if pgen is None:
@@ -164,9 +172,18 @@ def string_gen(schema: dict[str, Any], name: str, pools: Pools) -> Gen:
 
 
 def _realistic_string(
-    schema: dict[str, Any], name: str, fmt: str | None, max_len: int | None, pools: Pools
+    schema: dict[str, Any], name: str, fmt: str | None, max_len: int | None, pools: Pools, owner: str = ""
 ) -> Gen | None:
     """Values from the format, `x-faker`, or what the property name suggests."""
+    if fmt in _URL_FORMATS and (image_word(name) or is_image_media(schema)):
+        images = image_pool(image_word(name) or "image", max_len, pools)
+        if images is not None:
+            return picker(images)
+    codes = iso_pool(schema, name)
+    if codes is not None:
+        return picker(codes)
+    if (fmt is None and is_money(name)) or fmt == "decimal":
+        return _money_string(name)
     if fmt is not None:
         base = _format(fmt, max_len, pools)
         if base is not None:
@@ -176,6 +193,9 @@ def _realistic_string(
         return lambda ctx: str(pools.pick(faker, ctx.rng))
     if not name:
         return None
+    by_kind = name_provider(name, owner)
+    if by_kind is not None and pools.has(by_kind):
+        return picker([str(v) for v in pools.pool(by_kind) or []])
     if _TIMESTAMP_NAME.search(name):
         return FORMATS["date-time"]
     provider = provider_for(name)
@@ -185,6 +205,51 @@ def _realistic_string(
         pool = [str(v) for v in pools.pool(provider) or []]
         return picker(pool)
     return None
+
+
+def image_pool(word: str, max_len: int | None, pools: Pools) -> list[str] | None:
+    """Image URLs of placeholder hosts for an image-like field, one per precomputed token."""
+    tokens = [str(t) for t in pools.pool("image_token") or []]
+    template = image_template(word, max_len, len(tokens[0]) if tokens else 0)
+    return [template.replace("{t}", t) for t in tokens] if template and tokens else None
+
+
+def iso_pool(schema: dict[str, Any], name: str) -> list[str] | None:
+    """ISO codes for a two- or three-letter country, currency or language field, cased as the schema wants."""
+    key = normalise(name)
+    kind = next((k for suffix, k in _ISO_KINDS if key.endswith(suffix)), None)
+    if kind is None:
+        return None
+    lo = schema.get("minLength")
+    hi = schema.get("maxLength")
+    pattern = schema.get("pattern")
+    if not isinstance(pattern, str) and not (lo in (2, 3) or hi in (2, 3)):
+        return None
+    lengths = [n for n in (3, 2) if (lo is None or lo <= n) and (hi is None or n <= hi)]
+    if hi is None and lo in (2, 3):
+        lengths.sort(key=lambda n: n != lo)
+    examples = schema.get("examples")
+    example = schema.get("example", examples[0] if isinstance(examples, list) and examples else None)
+    lower = example.islower() if isinstance(example, str) and example.isalpha() else kind == "language"
+    check = pattern_check(pattern) if isinstance(pattern, str) else None
+    for length in lengths:
+        for low in (lower, not lower):
+            codes = [c.lower() if low else c for c in iso_codes(kind, length)]
+            if codes and (check is None or all(check(c) for c in codes)):
+                return codes
+            if check is None:
+                break
+    return None
+
+
+def _money_string(name: str) -> Gen:
+    low, high, _ = number_hint(name) or (1.0, 1000.0, 2)
+    span = high - low
+
+    def money(ctx: Ctx) -> str:
+        return f"{low + ctx.rng.random() * span:.2f}"
+
+    return money
 
 
 def _words(pools: Pools) -> Gen:
@@ -213,6 +278,8 @@ def _format(fmt: str, max_len: int | None, pools: Pools) -> Gen | None:
         pool = [str(v) for v in pools.pool(provider) or []]
         if fmt in ("uri", "url", "iri", "uri-reference", "iri-reference"):
             pool = [v.rstrip("/") + "/" for v in pool]
+        if max_len is not None:  # cutting an email or a URL to length would break its format
+            pool = [v for v in pool if len(v) <= max_len] or pool
         return picker(pool)
     return None
 

@@ -25,7 +25,7 @@ except AttributeError:  # pragma: no cover - libyaml missing
     _YamlLoader = yaml.SafeLoader
 
 
-class _NoDatesLoader(_YamlLoader):  # type: ignore[misc,valid-type]
+class _NoDatesLoader(_YamlLoader):  # type: ignore[misc]
     """Keep YAML timestamps as strings: JSON Schema has no date type."""
 
 
@@ -47,10 +47,22 @@ def parse_text(text: bytes, file: str) -> Any:
     try:
         return yaml.load(text, Loader=_NoDatesLoader)  # noqa: S506 - safe loader subclass
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        reason = getattr(exc, "problem", None) or str(exc)
-        yaml_line = int(mark.line) + 1 if mark is not None else None
-        raise SpecError([Problem(file, "", f"invalid YAML: {reason}", yaml_line)]) from None
+        raise SpecError([_yaml_problem(exc, file)]) from None
+
+
+def _yaml_problem(exc: yaml.YAMLError, file: str) -> Problem:
+    """Name where parsing stopped and, for an unclosed construct (`{a: 1, b: 2` left open), where it began:
+    the mistake is usually at the start, while the parser only notices it lines later."""
+    mark = getattr(exc, "problem_mark", None)
+    reason = getattr(exc, "problem", None) or str(exc)
+    stopped = int(mark.line) + 1 if mark is not None else None
+    context, began = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context and began is not None and mark is not None:
+        construct = str(context).removeprefix("while ").replace("parsing ", "").replace("scanning ", "")
+        opened = int(began.line) + 1
+        where = f"stopped at line {int(mark.line) + 1}, column {int(mark.column) + 1}"
+        return Problem(file, "", f"invalid YAML: {construct} that began on line {opened}: {reason} ({where})", opened)
+    return Problem(file, "", f"invalid YAML: {reason}", stopped)
 
 
 def escape_pointer(token: str) -> str:
@@ -95,6 +107,10 @@ class Loader:
         if file not in self.docs:
             self.docs[file] = parse_text(self._read(file), self.display(file))
         return self.docs[file]
+
+    def text(self, file: str) -> bytes:
+        """The raw bytes of a file of the spec (read again from disk; stdin and URLs are kept)."""
+        return self._read(file)
 
     def _read(self, file: str) -> bytes:
         if file in self._texts:

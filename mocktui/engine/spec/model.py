@@ -15,6 +15,16 @@ from urllib.parse import urlsplit
 from mocktui.engine.spec.errors import Problem, SpecError
 from mocktui.engine.spec.loader import Loader, escape_pointer
 from mocktui.engine.spec.schema import SchemaSet
+from mocktui.engine.spec.serialisation import (
+    Encoding,
+    encoding_of,
+    json_type,
+    markup_only,
+    swagger_examples,
+    swagger_field,
+    swagger_style,
+    swagger_types,
+)
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _STATUS = re.compile(r"^([1-5][0-9][0-9]|[1-5]XX|default)$")
@@ -29,6 +39,7 @@ class MediaType:
     examples: dict[str, Any] = field(default_factory=dict)
     # Where each example sits ("" = the single `example`), as (file, JSON pointer), for reports.
     origins: dict[str, tuple[str, str]] = field(default_factory=dict)
+    encoding: dict[str, Encoding] = field(default_factory=dict)  # form fields by name
 
     @property
     def has_example(self) -> bool:
@@ -61,6 +72,9 @@ class Parameter:
     style: str | None = None
     explode: bool | None = None
     example: Any = _NO_EXAMPLE
+    allow_empty: bool | None = None  # `allowEmptyValue`; None: not said, the schema decides
+    allow_reserved: bool = False
+    media: str | None = None  # a parameter declared with `content`: its value is in this media type
 
 
 @dataclass(slots=True)
@@ -102,9 +116,9 @@ class Spec:
         return self.schemas.bundle(schema)
 
 
-def load_spec(path: str) -> Spec:
-    """Load and check a spec; raises `SpecError` listing every problem."""
-    loader = Loader(path)
+def load_spec(path: str, loader: Loader | None = None) -> Spec:
+    """Load and check a spec; raises `SpecError` listing every problem. `loader`: one that already read it."""
+    loader = loader or Loader(path)
     root = loader.load(loader.root)
     if not isinstance(root, dict):
         raise SpecError([loader.problem(loader.root, "", "a spec must be a mapping at the top level")])
@@ -313,14 +327,19 @@ class _Builder:
         explode = node.get("explode")
         if self.version == "2.0":  # one field per value only for `multi`; csv (the default) and the rest join
             explode = node.get("collectionFormat") == "multi"
+        content = node.get("content")
+        allow_empty = node.get("allowEmptyValue")
         return Parameter(
             name=str(node["name"]),
             location=str(node["in"]),
             required=bool(node.get("required", node.get("in") == "path")),
             schema=schema,
-            style=node.get("style") or _swagger_style(node.get("collectionFormat")),
+            style=node.get("style") or swagger_style(node.get("collectionFormat")),
             explode=explode,
             example=node.get("example", _NO_EXAMPLE),
+            allow_empty=allow_empty if isinstance(allow_empty, bool) else None,
+            allow_reserved=node.get("allowReserved") is True,
+            media=str(next(iter(content))) if "schema" not in node and isinstance(content, dict) and content else None,
         )
 
     def _request_body(self, node: Any, file: str, ptr: str) -> RequestBody | None:
@@ -353,7 +372,8 @@ class _Builder:
         has_file = any(node.get("type") == "file" for node, _, _ in form)
         declared = [t for t in (op.get("consumes") or self.root.get("consumes") or []) if "form" in t]
         types = declared or (["multipart/form-data"] if has_file else ["application/x-www-form-urlencoded"])
-        return RequestBody(bool(required), {t: MediaType(t, schema) for t in types})
+        encoding = {str(node["name"]): swagger_field(node) for node, _, _ in form}
+        return RequestBody(bool(required), {t: MediaType(t, schema, encoding=dict(encoding)) for t in types})
 
     def _content(self, content: Any, file: str, ptr: str) -> dict[str, MediaType]:
         if content is None:
@@ -375,6 +395,7 @@ class _Builder:
                 if isinstance(ex, dict) and "value" in ex:
                     media.examples[str(ex_name)] = ex["value"]
                     media.origins[str(ex_name)] = (efile, eptr + "/value")
+            media.encoding = encoding_of(mt.get("encoding"), str(name))
             out[str(name)] = media
         return out
 
@@ -403,6 +424,8 @@ class _Builder:
                     resp.bare_type = str(produces[0])
             else:
                 resp.content = self._content(node.get("content"), rfile, rptr + "/content")
+            for media in resp.content.values():
+                _literal_markup(media)
             for hname, hnode in (node.get("headers") or {}).items():
                 hptr = f"{rptr}/headers/{escape_pointer(str(hname))}"
                 hnode, hfile, hptr = self.deref(hnode, rfile, hptr)
@@ -416,16 +439,17 @@ class _Builder:
         return out
 
     def _swagger_content(self, node: dict[str, Any], op: dict[str, Any], file: str, ptr: str) -> dict[str, MediaType]:
-        if "schema" not in node:
-            return {}
-        schema = self.schemas.convert(node["schema"], file, ptr + "/schema")
-        types = op.get("produces") or self.root.get("produces") or ["application/json"]
-        examples = node.get("examples") or {}
+        """`produces` (the operation's, else the spec's) and `examples` keyed by media type: what it can answer in."""
+        examples = swagger_examples(node.get("examples"))
+        types = swagger_types(op.get("produces") or self.root.get("produces"), examples, "schema" in node)
+        schema = self.schemas.convert(node["schema"], file, ptr + "/schema") if "schema" in node else None
         out = {}
         for t in types:
-            media = MediaType(t, schema, origins={"": (file, f"{ptr}/examples/{escape_pointer(t)}")})
-            if t in examples:
-                media.example = examples[t]
+            # A JSON dialect (application/vnd.api+json) without an example of its own shows the JSON one.
+            key = t if t in examples else next((k for k in examples if json_type(t) and json_type(k)), None)
+            media = MediaType(t, schema, origins={"": (file, f"{ptr}/examples/{escape_pointer(key or t)}")})
+            if key is not None:
+                media.example = examples[key]
             out[t] = media
         return out
 
@@ -465,5 +489,9 @@ def _inline_schema(node: dict[str, Any]) -> dict[str, Any]:
     return {k: node[k] for k in _INLINE_KEYS if k in node}
 
 
-def _swagger_style(fmt: Any) -> str | None:
-    return {"csv": "form", "ssv": "spaceDelimited", "pipes": "pipeDelimited", "multi": "form"}.get(fmt)
+def _literal_markup(media: MediaType) -> None:
+    """An XML response whose examples are strings shows those documents: they are served as written, since
+    the schema describes the value the markup stands for, and a string could never match it."""
+    values = ([media.example] if media.has_example else []) + list(media.examples.values())
+    if markup_only(media.name, values):
+        media.schema = None

@@ -72,6 +72,41 @@ paths:
                 type: object
                 required: [error, message]
                 properties: {error: {type: string}, message: {type: string}}
+  /payments:
+    post:
+      operationId: pay
+      requestBody: {required: true, content: {application/json: {schema: {$ref: "#/components/schemas/Item"}}}}
+      responses:
+        "201": {description: paid}
+        "402":
+          description: card declined
+          content:
+            application/json:
+              schema:
+                type: object
+                properties: {status: {type: string}, message: {type: string}, transactionId: {type: string}}
+  /nested:
+    post:
+      operationId: nestedError
+      requestBody: {required: true, content: {application/json: {schema: {$ref: "#/components/schemas/Item"}}}}
+      responses:
+        "201": {description: ok}
+        "400":
+          description: Stripe-like
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [error]
+                properties:
+                  error:
+                    type: object
+                    required: [type, message]
+                    properties:
+                      type: {type: string, enum: [api_error, card_error, invalid_request_error]}
+                      code: {type: string}
+                      param: {type: string}
+                      message: {type: string}
 components:
   securitySchemes:
     key: {type: apiKey, in: header, name: X-Key}
@@ -111,3 +146,16 @@ def test_a_code_and_message_shape_gets_a_stable_code_and_the_summary(tmp_path: P
 def test_an_error_and_message_shape_says_unauthorized(tmp_path: Path) -> None:
     status, body = answer(tmp_path, "GET", "/things/1")
     assert status == 401 and body["error"] == "unauthorized" and "credentials required: key" in body["message"]
+
+
+def test_a_refusal_never_borrows_a_status_that_means_something_else(tmp_path: Path) -> None:
+    status, body = answer(tmp_path, "POST", "/payments")
+    assert status == 422 and body["title"] == "Request validation failed"
+    assert body["detail"] == "body : request body is required" and "transactionId" not in body
+
+
+def test_a_nested_error_object_names_the_parameter(tmp_path: Path) -> None:
+    status, body = answer(tmp_path, "POST", "/nested", {"name": "lamp"})
+    assert status == 400
+    assert body["error"]["param"] == "price" and body["error"]["type"] == "invalid_request_error"
+    assert '"price" is a required property' in body["error"]["message"]

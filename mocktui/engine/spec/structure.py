@@ -1,0 +1,389 @@
+"""The spec's structure, checked against the OpenAPI meta-schemas that openapi-spec-validator ships.
+
+openapi-spec-validator is prance's validation backend; we call it ourselves on the document our
+loader already parsed, because prance's own parsers do not fit a mock that serves Stripe:
+`ResolvingParser` inlines every `$ref` and gives up on circular specs (a `ResolutionError` on
+Stripe and Discord), and `BaseParser` reads the file again with ruamel (8.5 s on Stripe) and stops
+at the first finding. So nothing is resolved here:
+
+- the meta-schema check runs on the raw root document, with the fragments of *other* files inlined
+  once (refs within a file stay refs, so a circular spec costs nothing). jsonschema-rs answers first
+  (11 ms on Stripe, 1.2 s with jsonschema); only a document it finds invalid is checked again by
+  jsonschema, whose errors say which branch of a `oneOf` failed. For 3.1, whose meta-schema leaves
+  Schema Objects unchecked, Schema Objects are checked against JSON Schema 2020-12 (as the 3.1
+  dialect says they are);
+- the semantic walk (`semantic=True`, for `mocktui validate`) follows refs lazily and skips schemas
+  it has seen; what it finds (defaults that break their schema, required properties never defined,
+  duplicate parameters) is served anyway, so it only warns.
+
+Every finding is located through the refs on its path, so in a multi-file spec it names the file
+and line where the pointer lands. Findings on what the mock never reads (info, descriptions, tags,
+unknown fields) are warnings: real specs have them, and refusing them would help nobody.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterator
+from functools import cache
+from typing import Any
+
+import jsonschema
+import jsonschema_rs
+from jsonschema.exceptions import ValidationError
+from jsonschema_path import SchemaPath
+from openapi_spec_validator import OpenAPIV2SpecValidator, OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
+from openapi_spec_validator.schemas import schema_v2, schema_v30, schema_v31
+from openapi_spec_validator.validation import keywords
+from openapi_spec_validator.validation.exceptions import DuplicateOperationIDError, UnresolvableParameterError
+from openapi_spec_validator.validation.registries import KeywordValidatorRegistry
+
+from mocktui.engine.spec.errors import Problem, SpecError
+from mocktui.engine.spec.loader import Loader, escape_pointer, is_url
+from mocktui.engine.spec.model import Spec, load_spec
+
+# Keys whose values the mock never reads: what is wrong beneath them is worth a warning, not a refusal.
+_UNSERVED = {
+    "info", "tags", "externalDocs", "description", "summary", "title", "termsOfService", "contact", "license",
+    "deprecated", "example", "operationId", "callbacks", "links", "webhooks", "$schema", "$vocabulary", "$comment",
+    "$recursiveAnchor", "$dynamicAnchor", "contentMediaType", "contentEncoding",
+}  # fmt: skip
+# Keys whose children are names chosen by the spec's author (a property called `title` is no title).
+_NAMED = {
+    "paths", "properties", "patternProperties", "definitions", "$defs", "dependentSchemas", "schemas", "responses",
+    "parameters", "headers", "content", "securitySchemes", "securityDefinitions", "examples", "links", "callbacks",
+    "requestBodies", "variables", "scopes", "mapping", "encoding", "webhooks", "pathItems", "dependentRequired",
+}  # fmt: skip
+_DOC_FIELDS = {"description", "title", "version", "name"}  # missing, they leave a gap in docs, not in answers
+_EXTERNAL_REF = re.compile(rb"""\$ref["']?\s*:\s*["']?(?![#"'\s])""")
+MAX_REPR = 80
+
+
+def load_checked(path: str, *, semantic: bool = False) -> Spec:
+    """`load_spec` plus the structural check: one `SpecError` with the model's errors and the structure's
+    (the model's message wins where both name one pointer); structural warnings join `Spec.warnings`."""
+    loader = Loader(path)
+    root = loader.load(loader.root)
+    found = structure_problems(loader, root, semantic=semantic) if isinstance(root, dict) else []
+    errors = [p for p in found if p.severity == "error"]
+    try:
+        spec = load_spec(path, loader)
+    except SpecError as exc:
+        taken = {(p.file, p.pointer) for p in exc.problems}
+        raise SpecError(_in_order(exc.problems + [p for p in errors if (p.file, p.pointer) not in taken])) from None
+    if errors:
+        raise SpecError(_in_order(errors))
+    taken = {(p.file, p.pointer) for p in spec.warnings}
+    spec.warnings.extend(p for p in found if p.severity != "error" and (p.file, p.pointer) not in taken)
+    return spec
+
+
+def _in_order(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.file, p.line or 0))
+
+
+def structure_problems(loader: Loader, root: dict[str, Any], *, semantic: bool = False) -> list[Problem]:
+    """Every structural finding of the spec, errors and warnings, located."""
+    version = _version(root)
+    if version is None:
+        return []  # the model says which versions it reads
+    found = _meta_problems(loader, root, version)
+    if semantic:
+        found += _semantic_problems(loader, root, version)
+    unique: dict[tuple[str, str, str], Problem] = {}
+    for problem in found:
+        unique.setdefault((problem.file, problem.pointer, problem.reason), problem)
+    return _in_order(list(unique.values()))
+
+
+def _version(root: dict[str, Any]) -> str | None:
+    if str(root.get("swagger")) == "2.0":
+        return "2.0"
+    openapi = root.get("openapi")
+    return openapi[:3] if isinstance(openapi, str) and re.match(r"3\.[01]", openapi) else None
+
+
+# --- meta-schema -------------------------------------------------------------------------------
+
+
+@cache
+def _meta_schema(version: str) -> dict[str, Any]:
+    if version == "2.0":
+        return dict(schema_v2)
+    if version == "3.0":
+        return dict(schema_v30)
+    meta = copy.deepcopy(dict(schema_v31))  # 3.1 Schema Objects are JSON Schema 2020-12 (the dialect's base)
+    meta["$defs"]["schema"] = {"$dynamicAnchor": "meta", "$ref": "https://json-schema.org/draft/2020-12/schema"}
+    return meta
+
+
+@cache
+def _fast(version: str) -> Any:
+    cls = jsonschema_rs.Draft202012Validator if version == "3.1" else jsonschema_rs.Draft4Validator
+    return cls(_meta_schema(version))
+
+
+@cache
+def _thorough(version: str) -> Any:
+    cls = jsonschema.Draft202012Validator if version == "3.1" else jsonschema.Draft4Validator
+    return cls(_meta_schema(version))
+
+
+def _meta_problems(loader: Loader, root: dict[str, Any], version: str) -> list[Problem]:
+    doc: Any = root
+    if _EXTERNAL_REF.search(loader.text(loader.root)):
+        doc = _bundle(loader, root, loader.root, ())
+    try:
+        if _fast(version).is_valid(doc):
+            return []
+    except (ValueError, TypeError):  # keys that are not strings (`200:` unquoted in YAML): as JSON would have them
+        doc = _stringify(doc)
+        if _fast(version).is_valid(doc):
+            return []
+    out: list[Problem] = []
+    for error in _thorough(version).iter_errors(doc):
+        for leaf in _leaves(error):
+            out.extend(_meta_problem(loader, root, leaf))
+    return out
+
+
+def _bundle(loader: Loader, node: Any, file: str, chain: tuple[tuple[str, str], ...]) -> Any:
+    """`node` with refs to other files replaced by what they point at (once per chain: cycles stay refs)."""
+    if isinstance(node, list):
+        return [_bundle(loader, item, file, chain) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.partition("#")[0]:
+        try:
+            target, tfile, tptr = loader.resolve(ref, file, "")
+        except SpecError:
+            target = None  # the model reports refs that do not resolve
+        if target is not None and tfile != file and (tfile, tptr) not in chain:
+            inlined = _bundle(loader, target, tfile, (*chain, (tfile, tptr)))
+            siblings = {k: _bundle(loader, v, file, chain) for k, v in node.items() if k != "$ref"}
+            return {**inlined, **siblings} if isinstance(inlined, dict) else inlined
+    return {k: v if str(k).startswith("x-") else _bundle(loader, v, file, chain) for k, v in node.items()}
+
+
+def _stringify(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {str(k): _stringify(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_stringify(v) for v in node]
+    return node
+
+
+def _leaves(error: ValidationError) -> list[ValidationError]:
+    """The errors that explain `error`: inside a failed `oneOf`/`anyOf`, those of the branch the
+    document was most likely meant to be (not the `$ref` alternative of an object without one)."""
+    if error.validator not in ("oneOf", "anyOf") or not error.context:
+        return [error]
+    branches: dict[Any, list[ValidationError]] = {}
+    for sub in error.context:
+        branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+    if all(len(errs) == 1 and errs[0].validator == "type" and not errs[0].path for errs in branches.values()):
+        return [error]  # wrong at its own level for every form: one "expected X or Y" says it
+    chosen = min(branches.values(), key=lambda errs: _misfit(error.instance, errs))
+    return [leaf for sub in chosen for leaf in _leaves(sub)]
+
+
+def _misfit(instance: Any, errors: list[ValidationError]) -> tuple[int, int, int, int]:
+    not_a_ref = any(
+        e.validator == "required" and "$ref" in e.validator_value and not e.path for e in errors
+    ) and not (isinstance(instance, dict) and "$ref" in instance)
+    wrong_tag = sum(
+        1
+        for e in errors
+        if e.validator in ("enum", "const")
+        and len(e.path) == 1
+        and isinstance(e.instance, str)
+        and len(e.validator_value if e.validator == "enum" else [e.validator_value]) == 1
+    )
+    shallow = sum(1 for e in errors if not e.path and e.validator in ("required", "type", "additionalProperties"))
+    return int(not_a_ref), wrong_tag, shallow, len(errors)
+
+
+def _meta_problem(loader: Loader, root: dict[str, Any], error: ValidationError) -> Iterator[Problem]:
+    path = list(error.absolute_path)
+    if path and path[-1] == "$ref" and error.instance is None:
+        return  # `$ref: null`: the model warns about it (an unquoted '#' in YAML)
+    if error.validator in ("additionalProperties", "unevaluatedProperties") and isinstance(error.instance, dict):
+        for key in _unknown_keys(error):
+            file, pointer = _locate(loader, root, [*path, key])
+            yield loader.problem(file, pointer, f"unknown field {key!r}; ignored", "warning")
+        return
+    file, pointer = _locate(loader, root, path)
+    yield loader.problem(file, pointer, _reason(error, path), _severity(error, path))
+
+
+def _unknown_keys(error: ValidationError) -> list[str]:
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    known = schema.get("properties", {})
+    patterns = list(schema.get("patternProperties", {}))
+    return [
+        str(k) for k in error.instance if k not in known and not any(re.search(p, str(k)) for p in patterns)
+    ] or ["?"]
+
+
+def _reason(error: ValidationError, path: list[Any]) -> str:
+    words = _keywords(path)
+    if path and not isinstance(path[-1], int):
+        name = str(path[-1])  # a keyword, or the name of what is wrong (a property, a path)
+    else:
+        name = f"each of {words[-1]}" if path and words else "the document"
+    got = _short(error.instance)
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        kinds = sorted({str(t) for sub in error.context for t in _as_list(sub.validator_value)})
+        return f"{name} must be {' or '.join(_a(k) for k in kinds)}, got {got}"
+    if error.validator == "type":
+        return f"{name} must be {' or '.join(_a(str(t)) for t in _as_list(error.validator_value))}, got {got}"
+    if error.validator == "required":
+        present = error.instance if isinstance(error.instance, dict) else {}
+        missing = [f for f in _as_list(error.validator_value) if f not in present]
+        return f"missing required field {missing[0]!r}" if missing else error.message
+    if error.validator in ("enum", "const"):
+        allowed = _as_list(error.validator_value)
+        return f"{name} is {got}; expected {' or '.join(_short(a) for a in allowed)}"
+    if error.validator in ("oneOf", "anyOf"):
+        return f"{name} matches none of the forms it may take"
+    return f"{name}: {error.message}"[:300]
+
+
+def _severity(error: ValidationError, path: list[Any]) -> str:
+    words = _keywords(path)
+    if any(w in _UNSERVED or w.startswith("x-") for w in words):
+        return "warning"
+    if error.validator == "uniqueItems" or (error.validator == "minItems" and words[-1:] == ["required"]):
+        return "warning"  # `required: [a, a]` or `required: []` mean what they say
+    if error.validator == "required" and isinstance(error.instance, dict):
+        missing = {f for f in _as_list(error.validator_value) if f not in error.instance}
+        if missing <= _DOC_FIELDS:
+            return "warning"
+    if words[-1:] in (["exclusiveMinimum"], ["exclusiveMaximum"]) and isinstance(error.instance, bool):
+        return "warning"  # a 3.0 boolean bound in a 3.1 spec: read the 3.0 way
+    if words[-2:] == ["parameters", "required"] and error.instance is False:
+        return "warning"  # a path parameter said to be optional: routing needs it all the same
+    return "error"
+
+
+def _keywords(path: list[Any]) -> list[str]:
+    """The keys on `path` that are OpenAPI or JSON Schema words, not names the author chose or indexes."""
+    words: list[str] = []
+    named = False
+    for segment in path:
+        if named or isinstance(segment, int):
+            named = False
+            continue
+        words.append(str(segment))
+        named = str(segment) in _NAMED
+    return words
+
+
+def _locate(loader: Loader, root: Any, path: list[Any]) -> tuple[str, str]:
+    """Where `path` (through the document as if every ref were inlined) lands: a file and a pointer in it."""
+    node, file, pointer = root, loader.root, ""
+    for i, segment in enumerate(path):
+        key = str(segment)
+        if isinstance(node, dict) and key not in node and isinstance(node.get("$ref"), str):
+            try:
+                node, file, pointer = loader.resolve(node["$ref"], file, pointer + "/$ref")
+            except SpecError:
+                pass
+        if isinstance(node, dict) and (segment in node or key in node):
+            node = node[segment] if segment in node else node[key]
+        elif isinstance(node, list) and isinstance(segment, int) and segment < len(node):
+            node = node[segment]
+        else:
+            return file, pointer + "".join("/" + escape_pointer(str(s)) for s in path[i:])
+        pointer += "/" + escape_pointer(key)
+    return file, pointer
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _a(kind: str) -> str:
+    return {"object": "a mapping", "array": "a list", "integer": "a whole number", "null": "null"}.get(
+        kind, f"a {kind}" if kind in ("string", "number", "boolean") else kind
+    )
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= MAX_REPR else text[: MAX_REPR - 3] + "..."
+
+
+# --- semantic walk -----------------------------------------------------------------------------
+
+
+class _LocatedSchema(keywords.SchemaValidator):
+    """openapi-spec-validator's schema checks, each finding tagged with where it was found."""
+
+    def __call__(self, schema: SchemaPath, require_properties: bool = True) -> Iterator[ValidationError]:
+        for error in super().__call__(schema, require_properties):
+            where = "/required" if type(error).__name__ == "ExtraParametersError" else "/default"
+            yield _tag(error, schema, where)
+
+
+class _LocatedParameters(keywords.ParametersValidator):
+    def __call__(self, parameters: SchemaPath) -> Iterator[ValidationError]:
+        for error in super().__call__(parameters):
+            yield _tag(error, parameters, "")
+
+
+class _LocatedV2Parameter(keywords.OpenAPIV2ParameterValidator):
+    def __call__(self, parameter: SchemaPath) -> Iterator[ValidationError]:
+        for error in super().__call__(parameter):
+            yield _tag(error, parameter, "/default")
+
+
+def _tag(error: ValidationError, at: SchemaPath, suffix: str) -> ValidationError:
+    if not hasattr(error, "mocktui_at"):  # the innermost caller knows best
+        error.__dict__["mocktui_at"] = [*at.parts, *[s for s in suffix.split("/") if s], *error.absolute_path]
+    return error
+
+
+_SPEC_VALIDATORS = {"2.0": OpenAPIV2SpecValidator, "3.0": OpenAPIV30SpecValidator, "3.1": OpenAPIV31SpecValidator}
+_SKIP = (DuplicateOperationIDError, UnresolvableParameterError)  # the model warns about both already
+
+
+def _semantic_problems(loader: Loader, root: dict[str, Any], version: str) -> list[Problem]:
+    located: dict[str, type[keywords.KeywordValidator]] = {"schema": _LocatedSchema, "parameters": _LocatedParameters}
+    if version == "2.0":
+        located["parameter"] = _LocatedV2Parameter
+    registry = KeywordValidatorRegistry({**_SPEC_VALIDATORS[version].keyword_validators, **located})
+    base = loader.root if is_url(loader.root) else "file://" + loader.root
+    spec = SchemaPath.from_dict(_stringify(root), base_uri=base)
+    out: list[Problem] = []
+    for run in _walks(registry, spec, root):
+        try:
+            errors = list(run())
+        except Exception:  # noqa: BLE001 - a shape it did not expect (the meta-schema check reports it)
+            continue
+        for error in errors:
+            if isinstance(error, _SKIP):
+                continue
+            path = getattr(error, "mocktui_at", [])
+            file, pointer = _locate(loader, root, path)
+            reason = f"default {error.message}" if "default" in path else error.message
+            out.append(loader.problem(file, pointer, reason[:300], "warning"))
+    return out
+
+
+def _walks(registry: KeywordValidatorRegistry, spec: SchemaPath, root: dict[str, Any]) -> Iterator[Any]:
+    """One walk per path item and per named schema, so a crash in one skips only that one."""
+    path_walk: Any = registry["path"]
+    schema_walk: Any = registry["schema"]
+    paths = root.get("paths")
+    if isinstance(paths, dict):
+        for url in paths:
+            if not str(url).startswith("x-"):
+                yield lambda url=str(url): path_walk(url, spec / "paths" / url)
+    components = root.get("components")
+    schemas = components.get("schemas") if isinstance(components, dict) else None
+    if isinstance(schemas, dict):
+        for name in schemas:
+            yield lambda name=str(name): schema_walk(spec / "components" / "schemas" / name)
