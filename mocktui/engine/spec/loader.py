@@ -100,7 +100,7 @@ class Loader:
         if is_url(file) or file == STDIN:
             return "<stdin>" if file == STDIN else file
         rel = os.path.relpath(file)
-        return file if rel.startswith("../../") else rel
+        return file if rel.startswith("..") else rel
 
     def load(self, file: str) -> Any:
         file = file if is_url(file) or file == STDIN else os.path.abspath(file)
