@@ -31,7 +31,7 @@ FRAMING_HEADERS = {
 
 
 class CompiledMedia:
-    __slots__ = ("spec", "content_type", "gen", "validator", "static", "planned", "plan", "answers")
+    __slots__ = ("spec", "content_type", "gen", "validator", "static", "planned", "plan", "answers", "code_enums")
 
     def __init__(self, spec: MediaType, gen: Gen | None) -> None:
         self.spec = spec
@@ -42,6 +42,7 @@ class CompiledMedia:
         self.planned = False  # the shaping plan is made on first use: a big spec serves few of its answers
         self.plan: Plan | None = None  # None: the answer follows nothing of its request
         self.answers = Answers()  # encoded answers by what of the request they follow
+        self.code_enums: dict[str, list[str]] | None = None  # an error shape's code enums, read on first refusal
 
 
 class CompiledResponse:

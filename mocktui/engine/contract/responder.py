@@ -52,7 +52,6 @@ class Responder:
         self.generator = Generator(spec.schemas.defs, Pools(faker_seed), spec.schemas.bundle)
         self.shapes = Shapes(spec, self.generator)
         self.router: Router[CompiledOperation] = Router()
-        self._enums: dict[int, dict[str, list[str]]] = {}  # code-field enums of error media types, by id
         self.operations: dict[str, CompiledOperation] = {}
         for op in spec.operations:
             compiled = compile_operation(op, spec, self.generator)
@@ -169,11 +168,9 @@ class Responder:
         kind: str | None = None,
     ) -> None:
         """Put the real status, reason and findings into a generated error body, where its schema lets them."""
-        enums = self._enums.get(id(media))
-        if enums is None:  # once per error media type: bundling a schema costs more than a refusal
-            schema = media.spec.schema
-            enums = self._enums[id(media)] = code_enums(response_schema(self.spec.schemas, schema)) if schema else {}
-        fill(value, lambda v: self.is_valid(media, v), status, title, detail, violations or [], kind, enums)
+        if media.code_enums is None:
+            media.code_enums = code_enums(media.spec.schema, self.spec.schemas.deref)
+        fill(value, lambda v: self.is_valid(media, v), status, title, detail, violations or [], kind, media.code_enums)
 
     def respond(
         self,

@@ -67,24 +67,19 @@ def code_word(status: int, kind: str | None = None) -> str:
     return WORDS.get(kind or "") or WORDS.get(status) or ("error" if status >= 500 else "bad_request")
 
 
-def code_enums(schema: Any) -> dict[str, list[str]]:
-    """The string enums a bundled error schema declares under code-like keys, by key."""
-    defs = schema.get("$defs", {}) if isinstance(schema, dict) else {}
+def code_enums(schema: Any, deref: Callable[[Any], Any]) -> dict[str, list[str]]:
+    """The string enums an error schema declares under code-like keys, by key (`deref` follows refs)."""
     out: dict[str, list[str]] = {}
 
     def walk(node: Any, depth: int) -> None:
-        for _ in range(16):
-            ref = node.get("$ref") if isinstance(node, dict) else None
-            if not (isinstance(ref, str) and ref.startswith("#/$defs/")):
-                break
-            node = defs.get(ref.rsplit("/", 1)[-1], {})
+        node = deref(node)
         if depth > 6 or not isinstance(node, dict):
             return
         for key, prop in (node.get("properties") or {}).items():
-            body = defs.get(prop["$ref"].rsplit("/", 1)[-1], {}) if isinstance(prop, dict) and "$ref" in prop else prop
+            body = deref(prop)
             if key in CODE_KEYS and isinstance(body, dict) and isinstance(body.get("enum"), list):
                 out.setdefault(key, []).extend(v for v in body["enum"] if isinstance(v, str))
-            walk(prop, depth + 1)
+            walk(body, depth + 1)
         for key in ("items", "allOf", "oneOf", "anyOf"):
             child = node.get(key)
             for branch in child if isinstance(child, list) else [child] if child is not None else []:
