@@ -1,7 +1,7 @@
 """`--headless`: the mock without the control room, for CI, scripts and containers.
 
-One process, or `--workers N` forked processes on one listening socket (each built by the
-composition root; a shared store keeps their state and counters together). Request lines go to
+One process, or `--workers N` spawned processes on one listening socket, steered as one by this
+process (cluster/: the control plane, the shared journal and counters; the supervisor). Request lines go to
 stdout at log level info, the mock's notices (reloads, broken edits) always. A big seed says how
 far it got once a second (`mocktui: seeding users 30,000/100,000...`): the store is filled before
 the port answers, and a silent minute looks like a hang.
@@ -13,71 +13,30 @@ import asyncio
 import datetime as dt
 import gc
 import json
-import os
 import signal
-import socket
 import sys
 import time
 
 from mocktui.engine.events import Notice, RequestEvent
 from mocktui.engine.spec.model import Spec
 from mocktui.engine.stateful.seeding import SeedProgress
-from mocktui.engine.stores.base import StoreError
-from mocktui.engine.stores.registry import store_kind
-from mocktui.runtime import Runtime, StartError, admin_token, build, build_engine, listen
+from mocktui.runtime import Runtime, StartError, admin_token, build, listen, supervise
 from mocktui.settings.table import Settings
 
 
 def run_headless(spec: Spec, settings: Settings) -> int:
-    if settings.workers > 1 and not _shared(settings):
-        raise StartError("--workers needs a shared store: add --store redis://127.0.0.1:6379/0")
     sock = listen(settings)
     token = admin_token(settings)
     out = log_for(settings)
     lines = SeedLines(out)
-    if settings.workers <= 1:
+    if settings.workers > 1:
+        if settings.spec in (None, "-"):
+            raise StartError("--workers: each worker reads the spec again; give a file or URL, not stdin")
+        runtime = supervise(spec, settings, sock, token=token, progress=lines)  # seeds once, before spawning
+    else:
         runtime = build(spec, settings, sock, token=token, seed=True, progress=lines)
-        lines.finished()
-        return serve(runtime, out=out)
-    engine = build_engine(spec, settings, progress=lines)  # seed once, before forking
     lines.finished()
-    if engine.state is not None:
-        engine.state.store.close()
-    if token:
-        print(f"mocktui: admin API token: {token}", flush=True)
-    return _fork(spec, settings, sock, token)
-
-
-def _shared(settings: Settings) -> bool:
-    try:
-        return store_kind(settings.store or "").shared
-    except StoreError as exc:
-        raise StartError(f"--store: {exc}") from None
-
-
-def _fork(spec: Spec, settings: Settings, sock: socket.socket, token: str | None) -> int:
-    children = []
-    for _ in range(settings.workers):
-        pid = os.fork()
-        if pid == 0:  # a worker: its own engine and store connection, the shared listening socket
-            os._exit(serve(build(spec, settings, sock, token=token, seed=False), banner=False))
-        children.append(pid)
-    print(f"mocktui: {settings.workers} workers on port {sock.getsockname()[1]}", flush=True)
-
-    def forward(signum: int, _frame: object) -> None:
-        for pid in children:
-            os.kill(pid, signal.SIGTERM)
-
-    signal.signal(signal.SIGINT, forward)
-    signal.signal(signal.SIGTERM, forward)
-    for pid in children:
-        while True:
-            try:
-                os.waitpid(pid, 0)
-                break
-            except InterruptedError:
-                continue
-    return 0
+    return serve(runtime, out=out)
 
 
 def log_for(settings: Settings) -> TextLog | JsonLog:
@@ -85,13 +44,18 @@ def log_for(settings: Settings) -> TextLog | JsonLog:
 
 
 def serve(runtime: Runtime, banner: bool = True, out: TextLog | JsonLog | None = None) -> int:
-    """Run until SIGINT or SIGTERM; request lines and notices on stdout (text, or JSON lines)."""
+    """Run until SIGINT or SIGTERM; request lines and notices on stdout (text, or JSON lines).
+
+    A supervisor prints notices (its workers' too: they reach it through the plane) and leaves
+    request lines to the workers that served them; a worker prints only its request lines.
+    """
     engine = runtime.engine
     out = out or log_for(runtime.settings)
-    engine.events.subscribe_notices(out.notice)
-    if runtime.settings.log_level in ("debug", "info"):
+    if banner:
+        engine.events.subscribe_notices(out.notice)
+    if runtime.serving and runtime.settings.log_level in ("debug", "info"):
         engine.events.subscribe(out.request)
-    elif engine.controls.validate_responses:
+    elif runtime.serving and engine.controls.validate_responses:
         engine.events.subscribe(lambda event: out.request(event) if event.notes else None)
 
     async def main() -> None:
@@ -99,7 +63,12 @@ def serve(runtime: Runtime, banner: bool = True, out: TextLog | JsonLog | None =
         stop = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await runtime.start()
+        try:
+            await runtime.start()
+        except StartError as exc:
+            print(f"mocktui: {exc}", file=sys.stderr, flush=True)
+            runtime.close()
+            raise SystemExit(exc.code) from None
         gc.collect()
         gc.freeze()  # start-up's objects (spec, compiled generators) out of the collector's way: shorter pauses
         if banner:

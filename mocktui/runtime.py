@@ -18,19 +18,25 @@ import json
 import os
 import secrets
 import socket
+import tempfile
 from dataclasses import dataclass, field
 from typing import Literal
 
+from mocktui.cluster.hub import HubClient, HubServer
+from mocktui.cluster.plane import Plane, SoloPlane
+from mocktui.cluster.redis import PlaneError, RedisPlane, spec_scope
+from mocktui.cluster.supervisor import Supervisor
 from mocktui.engine.events import EventStream
 from mocktui.engine.pipeline import MockEngine, Recipe, build_stages
 from mocktui.engine.scenarios.decision import ScenarioError
 from mocktui.engine.scenarios.runner import ScenarioFiles
+from mocktui.engine.sessions import Sessions, SessionSource
 from mocktui.engine.spec.model import Spec
 from mocktui.engine.stateful.seeding import Progress, SeedCancelled, SeedProgress
-from mocktui.engine.steer.behaviour import Behaviour, MemoryLimiter
+from mocktui.engine.steer.behaviour import Behaviour, CountingLimiter, MemoryLimiter
 from mocktui.engine.steer.controls import Controls, Delay, Faults, RateLimit
 from mocktui.engine.stores.base import State, Store, StoreError
-from mocktui.engine.stores.registry import open_store
+from mocktui.engine.stores.registry import open_store, store_kind
 from mocktui.server.admin import build_admin
 from mocktui.server.app import MockApp
 from mocktui.server.reload import Reloader
@@ -63,6 +69,8 @@ class Runtime:
     reloader: Reloader | None
     token: str | None
     seeding: SeedProgress | None = None  # a seed that runs once the server listens (`build(seed="on start")`)
+    plane: Plane = field(default_factory=SoloPlane)
+    supervisor: Supervisor | None = None  # `--workers N`: the workers serve; this process steers them
     _watcher: asyncio.Task[None] | None = field(default=None, repr=False)
     _seeder: asyncio.Task[None] | None = field(default=None, repr=False)
 
@@ -79,8 +87,20 @@ class Runtime:
         task = self.runner.task
         return task is not None and not task.done()
 
+    @property
+    def serving(self) -> bool:
+        """Whether this process answers requests itself (not when its workers do)."""
+        return self.supervisor is None
+
     async def start(self) -> None:
-        await self.runner.start()
+        try:
+            await self.plane.start(self.engine)
+        except PlaneError as exc:
+            raise StartError(str(exc), code=1) from None
+        if self.supervisor is not None:
+            await self.supervisor.start()
+        else:
+            await self.runner.start()
         if self.reloader is not None:
             self._watcher = asyncio.create_task(self.reloader.run(), name="mocktui-reload")
         if self.seeding is not None and self.seeding.busy and self._seeder is None:
@@ -116,8 +136,11 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watcher
             self._watcher = None
+        if self.supervisor is not None:
+            await self.supervisor.stop()
         if self.runner.task is not None:
             await self.runner.stop()
+        await self.plane.stop()
 
     def close(self) -> None:
         """Release the store's connections and files (after `stop`)."""
@@ -127,6 +150,8 @@ class Runtime:
     def banner(self) -> str:
         spec, engine = self.engine.spec, self.engine
         mode = f", stateful ({engine.state.store.kind} store)" if engine.state and engine.controls.stateful else ""
+        if self.supervisor is not None:
+            mode += f", {self.supervisor.count} workers"
         return (
             f"serving {spec.title!r} ({len(spec.operations)} operations{mode}) on "
             f"{self.url}{spec.base_path}  (admin: /__mocktui/, Ctrl+C to stop)"
@@ -172,7 +197,8 @@ def build_engine(spec: Spec, settings: Settings, *, seed: bool = True, progress:
     except ScenarioError as exc:
         raise StartError("scenarios:\n  " + "\n  ".join(exc.problems)) from None
     events = EventStream(body_max=settings.journal_body_max)
-    engine = MockEngine(stages, recipe=recipe, events=events, behaviour=Behaviour(controls, limiter))
+    sessions = Sessions(SessionSource.parse(settings.session_from))
+    engine = MockEngine(stages, recipe=recipe, events=events, behaviour=Behaviour(controls, limiter), sessions=sessions)
     scenarios = engine.scenarios
     if scenarios is not None:  # the packs that fit this spec, on or off: the TUI and admin API switch them
         controls.packs = {name: scenarios.pack_enabled(name) for name, fits in scenarios.packs.items() if fits}
@@ -196,6 +222,7 @@ def build(
     token: str | None = None,
     seed: bool | Literal["on start"] = ON_START,
     progress: Progress | None = None,
+    plane: Plane | None = None,
 ) -> Runtime:
     """Everything for one process, wired.
 
@@ -211,7 +238,7 @@ def build(
             seeding = SeedProgress(plan)
         else:
             engine.state.seed(progress)
-    return assemble(engine, sock, settings, token=token, seeding=seeding)
+    return assemble(engine, sock, settings, token=token, seeding=seeding, plane=plane or plane_for(spec, settings))
 
 
 def assemble(
@@ -221,17 +248,82 @@ def assemble(
     *,
     token: str | None = None,
     seeding: SeedProgress | None = None,
+    plane: Plane | None = None,
+    supervisor: Supervisor | None = None,
 ) -> Runtime:
     """An engine served: the service over it, the admin API over that, the server, the reloader.
 
     With `seeding`, the store is seeded when the runtime starts; until then the engine answers 503.
+    `plane` is how it agrees with other processes of the same mock (alone: a `SoloPlane`).
     """
     settings = settings or Settings()
+    plane = plane or SoloPlane()
+    if type(plane) is not SoloPlane:  # one process of many: count where they all count
+        engine.use_counters(plane)
+        if isinstance(engine.behaviour.limiter, MemoryLimiter):  # a Redis store brings its own shared limiter
+            engine.behaviour.limiter = CountingLimiter(plane)
     reloader = Reloader(engine, settings.spec) if settings.spec else None
-    service = MockService(engine, reloader.reload_now if reloader is not None else None)
+    service = MockService(engine, reloader.reload_now if reloader is not None else None, plane)
     engine.seeding = seeding  # mock requests get 503 and store verbs 409 until it is done
     runner = ServerRunner(MockApp(engine, build_admin(service, token)), sock)
-    return Runtime(settings, engine, service, runner, reloader if settings.reload else None, token, seeding)
+    reload = reloader if settings.reload else None
+    return Runtime(settings, engine, service, runner, reload, token, seeding, plane, supervisor)
+
+
+def cluster_url(settings: Settings) -> str | None:
+    """The Redis that holds the cluster: `--cluster`, or the Redis store (instances sharing a store are one mock)."""
+    store = settings.store_url or ""
+    return settings.cluster or (store if store.startswith(("redis://", "rediss://", "unix://")) else None)
+
+
+def plane_for(
+    spec: Spec, settings: Settings, *, hub: str | None = None, mirror: bool = False, serves: bool = True
+) -> Plane:
+    """This process's link to the rest of the mock: Redis when there is one, the supervisor's hub
+    for its workers, or none."""
+    url = cluster_url(settings)
+    if url is not None:
+        scope = spec_scope(spec.title, spec.api_version, [op.id for op in spec.operations])
+        return RedisPlane(url, scope=scope, mirror=mirror, serves=serves)
+    if hub is not None:
+        return HubClient(hub)
+    return SoloPlane()
+
+
+def supervise(
+    spec: Spec,
+    settings: Settings,
+    sock: socket.socket,
+    *,
+    token: str | None,
+    progress: Progress | None = None,
+    quiet: bool = False,
+    mirror: bool = False,
+) -> Runtime:
+    """`--workers N`: this process seeds, holds the control plane and steers; N spawned workers serve.
+
+    `quiet`: the workers print nothing (the control room owns the terminal); `mirror`: this process
+    keeps a copy of the whole journal as it happens (the control room's log; with Redis it costs).
+
+    Without Redis this process is the hub its workers connect to (so only stores every process can
+    open work: SQLite, or none); with Redis, every process talks to Redis.
+    """
+    try:
+        kind = store_kind(settings.store_url or "memory").name if settings.stateful_mode else None
+    except StoreError as exc:
+        raise StartError(f"--store: {exc}") from None
+    if kind == "memory":
+        raise StartError(
+            f"--workers {settings.workers}: the memory store lives in one process, so each worker would "
+            "answer from its own records; use --store sqlite:FILE (one host) or --store redis://HOST:PORT/DB"
+        )
+    engine = build_engine(spec, settings, progress=progress)
+    url = cluster_url(settings)
+    hub = None if url else os.path.join(tempfile.mkdtemp(prefix="mocktui-"), "hub.sock")
+    plane = plane_for(spec, settings, mirror=mirror, serves=False) if url else HubServer(str(hub))
+    say = engine.events.notice
+    supervisor = Supervisor(settings, sock, settings.workers, hub=hub, token=token, say=say, quiet=quiet)
+    return assemble(engine, sock, settings, token=token, plane=plane, supervisor=supervisor)
 
 
 def _open_store(settings: Settings) -> Store:

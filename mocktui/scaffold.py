@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import secrets
 import shutil
 import sys
 from collections.abc import Sequence
@@ -136,18 +137,31 @@ CMD ["mocktui", "{{spec}}"]
 """
 
 COMPOSE = """\
-# The mock, stateful on Redis. One worker: live steering (controls, overrides) is per process today.
+# Three replicas of the mock behind a health-checked balancer, one Redis holding what they share:
+# records, controls and overrides, the journal, counters (see "Scaling out" in mocktui's README).
+# `docker compose up`, then http://localhost:3000 (the admin API at /__mocktui/, ADMIN_TOKEN from .env).
 services:
   mock:
     build: .
-    ports: ["3000:3000"]
+    deploy: {{replicas: 3}}
     env_file: [.env]
     environment:
       STORE: redis://redis:6379/0
       STATEFUL_MODE: "true"
     command: ["mocktui", "{spec}"]
+    healthcheck:
+      test: ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:3000/__mocktui/health')"]
+      interval: 2s
+      timeout: 3s
+      retries: 15
     depends_on:
       redis: {{condition: service_healthy}}
+  balancer:
+    image: haproxy:2.9-alpine
+    ports: ["3000:3000"]
+    volumes: ["./haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro"]
+    depends_on:
+      mock: {{condition: service_healthy}}
   redis:
     image: redis:7-alpine
     command: ["redis-server", "--appendonly", "yes"]
@@ -161,6 +175,34 @@ volumes:
   redis-data: {{}}
 """
 
+HAPROXY = """\
+# The balancer in front of the mock's replicas: round robin over every healthy one. Docker's DNS names
+# each replica of `mock`; a replica that fails its check leaves the rotation until it passes again.
+global
+  log stdout format raw local0
+
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+  timeout tunnel 1h  # /__mocktui/events/stream stays open
+
+resolvers docker
+  nameserver dns 127.0.0.11:53
+  hold valid 5s
+
+frontend mock
+  bind :3000
+  default_backend replicas
+
+backend replicas
+  balance roundrobin
+  option httpchk GET /__mocktui/health
+  http-check expect status 200
+  server-template mock 3 mock:3000 check inter 2s fall 2 rise 1 resolvers docker init-addr none
+"""
+
 DOCKERIGNORE = """\
 .env
 **/__pycache__
@@ -170,10 +212,15 @@ SPEC_GUESSES = ("openapi.yaml", "openapi.yml", "openapi.json", "swagger.yaml", "
                 "api.yaml", "api.yml", "api.json")  # fmt: skip
 
 
-def env_example() -> str:
+def env_example(token: str | None = None) -> str:
+    """Every setting, commented out; with `token`, the admin token set (the replicas behind the balancer
+    must share one, and a fresh project should not ship a guessable one)."""
     lines = ["# Every setting mocktui reads from the environment (or from this file copied to .env).", ""]
     for setting in SETTINGS:
         if setting.env is None:
+            continue
+        if token and setting.env == "ADMIN_TOKEN":
+            lines += [f"# {_meaning(setting)}, shared by every replica", f"ADMIN_TOKEN={token}", ""]
             continue
         lines.append(f"# {_meaning(setting)}" + (f" (flag {setting.flag})" if setting.flag else ""))
         default = "" if setting.default is None else _text(setting.default)
@@ -257,10 +304,11 @@ def init(argv: Sequence[str]) -> int:
         "scenarios.yaml": SCENARIOS,
         "hooks.py": HOOKS,
         ".env.example": env_example(),
-        ".env": env_example(),
+        ".env": env_example(token=secrets.token_urlsafe(18)),
         "Dockerfile": DOCKERFILE.replace("{spec}", spec or SPEC_NAME),
         ".dockerignore": DOCKERIGNORE,
         "docker-compose.yml": COMPOSE.format(spec=spec or SPEC_NAME),
+        "haproxy.cfg": HAPROXY,
     }
     if spec is None:
         files = {SPEC_NAME: SPEC, **files}

@@ -8,15 +8,17 @@ that says it (404 unknown, 409 no store, 422 a bad value) and a message naming w
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
+from mocktui.cluster.plane import Item, Plane, SoloPlane, document
 from mocktui.engine.contract.compiled import response_for_code
 from mocktui.engine.contract.validate import Violation
 from mocktui.engine.events import EventQuery, RequestEvent
 from mocktui.engine.pipeline import MockEngine
 from mocktui.engine.stateful.crud import Stateful
 from mocktui.engine.steer.controls import ControlError
+from mocktui.engine.stores import session as session_store
 from mocktui.engine.stores.base import Record, State
 
 NEAR_MISSES = 3  # the closest requests a failed verify reports
@@ -33,11 +35,19 @@ class ServiceError(Exception):
 
 
 class MockService:
-    """The verbs over one engine. `reload` re-reads the spec now (the composition root gives it)."""
+    """The verbs over one engine. `reload` re-reads the spec now (the composition root gives it);
+    `plane` carries every change to the other processes of the mock and reads the shared journal."""
 
-    def __init__(self, engine: MockEngine, reload: Callable[[], str] | None = None) -> None:
+    def __init__(self, engine: MockEngine, reload: Callable[[], str] | None = None, plane: Plane | None = None) -> None:
         self.engine = engine
         self._reload = reload
+        self.plane = plane or SoloPlane()
+        if self.plane.engine is None:
+            self.plane.engine = engine
+
+    def _share(self) -> None:
+        """Publish the steering document: returns once every process can read it."""
+        self.plane.publish(document(self.engine))
 
     # -- the spec --------------------------------------------------------------------
 
@@ -89,37 +99,50 @@ class MockService:
             self.engine.controls.update(changes)
         except ControlError as exc:
             raise ServiceError(422, str(exc)) from None
+        self._share()
         return self.controls()
 
     def overrides(self) -> dict[str, Any]:
         overrides: dict[str, Any] = self.controls()["overrides"]
         return overrides
 
-    def override(self, operation: str) -> dict[str, Any]:
+    def override(self, operation: str, session: str | None = None) -> dict[str, Any]:
+        """The operation's override (`session`: the one made for that client session only)."""
         self._operation(operation)
-        current: dict[str, Any] = self.overrides().get(operation, {})
+        found = self.engine.sessions.overrides(session) if session is not None else self.overrides()
+        current: dict[str, Any] = found.get(operation, {})
         return current
 
-    def put_override(self, operation: str, override: dict[str, Any] | None) -> dict[str, Any]:
-        """Make `override` the operation's whole override ({} or None clears it)."""
-        return self._change_override(operation, override, replace=True)
+    def put_override(
+        self, operation: str, override: dict[str, Any] | None, session: str | None = None
+    ) -> dict[str, Any]:
+        """Make `override` the operation's whole override ({} or None clears it); `session`: for its requests only."""
+        return self._change_override(operation, override, replace=True, session=session)
 
-    def patch_override(self, operation: str, changes: dict[str, Any] | None) -> dict[str, Any]:
+    def patch_override(
+        self, operation: str, changes: dict[str, Any] | None, session: str | None = None
+    ) -> dict[str, Any]:
         """Merge `changes` into the operation's override (a null field goes back to the global controls)."""
-        return self._change_override(operation, changes, replace=False)
+        return self._change_override(operation, changes, replace=False, session=session)
 
-    def delete_override(self, operation: str) -> None:
-        self._change_override(operation, None, replace=True)
+    def delete_override(self, operation: str, session: str | None = None) -> None:
+        self._change_override(operation, None, replace=True, session=session)
 
-    def _change_override(self, operation: str, changes: dict[str, Any] | None, *, replace: bool) -> dict[str, Any]:
+    def _change_override(
+        self, operation: str, changes: dict[str, Any] | None, *, replace: bool, session: str | None = None
+    ) -> dict[str, Any]:
         self._operation(operation)
         if changes:
             self._check_declared(operation, changes)
         try:
-            self.engine.controls.override(operation, changes, replace=replace)
+            if session is not None:
+                self.engine.sessions.set_override(session, operation, changes, replace=replace)
+            else:
+                self.engine.controls.override(operation, changes, replace=replace)
         except ControlError as exc:
             raise ServiceError(422, str(exc)) from None
-        return self.override(operation)
+        self._share()
+        return self.override(operation, session)
 
     def _check_declared(self, operation: str, changes: dict[str, Any]) -> None:
         """A forced status or example must be one the operation declares: else every request would fail."""
@@ -155,6 +178,7 @@ class MockService:
         scenarios = self.engine.scenarios
         if scenarios is None or not scenarios.set_enabled(int(rule) if rule.isdigit() else rule, enabled):
             raise ServiceError(404, f"no rule {rule!r}")
+        self._share()
         return {"rule": rule, "enabled": enabled}
 
     def switch_pack(self, pack: str, enabled: bool) -> dict[str, Any]:
@@ -168,12 +192,24 @@ class MockService:
         """Forget rule call counts and pack memory (failed logins)."""
         if self.engine.scenarios is not None:
             self.engine.scenarios.reset()
+        self.plane.reset_counters()
+
+    # -- the cluster -------------------------------------------------------------------------
+
+    def members(self) -> list[dict[str, Any]]:
+        """The processes serving this mock (one, or its workers and the instances sharing its Redis)."""
+        members: list[dict[str, Any]] = self.plane.members()
+        return members
+
+    def follow(self, after: int | None = None) -> AsyncIterator[Item]:
+        """Request events after `after`, then live ones, notices and control changes (the SSE stream)."""
+        return self.plane.follow(after)
 
     # -- the journal ------------------------------------------------------------------------
 
     def events(self, query: EventQuery, limit: int = 100) -> list[RequestEvent]:
         """The journal, newest last."""
-        items = [e for e in self.engine.events if query.matches(e)]
+        items = [e for e in self.plane.journal() if query.matches(e)]
         return items[-max(limit, 0) :] if limit else []
 
     def verify(
@@ -188,7 +224,7 @@ class MockService:
         them: at least once. When not, the near misses say which requests came closest and why not."""
         misses: list[tuple[list[str], RequestEvent]] = []
         matched = []
-        for event in self.engine.events:
+        for event in self.plane.journal():
             why = query.why_not(event)
             if why:
                 misses.append((why, event))
@@ -213,20 +249,56 @@ class MockService:
 
     def unmatched(self, limit: int = 100) -> list[RequestEvent]:
         """Requests no operation of the spec matched (a client calling what the spec does not describe)."""
-        items = [e for e in self.engine.events if e.operation is None and e.status in (404, 405)]
+        items = [e for e in self.plane.journal() if e.operation is None and e.status in (404, 405)]
         return items[-max(limit, 0) :] if limit else []
 
     def clear_events(self) -> None:
         self.engine.events.clear()
+        self.plane.clear_journal()
 
     def reset(self, *, journal: bool = True, counters: bool = True, state: bool = False) -> None:
         """Journal, rate-limit counters and scenario call counts, and (when stateful) the store."""
         if journal:
-            self.engine.events.clear()
+            self.clear_events()
         if counters:
             self.engine.reset_counters()
+            self.plane.reset_counters()
         if state and self.engine.state is not None:
             self._state().seed()
+
+    # -- client sessions ----------------------------------------------------------------------
+
+    def session_of(self, headers: Mapping[str, str], query: str) -> str | None:
+        """The session an admin call names, read as mock requests are (`--session-from`)."""
+        return self.engine.sessions.source.pick(headers, query)
+
+    def sessions(self) -> list[dict[str, Any]]:
+        """Every session this process served or the store holds records of, most recently seen first:
+        requests seen (by this process), records written (in the store), last seen, overrides."""
+        sessions = self.engine.sessions
+        out: dict[str, dict[str, Any]] = {}
+
+        def entry(id: str) -> dict[str, Any]:
+            return out.setdefault(id, {"id": id, "requests": 0, "records": 0, "last_seen": None, "overrides": []})
+
+        for seen in sessions.known():
+            entry(seen.id).update(requests=seen.requests, last_seen=seen.last_seen)
+        if self.engine.state is not None and not self._seeding():
+            for id, records in session_store.written(self.engine.state.store).items():
+                entry(id)["records"] = records
+        for id in sessions.with_overrides():
+            entry(id)["overrides"] = sorted(sessions.overrides(id))
+        return sorted(out.values(), key=lambda s: (-(s["last_seen"] or 0), s["id"]))
+
+    def drop_session(self, id: str) -> dict[str, Any]:
+        """Forget a session: its records (in the shared store), call counts and overrides; 404 if unknown."""
+        records = session_store.drop(self._state().store, id) if self.engine.state is not None else 0
+        forgot = self.engine.sessions.drop(id)
+        scenarios = self.engine.scenarios
+        counted = scenarios.forget_session(id) if scenarios is not None else False
+        if not (records or forgot or counted):
+            raise ServiceError(404, f"no session {id!r}; see /__mocktui/sessions")
+        return {"id": id, "records": records}
 
     # -- the store --------------------------------------------------------------------------
 
@@ -281,6 +353,10 @@ class MockService:
         if not isinstance(state, dict) or not all(isinstance(v, list) for v in state.values()):
             raise ServiceError(422, "expected {collection: [records...]}")
         self._state().load(state)
+
+    def _seeding(self) -> bool:
+        seeding = self.engine.seeding
+        return seeding is not None and seeding.busy
 
     def _state(self) -> Stateful:
         if self.engine.state is None:

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -24,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from mocktui.engine.pipeline import MockEngine  # noqa: E402
-from mocktui.engine.spec.model import load_spec  # noqa: E402
+from mocktui.engine.spec.read import load_spec  # noqa: E402
 from mocktui.engine.steer.controls import Controls  # noqa: E402
 from mocktui.engine.stores.memory import MemoryStore  # noqa: E402
 from mocktui.runtime import assemble  # noqa: E402
@@ -75,6 +77,20 @@ async def traffic(client: httpx.AsyncClient, api: str) -> None:
     await client.put(f"{api}/products/3", json={"name": "x"})
 
 
+async def wave(client: httpx.AsyncClient, api: str, app: MocktuiApp, seconds: int = 24) -> None:
+    """Load that swells and ebbs for the traffic strip; for a while one route fails most of the time."""
+    for k in range(seconds):
+        started = time.time()
+        if k == 9:
+            await app.replace_override("getProduct", {"error_rate": 60})
+        if k == 15:
+            await app.replace_override("getProduct", None)
+        count = int(40 + 35 * math.sin(k / 3.5))
+        paths = [f"{api}/products/{i % 7 + 1}" if i % 3 else f"{api}/users/{i % 9 + 1}" for i in range(count)]
+        await asyncio.gather(*(client.get(path) for path in paths))
+        await asyncio.sleep(max(0.0, 1 - (time.time() - started)))
+
+
 async def shoot(out: Path, spec_path: str, size: tuple[int, int]) -> list[Path]:
     spec = load_spec(spec_path)
     engine = MockEngine.build(spec, controls=Controls(stateful=True), faker_seed=42, store=MemoryStore(), seed_count=25)
@@ -97,6 +113,10 @@ async def shoot(out: Path, spec_path: str, size: tuple[int, int]) -> list[Path]:
     async with app.run_test(size=size) as pilot:
         async with httpx.AsyncClient(base_url=url) as client:
             await traffic(client, api)
+            await wave(client, api, app)
+            await pilot.pause(0.6)
+            app.clear_notifications()
+            save("traffic")  # the req/s sparkline and the status-class bar over the last minute
             await pilot.press("d")  # 200-800 ms of latency for a while
             await asyncio.gather(*(client.get(f"{api}/products/{i % 5 + 1}") for i in range(6)))
             await pilot.press("d", "e")  # then half of the requests fail

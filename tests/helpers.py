@@ -13,7 +13,8 @@ from typing import Any
 import jsonschema
 
 from mocktui.engine.pipeline import MockEngine
-from mocktui.engine.spec.model import Spec, load_spec
+from mocktui.engine.spec.model import Spec
+from mocktui.engine.spec.read import load_spec
 from mocktui.engine.stateful.crud import Stateful
 from mocktui.engine.steer.controls import Controls
 from mocktui.engine.stores.base import Store

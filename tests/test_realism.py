@@ -24,7 +24,8 @@ import pytest
 from mocktui.engine.contract.media import is_json
 from mocktui.engine.http import MockRequest, MockResponse
 from mocktui.engine.pipeline import MockEngine
-from mocktui.engine.spec.model import Operation, load_spec
+from mocktui.engine.spec.model import Operation
+from mocktui.engine.spec.read import load_spec
 from mocktui.engine.steer.controls import Controls
 from mocktui.engine.stores.memory import MemoryStore
 

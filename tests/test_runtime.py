@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mocktui.engine.spec.model import load_spec
+from mocktui.engine.spec.read import load_spec
 
 from .helpers import SPECS, LiveServer
 

@@ -37,6 +37,8 @@ class RequestEvent:
     notes: tuple[str, ...] = ()  # contract violations found by --validate-responses
     scenario: str | None = None  # the scenario rule or pack case that decided the answer
     truncated: tuple[str, ...] = ()  # "request_body", "response_body": cut at the journal's body_max
+    session: str | None = None  # the client's session (X-Mocktui-Session): its own store and counters
+    worker: str = ""  # which process answered: "host/pid", set where workers share one journal
     id: int = 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -58,7 +60,35 @@ class RequestEvent:
             "notes": list(self.notes),
             "scenario": self.scenario,
             "truncated": list(self.truncated),
+            "session": self.session,
+            "worker": self.worker,
         }
+
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RequestEvent:
+        """The event `to_dict` gave (from another process or the admin API)."""
+        return cls(
+            time=float(data.get("time", 0)),
+            client=str(data.get("client", "")),
+            method=str(data.get("method", "")),
+            path=str(data.get("path", "")),
+            query=str(data.get("query", "")),
+            status=int(data.get("status", 0)),
+            latency_ms=float(data.get("latency_ms", 0)),
+            operation=data.get("operation"),
+            request_headers=[(str(k), str(v)) for k, v in data.get("request_headers", [])],
+            request_body=str(data.get("request_body", "")).encode(),
+            response_headers=[(str(k), str(v)) for k, v in data.get("response_headers", [])],
+            response_body=str(data.get("response_body", "")).encode(),
+            tags=tuple(data.get("tags", ())),
+            notes=tuple(data.get("notes", ())),
+            scenario=data.get("scenario"),
+            truncated=tuple(data.get("truncated", ())),
+            session=data.get("session"),
+            worker=str(data.get("worker") or ""),
+            id=int(data.get("id", 0)),
+        )
 
 
 Listener = Callable[[RequestEvent], None]
@@ -91,8 +121,11 @@ class EventStream:
             cut = [name for name in ("request_body", "response_body") if len(getattr(event, name)) > limit]
             event.request_body, event.response_body = event.request_body[:limit], event.response_body[:limit]
             event.truncated = tuple(cut)
-        event.id = self._next_id
-        self._next_id += 1
+        if event.id:  # already numbered by the cluster's journal (a mirror of it): keep its number
+            self._next_id = max(self._next_id, event.id + 1)
+        else:
+            event.id = self._next_id
+            self._next_id += 1
         self._events.append(event)
         for listener in self._listeners:
             listener(event)
@@ -106,6 +139,11 @@ class EventStream:
     def subscribe_notices(self, listener: Callable[[Notice], None]) -> Callable[[], None]:
         self._notice_listeners.append(listener)
         return lambda: self._notice_listeners.remove(listener)
+
+    @property
+    def listening(self) -> bool:
+        """Whether anyone hears new events (else a producer may skip making them)."""
+        return bool(self._listeners)
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call `listener` for every new event; returns an unsubscribe function."""
@@ -132,6 +170,7 @@ class EventQuery:
     operation: str | None = None
     since: float | None = None  # epoch seconds
     body: Any = None  # JSON fields the request body must contain (a subset match), or text it holds
+    session: str | None = None  # only this session's requests
 
     def matches(self, event: RequestEvent) -> bool:
         return not self.why_not(event)
@@ -147,6 +186,8 @@ class EventQuery:
             out.append(f"status {event.status}, not {self.status}")
         if self.operation and event.operation != self.operation:
             out.append(f"operation {event.operation}, not {self.operation}")
+        if self.session is not None and event.session != self.session:
+            out.append(f"session {event.session}, not {self.session}")
         if self.since and event.time < self.since:
             out.append(f"at {event.time:.3f}, before {self.since:.3f}")
         if self.body is not None:

@@ -23,6 +23,7 @@ class MockRequest:
     headers: dict[str, str] = field(default_factory=dict)  # lower-case names
     body: bytes = b""
     client: str = ""
+    session: str | None = None  # the client's session id, read once by the engine (engine/sessions.py)
 
 
 @dataclass(slots=True)

@@ -1,7 +1,8 @@
 """The pipeline: one request through the stages, in a fixed order.
 
 rate limit -> offline / disabled route -> scenarios -> injected failure -> contract checks ->
-stateful store -> contract answer -> delay and chaos. The stages are built from a spec by
+stateful store -> contract answer -> delay and chaos. A request of a client session (`sessions.py`)
+gets the session's view of the store, its overrides and its own counters. The stages are built from a spec by
 `build_stages` (what the `Recipe` says: store, seeding, scenario files) and handed to `MockEngine`
 at construction; a reload builds new stages aside and swaps them in with one assignment.
 """
@@ -22,11 +23,13 @@ from mocktui.engine.http import MockRequest, MockResponse, parse_prefer, problem
 from mocktui.engine.scenarios.answer import respond
 from mocktui.engine.scenarios.decision import Decision
 from mocktui.engine.scenarios.runner import ScenarioFiles, Scenarios
+from mocktui.engine.sessions import Sessions
 from mocktui.engine.spec.model import Spec
 from mocktui.engine.stateful.crud import DEFAULT_SEED, Stateful
 from mocktui.engine.stateful.seeding import SeedProgress
 from mocktui.engine.steer.behaviour import Behaviour
 from mocktui.engine.steer.controls import Controls, Override
+from mocktui.engine.steer.counters import Counters, LocalCounters
 from mocktui.engine.stores.base import Store
 
 
@@ -71,14 +74,19 @@ class MockEngine:
         recipe: Recipe | None = None,
         events: EventStream | None = None,
         behaviour: Behaviour | None = None,
+        sessions: Sessions | None = None,
     ) -> None:
         self.stages = stages
+        self.counters: Counters = LocalCounters()  # call counts, failed logins: a cluster's when `use_counters`
+        if stages.scenarios is not None:
+            stages.scenarios.use_counters(self.counters)
         self.controls = stages.contract.controls
         self.recipe = recipe or Recipe()
         self.events = events or EventStream()
         self.behaviour = behaviour or Behaviour(self.controls)
         self.idempotency = Idempotency()  # kept across reloads, like the journal
         self.seeding: SeedProgress | None = None  # a store being seeded in the background: 503 until done
+        self.sessions = sessions or Sessions()
 
     @classmethod
     def build(
@@ -125,7 +133,15 @@ class MockEngine:
 
     def swap(self, stages: Stages) -> None:
         """Serve `stages` from the next request on; in-flight requests keep what they hold."""
+        if stages.scenarios is not None:
+            stages.scenarios.use_counters(self.counters)
         self.stages = stages
+
+    def use_counters(self, counters: Counters) -> None:
+        """Count in `counters` (every process of a cluster counts in the same ones) from now on."""
+        self.counters = counters
+        if self.stages.scenarios is not None:
+            self.stages.scenarios.use_counters(counters)
 
     def reload(self, spec: Spec) -> None:
         self.swap(self.prepare(spec))
@@ -146,6 +162,12 @@ class MockEngine:
 
     # -- requests -------------------------------------------------------------------
 
+    def state_for(self, stages: Stages, request: MockRequest) -> Stateful | None:
+        """The store as this request sees it: its session's copy-on-write view, or the mock's own."""
+        if request.session is None or stages.state is None:
+            return stages.state
+        return self.sessions.state(request.session, stages.state)
+
     def match(self, method: str, path: str) -> tuple[CompiledOperation | None, dict[str, str], list[str]]:
         return self.stages.contract.match(method, path)
 
@@ -154,6 +176,9 @@ class MockEngine:
 
     def handle(self, request: MockRequest) -> MockResponse:
         stages = self.stages  # one read: the whole request sees one version of the spec
+        request.session = session = self.sessions.read(request)  # read once; the event names it too
+        if session is not None:
+            self.sessions.touch(session)
         response = self._handle(stages, request)
         if self.controls.validate_responses and response.operation is not None:
             notes = stages.contract.response_problems(response)
@@ -166,10 +191,13 @@ class MockEngine:
         compiled, params, allowed = stages.contract.match(request.method, request.path)
         controls = self.controls
         override = controls.overrides.get(compiled.op.id) if compiled is not None and controls.overrides else None
-        limit = self.behaviour.limit(override, compiled.op.id if compiled else None, request.client, request.headers)
+        if request.session is not None and compiled is not None:  # the session's own override comes first
+            override = self.sessions.override(request.session, compiled.op.id) or override
+        op_id = compiled.op.id if compiled else None
+        limit = self.behaviour.limit(override, op_id, request.client, request.headers, request.session)
         if limit is not None and not limit.allowed:
-            response = problem(429, "Too Many Requests", f"more than {limit.limit} requests in this window")
-            response.tags = ("rate-limited",)
+            detail = f"more than {limit.limit} requests in this window"
+            response = self._own(stages, compiled, 429, "Too Many Requests", detail, ("rate-limited",))
         else:
             response = self._steered(stages, request, compiled, params, allowed, override)
         if limit is not None:
@@ -197,20 +225,19 @@ class MockEngine:
         seeding = self.seeding
         if seeding is not None and seeding.busy:  # a half-seeded store would answer 404s and shrinking lists
             detail = f"the store is being seeded ({seeding.line()}); try again in a second"
-            response = problem(503, "Service Unavailable", detail)
+            response = self._own(stages, compiled, 503, "Service Unavailable", detail, ("seeding",))
             response.headers.append(("retry-after", "1"))
-            response.tags = ("seeding",)
             return response
         if controls.offline:
-            response = problem(503, "Service Unavailable", "the mock is offline (toggle it in the TUI or admin API)")
+            detail = "the mock is offline (toggle it in the TUI or admin API)"
+            response = self._own(stages, compiled, 503, "Service Unavailable", detail, ("offline",))
             response.headers.append(("retry-after", "5"))
-            response.tags = ("offline",)
             return response
         if compiled is not None and override is not None and override.disabled:
             status = override.disabled
             title = "Not Found" if status == 404 else "Service Unavailable"
-            response = problem(status, title, f"{compiled.op.id} is disabled")
-            response.operation, response.tags = compiled.op.id, ("override",)
+            response = self._own(stages, compiled, status, title, f"{compiled.op.id} is disabled", ("override",))
+            response.operation = compiled.op.id
             return response
         if (
             stages.scenarios is not None
@@ -218,7 +245,8 @@ class MockEngine:
             and (not controls.api_key or request.headers.get("x-api-key") == controls.api_key)
         ):
             # Before the contract: a scenario is a deliberate answer (a declined card, a locked account).
-            decision = stages.scenarios.decide(compiled.op if compiled is not None else None, request, params)
+            op = compiled.op if compiled is not None else None
+            decision = stages.scenarios.decide(op, request, params, self.state_for(stages, request))
             if decision is not None:
                 return self._scenario(stages, decision, request, compiled, params, allowed, override)
         if compiled is not None:
@@ -250,6 +278,20 @@ class MockEngine:
         response = respond(decision, compiled.op if compiled is not None else None, normal)
         response.delay_ms, response.fault = decision.delay_ms, decision.fault
         response.scenario = decision.rule
+        return response
+
+    @staticmethod
+    def _own(
+        stages: Stages, compiled: CompiledOperation | None, status: int, title: str, detail: str, tags: tuple[str, ...]
+    ) -> MockResponse:
+        """The mock's own answer (rate limited, offline, seeding, disabled): in the operation's declared shape
+        for `status` when it has one, saying `detail`; else problem+json."""
+        if compiled is not None:
+            declared = stages.contract.own_answer(compiled, status, title, detail, tags)
+            if declared is not None:
+                return declared
+        response = problem(status, title, detail)
+        response.tags = tags
         return response
 
     @staticmethod
@@ -320,7 +362,7 @@ class MockEngine:
                 prefer["example"] = override.example
             if override.dynamic is not None:
                 prefer["dynamic"] = "true" if override.dynamic else "false"
-        state = stages.state
+        state = self.state_for(stages, request)
         if state is not None and self.controls.stateful and "code" not in prefer and "example" not in prefer:
             stored = state.handle(compiled, params, request)
             if stored is not None:

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from swagger_ui_bundle import swagger_ui_path
 
 from mocktui import __version__
-from mocktui.engine.events import EventQuery
+from mocktui.engine.events import EventQuery, RequestEvent
 from mocktui.service import MockService, ServiceError
 
 
@@ -86,9 +87,10 @@ def build_admin(service: MockService, token: str | None = None) -> FastAPI:
         status: str | None = None,
         operation: str | None = None,
         since: float | None = None,
+        session: str | None = None,
     ) -> list[dict[str, Any]]:
-        """The journal, newest last: filter by method, path glob, status (404, 5xx), operation, time."""
-        query = EventQuery(method, path, status, operation, since)
+        """The journal, newest last: filter by method, path glob, status (404, 5xx), operation, time, session."""
+        query = EventQuery(method, path, status, operation, since, session=session)
         return [e.to_dict() for e in service.events(query, limit)]
 
     @api.get("/events/unmatched")
@@ -96,11 +98,41 @@ def build_admin(service: MockService, token: str | None = None) -> FastAPI:
         """Requests no operation of the spec matched, newest last: what clients call that the spec lacks."""
         return [e.to_dict() for e in service.unmatched(limit)]
 
+    @api.get("/events/stream", response_class=StreamingResponse)
+    async def stream(
+        request: Request,
+        after: int | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        status: str | None = None,
+        operation: str | None = None,
+        session: str | None = None,
+    ) -> StreamingResponse:
+        """Server-Sent Events: one `data:` line per request event (with its `id:`), as it happens, across
+        every worker; `event: notice` and `event: controls` lines for what the mock says and how it is
+        steered. Resume with `Last-Event-ID` (or `?after=ID`): the kept events after it come first."""
+        query = EventQuery(method, path, status, operation, session=session)
+        last = request.headers.get("last-event-id")
+        start = after if after is not None else int(last) if last and last.isdigit() else None
+        return StreamingResponse(
+            _sse(service, start, query),
+            media_type="text/event-stream",
+            headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
+        )
+
+    @api.get("/cluster")
+    def cluster() -> dict[str, Any]:
+        """The processes serving this mock: workers of this host, instances on others sharing its Redis."""
+        members = service.members()
+        return {"members": members, "workers": len(members), "hosts": len({m.get("host") for m in members})}
+
     @api.post("/verify")
     def verify(expect: Expectation) -> JSONResponse:
         """Was it called as expected? 200 when the count matches (`count`, or `at_least`/`at_most`), 417
         otherwise, with the near misses: the closest requests and why each did not match."""
-        query = EventQuery(expect.method, expect.path, expect.status, expect.operation, expect.since, expect.body)
+        query = EventQuery(
+            expect.method, expect.path, expect.status, expect.operation, expect.since, expect.body, expect.session
+        )
         result = service.verify(query, expect.count, at_least=expect.at_least, at_most=expect.at_most)
         return JSONResponse(result, status_code=200 if result["ok"] else 417)
 
@@ -127,23 +159,37 @@ def build_admin(service: MockService, token: str | None = None) -> FastAPI:
     def get_overrides() -> dict[str, Any]:
         return service.overrides()
 
+    def session(request: Request) -> str | None:
+        """The client session an admin call names (`X-Mocktui-Session`): its override is that session's only."""
+        return service.session_of(request.headers, request.url.query)
+
     @api.get("/overrides/{operation}")
-    def get_override(operation: str) -> dict[str, Any]:
-        return service.override(operation)
+    def get_override(operation: str, request: Request) -> dict[str, Any]:
+        return service.override(operation, session(request))
 
     @api.put("/overrides/{operation}")
-    def put_override(operation: str, override: dict[str, Any]) -> dict[str, Any]:
-        """Make this the operation's whole override (`{}` clears it)."""
-        return service.put_override(operation, override)
+    def put_override(operation: str, override: dict[str, Any], request: Request) -> dict[str, Any]:
+        """Make this the operation's whole override (`{}` clears it); with a session header, for that session."""
+        return service.put_override(operation, override, session(request))
 
     @api.patch("/overrides/{operation}")
-    def patch_override(operation: str, changes: dict[str, Any]) -> dict[str, Any]:
+    def patch_override(operation: str, changes: dict[str, Any], request: Request) -> dict[str, Any]:
         """Merge into the operation's override; a field set to null goes back to the global controls."""
-        return service.patch_override(operation, changes)
+        return service.patch_override(operation, changes, session(request))
 
     @api.delete("/overrides/{operation}", status_code=204)
-    def delete_override(operation: str) -> None:
-        service.delete_override(operation)
+    def delete_override(operation: str, request: Request) -> None:
+        service.delete_override(operation, session(request))
+
+    @api.get("/sessions")
+    def sessions() -> list[dict[str, Any]]:
+        """Client sessions, most recently seen first: requests seen, records written, last seen, overrides."""
+        return service.sessions()
+
+    @api.delete("/sessions/{id}", status_code=204)
+    def drop_session(id: str) -> None:
+        """Forget a session: its records, scenario call counts and overrides."""
+        service.drop_session(id)
 
     @api.get("/scenarios")
     def scenarios() -> dict[str, Any]:
@@ -211,6 +257,7 @@ class Expectation(BaseModel):
     operation: str | None = None
     since: float | None = None  # epoch seconds
     body: Any = None  # JSON fields the request body must contain (a subset match)
+    session: str | None = None  # only this client session's requests
     count: int | None = None  # exactly this many; none: at least one (or the range below)
     at_least: int | None = None
     at_most: int | None = None
@@ -235,3 +282,17 @@ def _token_guard(token: str) -> Callable[[Request], None]:
             raise HTTPException(401, "the admin API needs its token: Authorization: Bearer <token>")
 
     return check
+
+
+async def _sse(service: MockService, after: int | None, query: EventQuery) -> AsyncIterator[bytes]:
+    yield b"retry: 1000\n\n"
+    async for item in service.follow(after):
+        if item.kind == "request":
+            if query != EMPTY and not query.matches(RequestEvent.from_dict(item.data)):
+                continue
+            yield b"id: %d\ndata: %s\n\n" % (item.id, orjson.dumps(item.data))
+        else:
+            yield b"event: %s\ndata: %s\n\n" % (item.kind.encode(), orjson.dumps(item.data))
+
+
+EMPTY = EventQuery()

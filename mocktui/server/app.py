@@ -107,6 +107,7 @@ class MockApp:
                 tags=response.tags,
                 notes=response.notes,
                 scenario=response.scenario,
+                session=request.session,
             )
         )
         if response.fault is not None:

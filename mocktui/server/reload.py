@@ -3,6 +3,7 @@
 Files are polled (no inotify dependency; a second is fast enough for a person editing). The new
 spec is parsed and compiled in a worker thread while the old one keeps serving, then swapped in
 at once; a broken edit keeps the last good version and says why, in the log and the notices.
+A reload runs the same checks as start-up (`load_checked`): what start-up would refuse, a reload keeps out.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import os
 from mocktui.engine.pipeline import MockEngine
 from mocktui.engine.scenarios.decision import ScenarioError
 from mocktui.engine.spec.errors import SpecError
-from mocktui.engine.spec.model import load_spec
+from mocktui.engine.spec.structure import load_checked
 
 POLL_S = 1.0
 
@@ -67,7 +68,7 @@ class Reloader:
         if not any(p not in self.extra for p in changed):
             return False
         try:
-            spec = await asyncio.to_thread(load_spec, self.spec_path)
+            spec = await asyncio.to_thread(load_checked, self.spec_path)
             fresh = await asyncio.to_thread(self.engine.prepare, spec)
         except (SpecError, ScenarioError) as exc:
             events.notice("error", _kept(exc))
@@ -81,7 +82,7 @@ class Reloader:
         """Spec, rules and hooks read again at once (the admin API's reload); raises nothing."""
         self._seen = self._stamps()
         try:
-            spec = load_spec(self.spec_path)
+            spec = load_checked(self.spec_path)
             self.engine.swap(self.engine.prepare(spec))
         except (SpecError, ScenarioError) as exc:
             text = _kept(exc)

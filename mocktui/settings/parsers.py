@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from mocktui.engine.sessions import SessionSource
 from mocktui.engine.steer.faults import fault_kind
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -140,6 +141,11 @@ def parse_choice(*choices: str) -> Callable[[Any], str]:
 
 def parse_text(raw: Any) -> str:
     return str(raw)
+
+
+def parse_session_from(raw: Any) -> str:
+    """`header:NAME`, `cookie:NAME` or `query:NAME`: where a client names its session."""
+    return str(SessionSource.parse(str(raw)))
 
 
 def parse_list(raw: Any) -> list[str]:

@@ -26,6 +26,7 @@ from mocktui.settings.parsers import (
     parse_percent,
     parse_port,
     parse_rate,
+    parse_session_from,
     parse_size,
     parse_text,
 )
@@ -91,7 +92,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("state", "--state", "STATE_FILE", "state", parse_text, None,
             "load a JSON state (from /__mocktui/store/export) at start-up", metavar="FILE"),
     Setting("workers", "--workers", "WORKERS", "workers", parse_count, 1,
-            "headless: N processes on one port (needs a Redis store)", metavar="N"),
+            "N processes on one port, steered as one (not with the memory store)", metavar="N"),
+    Setting("cluster", "--cluster", "CLUSTER", "cluster", parse_text, None,
+            "share controls, journal and counters with other instances through this Redis",
+            metavar="redis://HOST:PORT/DB"),
+    Setting("session_from", "--session-from", "SESSION_FROM", "session_from", parse_session_from,
+            "header:X-Mocktui-Session", "where a client names its session (its own store view, counters and "
+            "overrides): header:NAME, cookie:NAME or query:NAME", metavar="SOURCE"),
     Setting("delay", "--delay", "DELAY", "delay.range", parse_delay, None,
             "latency per request in ms: 250 or 100-300", metavar="MS"),
     Setting("min_delay", None, "MIN_DELAY", "delay.min_ms", parse_number, None, "lowest injected latency (ms)"),
@@ -167,6 +174,8 @@ class Settings:
     seed: int = 20
     state: str | None = None
     workers: int = 1
+    cluster: str | None = None
+    session_from: str = "header:X-Mocktui-Session"
     delay: tuple[float, float] | None = None
     min_delay: float | None = None
     max_delay: float | None = None

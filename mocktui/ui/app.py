@@ -12,7 +12,7 @@ import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from mocktui.runtime import admin_token, build, listen
+from mocktui.runtime import admin_token, build, listen, plane_for, supervise
 from mocktui.ui.keys import KeysError, check_keys
 from mocktui.ui.local import LocalBackend
 from mocktui.ui.panes import VOCABULARY
@@ -51,14 +51,19 @@ def _fast_loop() -> None:
 
 
 def run_tui(spec: Spec, settings: Settings) -> int:
-    """`mocktui SPEC` without --headless: build the runtime, run the control room over it until quit."""
-    if settings.workers > 1:
-        print("mocktui: --workers runs headless only; add --headless", file=sys.stderr)
-        return 2
+    """`mocktui SPEC` without --headless: build the runtime, run the control room over it until quit.
+
+    With `--workers N` this process steers N spawned workers (they serve; the log shows them all).
+    """
     if not _keys_ok(settings.keys):
         return 2
     sock = listen(settings)
-    runtime = build(spec, settings, sock, token=admin_token(settings), seed="on start")  # the bar shows it
+    token = admin_token(settings)
+    if settings.workers > 1:
+        runtime = supervise(spec, settings, sock, token=token, quiet=True, mirror=True)
+    else:  # the bar shows a big seed; with a shared Redis, the log shows the other instances' requests too
+        plane = plane_for(spec, settings, mirror=True)
+        runtime = build(spec, settings, sock, token=token, seed="on start", plane=plane)
     app = MocktuiApp(LocalBackend(runtime), log_level=_log_level(settings), handle_signals=True, keys=settings.keys)
     _fast_loop()
     try:

@@ -110,26 +110,9 @@ class Backend(Protocol):
 
     async def reset_store(self) -> None: ...
 
-
-def event_from_dict(data: dict[str, Any]) -> RequestEvent:
-    """A `RequestEvent` from the admin API's JSON (`RequestEvent.to_dict`)."""
-    return RequestEvent(
-        time=float(data.get("time", 0)),
-        client=str(data.get("client", "")),
-        method=str(data.get("method", "")),
-        path=str(data.get("path", "")),
-        query=str(data.get("query", "")),
-        status=int(data.get("status", 0)),
-        latency_ms=float(data.get("latency_ms", 0)),
-        operation=data.get("operation"),
-        request_headers=[(str(k), str(v)) for k, v in data.get("request_headers", [])],
-        request_body=str(data.get("request_body", "")).encode(),
-        response_headers=[(str(k), str(v)) for k, v in data.get("response_headers", [])],
-        response_body=str(data.get("response_body", "")).encode(),
-        tags=tuple(data.get("tags", ())),
-        notes=tuple(data.get("notes", ())),
-        id=int(data.get("id", 0)),
-    )
+    async def sessions(self) -> list[dict[str, Any]]:
+        """Client sessions, most recently seen first: id, requests, records, last_seen, overrides."""
+        ...
 
 
 def operation_info(op: dict[str, Any]) -> OperationInfo:

@@ -1,4 +1,8 @@
-"""Provides the two-line status header: where the mock listens, what it serves, live counters, failure modes."""
+"""Provides the two-line status header: where the mock listens, what it serves, live counters, failure modes.
+
+With several workers (or hosts) behind one journal it also says how many answered in the last
+seconds; hovering it lists each with its req/s.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from mocktui.ui.model import Chip
+from mocktui.ui.traffic import Worker
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +30,7 @@ class HeaderState:
     overrides: int = 0
     problem: str | None = None
     remote: bool = False
+    workers: tuple[Worker, ...] = ()  # those that answered lately; none in a single process
 
 
 class StatusHeader(Widget):
@@ -65,6 +71,8 @@ class StatusHeader(Widget):
 
     def show(self, state: HeaderState) -> None:
         if state != self.state:
+            if state.workers != self.state.workers:
+                self.tooltip = fleet_text(state.workers) or None
             self.state = state
             self.refresh()
 
@@ -84,7 +92,14 @@ class StatusHeader(Widget):
             text.append("  ")
             text.append(f" {s.problem} ", style("status-header--problem"))
         text.append("\n")
-        text.append(f"{s.rate:5.1f}", style("status-header--title"))
+        narrow = self.content_size.width < 110
+        if s.workers:
+            workers, hosts = len(s.workers), len({w.host for w in s.workers})
+            if narrow:
+                text.append(f"{workers}w/{hosts}h ", muted)
+            else:
+                text.append(f"{_count(workers, 'worker')} · {_count(hosts, 'host')} · ", muted)
+        text.append(f"{s.rate:.1f}" if s.workers else f"{s.rate:5.1f}", style("status-header--title"))
         text.append(" req/s  ", muted)
         text.append(f"{s.total}", style("status-header--title"))
         text.append(" total  ", muted)
@@ -92,7 +107,6 @@ class StatusHeader(Widget):
         text.append(" 4xx  ", muted)
         text.append(f"{s.server_errors}", style("status-header--5xx"))
         text.append(" 5xx ", muted)
-        narrow = self.content_size.width < 110
         for chip in s.chips:
             text.append(" ")
             if chip.active:
@@ -104,3 +118,17 @@ class StatusHeader(Widget):
             label = "ovr" if narrow else f"override{'s' if s.overrides != 1 else ''}"
             text.append(f" {s.overrides} {label}", style("status-header--4xx"))
         return text
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' if n != 1 else ''}"
+
+
+def fleet_text(workers: tuple[Worker, ...]) -> str:
+    """One line per host, then its workers with their req/s (the header's tooltip)."""
+    lines: list[str] = []
+    for host in sorted({w.host for w in workers}):
+        mine = [w for w in workers if w.host == host]
+        lines.append(f"{host}: {sum(w.rate for w in mine):.1f} req/s")
+        lines.extend(f"  {w.name}: {w.rate:.1f} req/s" for w in mine)
+    return "\n".join(lines)

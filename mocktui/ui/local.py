@@ -132,6 +132,10 @@ class LocalBackend:
     async def reset_store(self) -> None:
         _call(self.service.reset_store)
 
+    async def sessions(self) -> list[dict[str, Any]]:
+        sessions: list[dict[str, Any]] = _call(self.service.sessions)
+        return sessions
+
 
 def _call(verb: Callable[..., Any], *args: Any) -> Any:
     try:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -21,7 +22,6 @@ from mocktui.ui.backend import (
     NoticeListener,
     Record,
     StoreInfo,
-    event_from_dict,
     operation_info,
     store_info,
     violation_lines,
@@ -34,7 +34,8 @@ log = logging.getLogger("mocktui.ui")
 
 
 class RemoteBackend:
-    """A mock elsewhere, through its admin API. Events and controls are polled (no push endpoint)."""
+    """A mock elsewhere, through its admin API. Events, notices and control changes are pushed to it
+    (`/__mocktui/events/stream`, Server-Sent Events); a broken stream is resumed after the last event seen."""
 
     def __init__(
         self,
@@ -42,20 +43,19 @@ class RemoteBackend:
         *,
         client: httpx.AsyncClient | None = None,
         token: str | None = None,
-        poll_s: float = 0.25,
-        batch: int = 1000,
+        retry_s: float = 0.25,
         history: int = 1000,
     ) -> None:
         """`token`: the admin API's token when the mock listens beyond loopback (sent as a bearer token)."""
         self.url = url.rstrip("/")
         self.token = token
-        self.poll_s = poll_s
-        self.batch = batch
+        self.retry_s = retry_s
         self.history_size = history
         self._client = client
         self._own_client = client is None
         self._info = BackendInfo(url=self.url, title="", version="", base_path="", remote=True)
         self._listeners: list[Listener] = []
+        self._notice_listeners: list[NoticeListener] = []
         self._backlog: list[RequestEvent] = []
         self._last_id = 0
         self._controls: dict[str, Any] = {}
@@ -107,10 +107,10 @@ class RemoteBackend:
         self._info.operations = [operation_info(op) for op in operations]
         self._controls = await self._json("GET", "/controls")
         events = await self._json("GET", "/events", params={"limit": self.history_size})
-        self._backlog = [event_from_dict(e) for e in events]
+        self._backlog = [RequestEvent.from_dict(e) for e in events]
         if self._backlog:
             self._last_id = self._backlog[-1].id
-        self._task = asyncio.create_task(self._poll(), name="mocktui-attach-poll")
+        self._task = asyncio.create_task(self._follow(), name="mocktui-attach-stream")
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -122,38 +122,50 @@ class RemoteBackend:
             await self._client.aclose()
             self._client = None
 
-    async def _poll(self) -> None:
-        rounds = 0
+    async def _follow(self) -> None:
+        """Read the stream; when it breaks (the mock restarted, the network dropped), say so once and
+        reconnect with backoff, resuming after the last event seen."""
+        import httpx
+
+        pause = self.retry_s
         while True:
-            await asyncio.sleep(self.poll_s)
-            rounds += 1
             try:
-                await self.poll_events()
-                if rounds % 4 == 0:
-                    self._controls = await self._json("GET", "/controls")
-            except BackendError as exc:
+                await self._read_stream()
+            except (httpx.HTTPError, BackendError) as exc:
+                reason = str(exc) if isinstance(exc, BackendError) else f"{self.url}: {type(exc).__name__}: {exc}"
                 if self._problem is None:
-                    log.warning("lost the mock at %s: %s", self.url, exc)
-                self._problem = str(exc)
-                continue
+                    log.warning("lost the mock at %s: %s", self.url, reason)
+                self._problem = reason
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 2.0)
+
+    async def _read_stream(self) -> None:
+        import httpx
+
+        headers = {"last-event-id": str(self._last_id)} if self._last_id else {}
+        timeout = httpx.Timeout(5.0, read=None)  # a quiet mock sends nothing for a long time
+        async with self.client.stream("GET", "/__mocktui/events/stream", headers=headers, timeout=timeout) as response:
+            if response.status_code in (401, 403):
+                raise BackendError(f"{self.url}: the admin API needs a token (mocktui attach URL --token TOKEN)")
+            if response.status_code >= 400:
+                raise BackendError(f"{self.url}: the event stream answered {response.status_code}")
             if self._problem is not None:
                 log.warning("reached the mock at %s again", self.url)
                 self._problem = None
+            async for kind, data in sse_messages(response.aiter_lines()):
+                self._deliver(kind, data)
 
-    async def poll_events(self) -> int:
-        """Fetch the events newer than the last one seen and hand them to the listeners."""
-        items = await self._json("GET", "/events", params={"limit": self.batch})
-        if not items:
-            return 0
-        if int(items[-1].get("id", 0)) < self._last_id:  # the mock restarted: ids start again
-            self._last_id = 0
-        fresh = [event_from_dict(e) for e in items if int(e.get("id", 0)) > self._last_id]
-        if fresh:
-            self._last_id = fresh[-1].id
-        for event in fresh:
-            for listener in self._listeners:
+    def _deliver(self, kind: str, data: dict[str, Any]) -> None:
+        if kind == "message":
+            event = RequestEvent.from_dict(data)
+            self._last_id = event.id
+            for listener in list(self._listeners):
                 listener(event)
-        return len(fresh)
+        elif kind == "notice":
+            for notice in list(self._notice_listeners):
+                notice(str(data.get("level", "info")), str(data.get("text", "")))
+        elif kind == "controls":
+            self._controls = data.get("controls", self._controls)
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         self._listeners.append(listener)
@@ -164,7 +176,8 @@ class RemoteBackend:
         return backlog
 
     def subscribe_notices(self, listener: NoticeListener) -> Callable[[], None]:
-        return lambda: None  # the admin API has no notices endpoint
+        self._notice_listeners.append(listener)
+        return lambda: self._notice_listeners.remove(listener)
 
     async def controls(self) -> dict[str, Any]:
         if not self._controls:
@@ -236,6 +249,10 @@ class RemoteBackend:
     async def reset_store(self) -> None:
         await self._json("POST", "/store/reset")
 
+    async def sessions(self) -> list[dict[str, Any]]:
+        sessions: list[dict[str, Any]] = await self._json("GET", "/sessions")
+        return sessions
+
 
 def _detail(response: httpx.Response) -> str:
     try:
@@ -243,3 +260,17 @@ def _detail(response: httpx.Response) -> str:
     except ValueError:
         return response.text[:200]
     return detail if isinstance(detail, str) else str(detail)
+
+
+async def sse_messages(lines: AsyncIterator[str]) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+    """(event type, JSON data) for each message of a Server-Sent Events stream."""
+    kind, data = "message", list[str]()
+    async for line in lines:
+        if not line:
+            if data:
+                yield kind, json.loads("\n".join(data))
+            kind, data = "message", []
+        elif line.startswith("data:"):
+            data.append(line[5:].lstrip(" "))
+        elif line.startswith("event:"):
+            kind = line[6:].strip()

@@ -1,5 +1,7 @@
 """Provides the request log: a virtual list over a bounded ring of events, with follow mode and a filter.
 
+Above it, the traffic strip (`mocktui.ui.charts`): req/s and status classes over the last minute.
+
 `RequestList` is a Line-API widget: it renders only the rows on screen (each row cached by
 event id and width), so a burst of requests costs a deque append each, and one refresh per
 flush. The ring keeps the last `history` events; the list shows the ones the filter matches.
@@ -10,6 +12,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from time import time as wall_clock
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -28,6 +31,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label
 
 from mocktui.engine.events import RequestEvent
+from mocktui.ui.charts import TrafficStrip
 from mocktui.ui.keys import action
 from mocktui.ui.model import FILTER_HELP, RequestFilter, clock_time, latency_text, status_class
 
@@ -41,6 +45,7 @@ class Display:
     rate: float | None = None  # a fixed req/s figure instead of the live one
     url: str | None = None  # shown instead of the real listening URL
     blink: bool = True  # text cursors blink
+    now: Callable[[], float] = wall_clock  # the clock the traffic charts count the last minute by
 
 
 def columns(width: int) -> list[tuple[str, int]]:
@@ -336,8 +341,10 @@ class RequestsPane(Vertical):
         self.request_list = RequestList(display, id="request-list")
         self.filter_input = Input(placeholder=f"/ filter: {FILTER_HELP}", id="filter", compact=True)
         self.follow_label = Label("following", id="follow-state")
+        self.traffic = TrafficStrip(id="traffic")
 
     def compose(self) -> ComposeResult:
+        yield self.traffic
         with Horizontal(id="filter-bar"):
             yield self.filter_input
             yield self.follow_label

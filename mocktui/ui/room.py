@@ -39,6 +39,7 @@ from mocktui.ui.routes import RoutesPane, RoutesTable
 from mocktui.ui.screens import DetailScreen, OverrideScreen
 from mocktui.ui.seeding import SeedingBar, seeding_of
 from mocktui.ui.store import RecordsTable, StorePane
+from mocktui.ui.traffic import Traffic, Worker
 
 __all__ = ["MocktuiApp"]
 
@@ -95,6 +96,8 @@ class MocktuiApp(App[int]):
         self.handle_signals = handle_signals
         self.counters = Counters()
         self.route_stats: dict[str, RouteStats] = {}
+        self.traffic = Traffic(self.display_options.now)  # fed at each flush, drawn twice a second
+        self.fleet: tuple[Worker, ...] = ()  # workers that answered lately (none in one process)
         self.controls: dict[str, Any] = {}
         self.store_info: StoreInfo | None = None
         self.toggles = Toggles()
@@ -175,6 +178,7 @@ class MocktuiApp(App[int]):
             self._on_event(event, live=False)
         info = self.backend.info
         self.requests_pane.base_path = info.base_path
+        self.routes_pane.latency_text = self.display_options.latency
         self.routes_pane.load(info.operations, self.route_stats)
         self._show_controls(await self.backend.controls())
         seeding = seeding_of(self.backend)
@@ -185,6 +189,7 @@ class MocktuiApp(App[int]):
             await self._load_store()
         self._flush_events()
         self.set_interval(self.tick, self._flush_events, name="flush")
+        self.set_interval(0.5, self._show_traffic, name="traffic")
         self.set_interval(1.0, self._poll_controls, name="controls")
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         if self.handle_signals:
@@ -260,6 +265,7 @@ class MocktuiApp(App[int]):
         if self._pending:
             batch, self._pending = self._pending, []
             self.requests_pane.add(batch)
+            self.traffic.add(batch)
         if self._dirty_routes:
             dirty, self._dirty_routes = self._dirty_routes, set()
             self.routes_pane.update_stats({op: self.route_stats[op] for op in dirty})
@@ -275,6 +281,13 @@ class MocktuiApp(App[int]):
                 self.log_pane.add(record, self.log_bridge.formatter or logging.Formatter(), self.display_options.time)
                 if record.levelno >= logging.ERROR:
                     self.notify(record.getMessage()[:300], title=record.name, severity="error")
+
+    def _show_traffic(self) -> None:
+        """Twice a second: the req/s sparkline and status bar, the routes' p50/p99/err%, the workers up."""
+        traffic = self.traffic
+        self.requests_pane.traffic.show(traffic.per_second(), traffic.classes())
+        self.routes_pane.show_latency(traffic.changed_routes())
+        self.fleet = tuple(traffic.workers())
 
     def _show_header(self) -> None:
         info = self.backend.info
@@ -302,6 +315,7 @@ class MocktuiApp(App[int]):
                 overrides=len(self.controls.get("overrides") or {}),
                 problem=self.backend.problem,
                 remote=info.remote,
+                workers=self.fleet,
             )
         )
 

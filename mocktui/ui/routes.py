@@ -1,11 +1,16 @@
-"""Provides the routes pane: every operation with its hits, last status and override."""
+"""Provides the routes pane: every operation with its hits, last status, recent latency and errors, and override.
+
+p50, p99 and err% (the share of 5xx answers) cover the last minute (`mocktui.ui.traffic`). Under
+100 columns the operation id column gives way to them (the override editor names the operation).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -13,9 +18,20 @@ from textual.message import Message
 from textual.widgets import DataTable, Label
 
 from mocktui.ui.backend import OperationInfo
-from mocktui.ui.model import RouteStats, override_summary, status_class
+from mocktui.ui.model import RouteStats, latency_text, override_summary, status_class
+from mocktui.ui.traffic import RouteLatency
 
 _STATUS_VARIABLE = {"2xx": "success", "3xx": "secondary", "4xx": "warning", "5xx": "error"}
+WIDE = 100  # from this many columns the table also shows the operation id
+
+
+def error_text(pct: float) -> str:
+    """A 5xx share as a short percentage: `0%`, `<1%`, `2.5%`, `40%`."""
+    if not pct:
+        return "0%"
+    if pct < 1:
+        return "<1%"
+    return f"{pct:.1f}%" if pct < 10 and pct != int(pct) else f"{pct:.0f}%"
 
 
 class RoutesTable(DataTable[Any]):
@@ -65,40 +81,87 @@ class RoutesPane(Vertical):
         super().__init__(id=id)
         self.operations: dict[str, OperationInfo] = {}
         self.overrides: dict[str, dict[str, Any]] = {}
+        self.stats: Mapping[str, RouteStats] = {}
+        self.latency: dict[str, RouteLatency] = {}
+        self.latency_text: Callable[[float], str] = latency_text  # the app's `Display.latency`
+        self.wide: bool | None = None  # whether the columns include the operation id; None before the first load
         self.table = RoutesTable(id="routes-table", cursor_type="row", zebra_stripes=True)
         self.state_label = Label("", id="routes-state")
 
     def compose(self) -> ComposeResult:
         yield self.state_label
+        yield self.table
+
+    def _add_columns(self, wide: bool) -> None:
         table = self.table
+        table.clear(columns=True)
         table.add_column("method", key="method", width=7)
         table.add_column("path", key="path")
-        table.add_column("operation", key="operation")
+        if wide:
+            table.add_column("operation", key="operation")
         table.add_column("hits", key="hits", width=6)
         table.add_column("last", key="last", width=4)
+        table.add_column(Text("p50", justify="right"), key="p50", width=5)
+        table.add_column(Text("p99", justify="right"), key="p99", width=5)
+        table.add_column(Text("err%", justify="right"), key="errors", width=4)
         table.add_column("override", key="override")
-        yield table
+        self.wide = wide
 
     def load(self, operations: list[OperationInfo], stats: Mapping[str, RouteStats]) -> None:
         self.operations = {op.id: op for op in operations}
+        self.stats = stats
+        wide = self.app.size.width >= WIDE
         table = self.table
-        table.clear()
+        row = table.cursor_row
+        if wide != self.wide:
+            self._add_columns(wide)
+        else:
+            table.clear()
         for op in operations:
             hit = stats.get(op.id) or RouteStats()
             table.add_row(
                 Text(op.method, style="bold"),
                 op.path,
-                op.id,
+                *((op.id,) if wide else ()),
                 *self._stat_cells(hit),
+                *self._latency_cells(self.latency.get(op.id)),
                 override_summary(self.overrides.get(op.id)),
                 key=op.id,
             )
+        if 0 < row < table.row_count:
+            table.move_cursor(row=row)
         self._show_state()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.wide is not None and (self.app.size.width >= WIDE) != self.wide:
+            self.load(list(self.operations.values()), self.stats)
 
     def _stat_cells(self, stats: RouteStats) -> tuple[Text, Text]:
         last = stats.last_status
         style = self.app.theme_variables.get(_STATUS_VARIABLE[status_class(last)], "") if last else ""
         return Text(str(stats.hits), justify="right"), Text(str(last) if last else "-", style=style)
+
+    def _latency_cells(self, latency: RouteLatency | None) -> tuple[Text, Text, Text]:
+        if latency is None:
+            return Text("-", justify="right"), Text("-", justify="right"), Text("-", justify="right")
+        style = self.app.theme_variables.get("error", "") if latency.error_pct else ""
+        return (
+            Text(self.latency_text(latency.p50_ms), justify="right"),
+            Text(self.latency_text(latency.p99_ms), justify="right"),
+            Text(error_text(latency.error_pct), style=style, justify="right"),
+        )
+
+    def show_latency(self, changed: Mapping[str, RouteLatency | None]) -> None:
+        """New p50, p99 and err% figures for the operations in `changed` (None: no request lately)."""
+        table = self.table
+        for op, latency in changed.items():
+            if latency is None:
+                self.latency.pop(op, None)
+            else:
+                self.latency[op] = latency
+            if op in self.operations:
+                for key, cell in zip(("p50", "p99", "errors"), self._latency_cells(latency), strict=True):
+                    table.update_cell(op, key, cell)
 
     def update_stats(self, changed: Mapping[str, RouteStats]) -> None:
         table = self.table

@@ -1,10 +1,12 @@
-"""Provides the store pane (stateful mode): collections, their records, view/edit/create/delete/reset."""
+"""Provides the store pane (stateful mode): collections, their records, view/edit/create/delete/reset, and the
+client sessions (`X-Mocktui-Session`) under them when there are any."""
 
 from __future__ import annotations
 
 import time
 from typing import Any, ClassVar
 
+from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -19,6 +21,7 @@ from mocktui.ui.model import cell_text, record_columns
 from mocktui.ui.screens import ConfirmScreen, RecordScreen
 
 PAGE = 100
+SESSIONS_SHOWN = 5  # sessions listed under the records; the rest are counted
 REFRESH_S = 0.5  # live refreshes of the shown records, at most this often
 STATELESS_HELP = """\
 [b]No store: this mock is stateless.[/b]
@@ -66,6 +69,7 @@ class StorePane(Vertical):
     StorePane #collections { width: 24; height: 1fr; border: none; padding: 0; }
     StorePane #records { width: 1fr; height: 1fr; }
     StorePane #store-off { padding: 1 2; height: auto; }
+    StorePane #sessions { height: auto; max-height: 8; padding: 0 1; border-top: solid $primary-darken-2; }
     """
 
     def __init__(self, backend: Backend, *, id: str | None = None) -> None:
@@ -84,10 +88,12 @@ class StorePane(Vertical):
         with Horizontal(id="store-body"):
             yield OptionList(id="collections")
             yield RecordsTable(id="records", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="sessions")
         yield Static(STATELESS_HELP, id="store-off")
 
     def on_mount(self) -> None:
         self.query_one("#store-off").display = False
+        self.query_one("#sessions").display = False
 
     def pane_shown(self) -> None:
         """Shown again: re-read the collections that changed over HTTP while hidden."""
@@ -113,6 +119,7 @@ class StorePane(Vertical):
             self.app.notify(str(exc), title="store", severity="error")
             return
         self.loaded = True
+        await self.load_sessions()
         self.query_one("#store-body").display = self.info is not None
         self.query_one("#store-off").display = self.info is None
         if self.info is None:
@@ -132,6 +139,17 @@ class StorePane(Vertical):
         if self.collection is not None:
             options.highlighted = names.index(self.collection)
         await self.load_records()
+
+    async def load_sessions(self) -> None:
+        """The client sessions, under the records: shown only when there are some."""
+        try:
+            sessions = await self.backend.sessions()
+        except BackendError:
+            sessions = []
+        box = self.query_one("#sessions", Static)
+        box.display = bool(sessions)
+        if sessions:
+            box.update(sessions_text(sessions))
 
     def _prompt(self, name: str) -> str:
         count = self.info.collections.get(name, 0) if self.info else 0
@@ -292,3 +310,18 @@ class StorePane(Vertical):
         if 0 <= offset < max(total, 1):
             self.page_offset = offset
             await self.load_records()
+
+
+def sessions_text(sessions: list[dict[str, Any]]) -> str:
+    """The sessions as lines: id, requests seen, records written, last seen, its overrides."""
+    lines = [f"[b]Sessions[/b] {len(sessions)} · each sees the seeded records plus its own writes"]
+    for session in sessions[:SESSIONS_SHOWN]:
+        seen = time.strftime("%H:%M:%S", time.localtime(session["last_seen"])) if session.get("last_seen") else "-"
+        overrides = f"  overrides: {', '.join(session['overrides'])}" if session.get("overrides") else ""
+        lines.append(
+            f"  {escape(str(session['id'])[:24]):<24} {session.get('requests', 0):>6} requests "
+            f"{session.get('records', 0):>6} records  {seen}{overrides}"
+        )
+    if len(sessions) > SESSIONS_SHOWN:
+        lines.append(f"  and {len(sessions) - SESSIONS_SHOWN} more")
+    return "\n".join(lines)

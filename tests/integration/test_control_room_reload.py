@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from mocktui.engine.spec.model import load_spec
+from mocktui.engine.spec.read import load_spec
 from mocktui.runtime import build
 from mocktui.server.runner import bind
 from mocktui.settings.table import Settings

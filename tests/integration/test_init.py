@@ -85,7 +85,16 @@ def test_compose_and_dockerfile_reference_files_that_exist(tmp_path: Path) -> No
     assert (tmp_path / mock["command"][1]).is_file()  # the spec it serves
     assert mock["depends_on"] == {"redis": {"condition": "service_healthy"}}
     assert redis["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
-    assert "--workers" not in mock["command"]  # steering is per process until workers share it
+    assert mock["deploy"]["replicas"] == 3 and mock["environment"]["STORE"].startswith("redis://redis:")
+    assert "/__mocktui/health" in " ".join(mock["healthcheck"]["test"])
+    balancer = compose["services"]["balancer"]
+    assert balancer["depends_on"] == {"mock": {"condition": "service_healthy"}} and balancer["ports"] == ["3000:3000"]
+    config = (tmp_path / balancer["volumes"][0].split(":")[0]).read_text()
+    assert "option httpchk GET /__mocktui/health" in config
+    assert "server-template mock 3 mock:3000 check" in config
+    tokens = [line for line in (tmp_path / ".env").read_text().splitlines() if line.startswith("ADMIN_TOKEN=")]
+    assert len(tokens) == 1 and len(tokens[0]) > len("ADMIN_TOKEN=") + 16  # one token every replica shares
+    assert "ADMIN_TOKEN=" not in (tmp_path / ".env.example").read_text().replace("# ADMIN_TOKEN=", "")
     dockerfile = (tmp_path / "Dockerfile").read_text().splitlines()
     copies = [line.split()[1] for line in dockerfile if line.startswith("COPY")]
     assert copies and all((tmp_path / source).exists() for source in copies)
@@ -149,3 +158,14 @@ def test_docker_builds_the_image(tmp_path: Path) -> None:
         pytest.skip("docker client without an engine")
     built = subprocess.run(["docker", "build", "-q", str(tmp_path)], capture_output=True, text=True, timeout=900)
     assert built.returncode == 0, built.stderr
+
+
+def test_haproxy_accepts_the_balancer_config(tmp_path: Path) -> None:
+    """The config is HAProxy's to judge (.ci/run installs Debian's haproxy)."""
+    haproxy = shutil.which("haproxy")
+    if haproxy is None and os.environ.get("CI") != "true":
+        pytest.skip("haproxy is not installed here (CI installs it)")
+    assert haproxy is not None, "CI must install haproxy"
+    assert init(str(tmp_path)).returncode == 0
+    checked = subprocess.run([haproxy, "-c", "-f", str(tmp_path / "haproxy.cfg")], capture_output=True, text=True)
+    assert checked.returncode == 0 and "valid" in checked.stdout + checked.stderr, checked.stderr

@@ -53,7 +53,8 @@ from pathlib import Path
 
 import pytest
 
-from mocktui.engine.spec.model import Operation, Spec, load_spec
+from mocktui.engine.spec.model import Operation, Spec
+from mocktui.engine.spec.read import load_spec
 
 from ..helpers import CORPUS, SPECS, serve
 

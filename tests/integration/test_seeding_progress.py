@@ -10,13 +10,13 @@ from pathlib import Path
 
 import httpx
 
-from mocktui.engine.spec.model import load_spec
+from mocktui.engine.spec.read import load_spec
 from mocktui.runtime import BACKGROUND_FROM, build
 from mocktui.server.runner import bind
 from mocktui.settings.table import Settings
 
 from ..engine.stateful.support import BASE, SHOP
-from .test_stateful_cli import MockProcess
+from .processes import MockProcess
 
 PER_COLLECTION = 25_000  # 75,000 records: a few seconds, so there is something to report
 

@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
 import subprocess
 import sys
-import time
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -22,96 +15,7 @@ from mocktui.engine.stores.redis import RedisStore
 
 from ..engine.stateful.support import BASE, MERGE, SHOP, order_record
 from ..engine.stores.test_stores import REDIS_URL, require_redis
-from ..helpers import ROOT
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """A minimal environment: no PORT, SEED_*, STATEFUL_MODE... of the caller's leaks into a mock."""
-    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "VIRTUAL_ENV", "SYSTEMROOT")
-    env = {k: v for k, v in os.environ.items() if k in keep}
-    env["PYTHONPATH"] = str(ROOT)
-    env.update(extra or {})
-    return env
-
-
-class MockProcess:
-    """`python -m mocktui SPEC --headless` on 127.0.0.1 and a free port, in its own process group."""
-
-    def __init__(self, args: list[str], log: Path, env: dict[str, str] | None = None) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log
-        command = [sys.executable, "-m", "mocktui", *args, "--headless", "--port", str(self.port)]
-        with open(log, "wb") as out:
-            self.proc = subprocess.Popen(
-                [*command, "--log-level", "warning"],
-                cwd=log.parent,  # no mocktui.yaml or .env of the project's own
-                env=child_env(env),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")[-2000:]
-
-    def wait_ready(self, timeout: float = 20.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                pytest.fail(f"mock exited with {self.proc.returncode}: {self.output()}")
-            try:
-                if httpx.get(self.url + "/__mocktui/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        pytest.fail(f"mock not ready after {timeout}s: {self.output()}")
-
-    def stop(self) -> int:
-        """SIGTERM, as a process manager stops it; returns the exit code."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            pytest.fail(f"mock did not stop on SIGTERM: {self.output()}")
-
-    def kill(self) -> None:
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)  # the group this test started: the mock and its workers
-        except ProcessLookupError:
-            pass
-        self.proc.wait(5)
-
-    def export(self) -> dict[str, list[dict[str, Any]]]:
-        state: dict[str, list[dict[str, Any]]] = httpx.get(self.url + "/__mocktui/store/export", timeout=10).json()
-        return state
-
-
-@contextmanager
-def mock_process(args: list[str], tmp_path: Path, env: dict[str, str] | None = None) -> Iterator[MockProcess]:
-    process = MockProcess(args, tmp_path / f"mock-{uuid.uuid4().hex[:8]}.log", env)
-    try:
-        process.wait_ready()
-        yield process
-    finally:
-        if process.proc.poll() is None:
-            process.stop()
-        try:
-            os.killpg(process.proc.pid, 0)
-        except ProcessLookupError:
-            pass
-        else:
-            process.kill()  # a worker outlived its parent
+from .processes import child_env, free_port, mock_process
 
 
 @pytest.fixture
@@ -208,20 +112,32 @@ def test_cli_workers_share_one_redis_state(tmp_path: Path, cli_redis: str) -> No
         assert mock.stop() == 0
 
 
-def test_cli_workers_without_a_redis_store_exit_2(tmp_path: Path) -> None:
-    for extra in ([], ["--store", f"sqlite:{tmp_path / 'w.db'}"], ["--persist", str(tmp_path / "p.db")]):
-        command = [sys.executable, "-m", "mocktui", str(SHOP), "--headless", "--port", str(free_port())]
-        result = subprocess.run(
-            [*command, "--workers", "2", *extra],
-            cwd=tmp_path,
-            env=child_env(),
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-        assert result.returncode == 2, result.stdout + result.stderr
-        assert "--workers" in result.stderr and "redis" in result.stderr.lower()
-        assert "Traceback" not in result.stderr
+def test_cli_workers_with_the_memory_store_exit_2(tmp_path: Path) -> None:
+    """Each worker would answer from its own records: refused with the stores that do work."""
+    command = [sys.executable, "-m", "mocktui", str(SHOP), "--headless", "--port", str(free_port())]
+    result = subprocess.run(
+        [*command, "--workers", "2", "--stateful"], cwd=tmp_path, env=child_env(), capture_output=True, text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "memory store" in result.stderr and "sqlite:" in result.stderr and "redis://" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_workers_share_one_sqlite_store(tmp_path: Path) -> None:
+    """Without Redis, workers of one host share a SQLite file: a record one writes, every one reads."""
+    args = [str(SHOP), "--workers", "2", "--store", f"sqlite:{tmp_path / 'w.db'}", "--seed", "3"]
+    with mock_process(args, tmp_path) as mock:
+        r = httpx.post(f"{mock.url}{BASE}/users", json=NEW_USER, timeout=10)
+        assert r.status_code == 201, r.text
+        created, item = r.json(), mock.url + r.headers["location"]
+        workers = set()
+        for _ in range(30):  # a new connection each time, so both workers answer some
+            assert httpx.get(item, timeout=10).json() == created
+        for event in httpx.get(f"{mock.url}/__mocktui/events", params={"limit": 40}, timeout=10).json():
+            workers.add(event["worker"])
+        assert len(workers) == 2, workers
 
 
 def test_cli_two_processes_share_one_redis_store(tmp_path: Path, cli_redis: str) -> None:

@@ -8,6 +8,7 @@ import shlex
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -86,7 +87,8 @@ def test_each_mocktui_line(line: str, tmp_path: Path) -> None:
         assert done.returncode == (2 if "broken" in line else 0) and "Traceback" not in done.stderr
         return
     args = [str(tmp_path / a) if a.endswith(".db") else a for a in args]  # --persist shop.db: a scratch file
-    if "--store" in args and args[args.index("--store") + 1].startswith("redis://"):
-        args[args.index("--store") + 1] = "redis://127.0.0.1:6379/15"
+    for flag in ("--store", "--cluster"):  # the README's Redis is this machine's test Redis
+        if flag in args and args[args.index(flag) + 1].startswith("redis://"):
+            args[args.index(flag) + 1] = f"redis://127.0.0.1:6379/15?namespace=readme{uuid.uuid4().hex[:8]}"
     with mock([str(ROOT / a) if a.startswith("specs/") else a for a in args], cwd=tmp_path) as url:
         assert httpx.get(url + "/__mocktui/health").json()["status"] == "ok"

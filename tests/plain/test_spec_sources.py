@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from mocktui.engine.spec.errors import SpecError
-from mocktui.engine.spec.model import load_spec
+from mocktui.engine.spec.read import load_spec
 
 from ..paths import ROOT, SPECS
 from .test_bad_invocations import free_port

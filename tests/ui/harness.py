@@ -16,7 +16,8 @@ import httpx
 from textual.pilot import Pilot
 
 from mocktui.engine.pipeline import MockEngine
-from mocktui.engine.spec.model import Spec, load_spec
+from mocktui.engine.spec.model import Spec
+from mocktui.engine.spec.read import load_spec
 from mocktui.engine.steer.controls import Controls
 from mocktui.engine.stores.memory import MemoryStore
 from mocktui.runtime import assemble

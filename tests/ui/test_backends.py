@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import httpx
@@ -34,7 +35,7 @@ async def test_attach_to_a_headless_mock() -> None:
     try:
         async with httpx.AsyncClient(base_url=server.url) as client:
             await client.get(f"{API}/users/1")  # before attaching: comes as history
-            app = MocktuiApp(RemoteBackend(server.url, poll_s=0.05), display=FROZEN)
+            app = MocktuiApp(RemoteBackend(server.url), display=FROZEN)
             async with app.run_test(size=(120, 40)) as pilot:
                 assert app.header.state.title == "Shop" and app.header.state.remote
                 await client.get(f"{API}/users/2")
@@ -74,7 +75,7 @@ async def test_remote_backend_store_calls_and_errors() -> None:
     engine = shop_engine()
     server = LiveServer(engine)
     server.start()
-    backend = RemoteBackend(server.url, poll_s=10)
+    backend = RemoteBackend(server.url)
     try:
         await backend.start()
         store = await backend.store()
@@ -92,11 +93,24 @@ async def test_remote_backend_store_calls_and_errors() -> None:
         with pytest.raises(BackendError):
             await backend.put_override("getUser", {"disabled": 200})
         seen: list[RequestEvent] = []
+        notices: list[tuple[str, str]] = []
         backend.subscribe(seen.append)
+        backend.subscribe_notices(lambda level, text: notices.append((level, text)))
         async with httpx.AsyncClient(base_url=server.url) as client:
-            await client.get(f"{API}/users/1")
-        assert await backend.poll_events() == 1 and seen[0].operation == "getUser"
-        assert await backend.poll_events() == 0
+            await client.get(f"{API}/users/1")  # pushed: the stream, not a poll
+            for _ in range(100):
+                if seen:
+                    break
+                await asyncio.sleep(0.02)
+            assert [e.operation for e in seen] == ["getUser"]
+            engine.events.notice("warning", "told to the attached room")
+            assert (await client.patch("/__mocktui/controls", json={"delay": {"max_ms": 5}})).status_code == 200
+            for _ in range(100):
+                if notices and (await backend.controls())["delay"]["max_ms"] == 5:
+                    break
+                await asyncio.sleep(0.02)
+            assert notices == [("warning", "told to the attached room")]
+            assert (await backend.controls())["delay"]["max_ms"] == 5
     finally:
         await backend.stop()
         server.stop()

@@ -6,7 +6,6 @@ from typing import Any
 
 from mocktui.engine.events import RequestEvent
 from mocktui.engine.steer.controls import Controls
-from mocktui.ui.backend import event_from_dict
 from mocktui.ui.keys import ACTIONS
 from mocktui.ui.model import (
     DEMO_ERROR_RATE,
@@ -106,7 +105,7 @@ def test_chips_summaries_columns() -> None:
     for width in (60, 80, 120, 200):
         assert sum(w for _, w in columns(width)) + len(columns(width)) - 1 <= max(width, 60)
     assert record_columns([{"id": 1, "name": "a", "nested": {}, "n": 2}], "id") == ["id", "name", "n"]
-    assert event_from_dict(_event(id=3, tags=("x",)).to_dict()).tags == ("x",)
+    assert RequestEvent.from_dict(_event(id=3, tags=("x",)).to_dict()).tags == ("x",)
 
 
 def test_demo_toggles_switch_on_then_restore_what_was_there() -> None:

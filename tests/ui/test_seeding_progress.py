@@ -8,7 +8,7 @@ import time
 import httpx
 from textual.widgets import DataTable, ProgressBar
 
-from mocktui.engine.spec.model import load_spec
+from mocktui.engine.spec.read import load_spec
 from mocktui.runtime import build
 from mocktui.server.runner import bind
 from mocktui.settings.table import Settings

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -15,6 +17,7 @@ from mocktui.engine.pipeline import MockEngine
 from mocktui.ui.app import MocktuiApp
 from mocktui.ui.help import HelpScreen
 from mocktui.ui.requests import Display
+from mocktui.ui.traffic import Traffic
 
 from .harness import (
     API,
@@ -25,12 +28,27 @@ from .harness import (
 )
 
 SnapCompare = Callable[..., bool]
+NOW = 1_700_000_000.0  # the snapshots' clock for the traffic charts: the live requests come "after" it
 
 
 def _snapshot_app(stateful: bool = True) -> tuple[MocktuiApp, str]:
     return shop_app(shop_engine(stateful=stateful), display=Display(
-        time=FROZEN.time, latency=FROZEN.latency, rate=0.0, url=FROZEN.url, blink=False
+        time=FROZEN.time, latency=FROZEN.latency, rate=0.0, url=FROZEN.url, blink=False, now=lambda: NOW
     ))  # fmt: skip
+
+
+def _replay_minute(app: MocktuiApp, workers: tuple[str, ...] = ()) -> None:
+    """The journal's requests again, in a wave over the frozen clock's last minute: the charts get a fixed picture."""
+    journal = app.backend.history()
+    events: list[RequestEvent] = []
+    for second in range(60):
+        for _ in range(4 + round(3 * math.sin(second / 5))):
+            n = len(events)
+            worker = workers[n % len(workers)] if workers else ""
+            events.append(replace(journal[n * 7 % len(journal)], time=NOW - 59.5 + second, worker=worker))
+    app.traffic = Traffic(app.display_options.now)  # the live requests' slots would collide with these
+    app.traffic.add(events)
+    app._show_traffic()
 
 
 def _driver(url: str, *keys: str) -> Callable[[Pilot[int]], Awaitable[None]]:
@@ -55,8 +73,16 @@ SNAP_SIZES = [(80, 24), (120, 40)]
 
 @pytest.mark.parametrize("size", SNAP_SIZES, ids=["80x24", "120x40"])
 def test_snapshot_requests(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """The log under the traffic strip (req/s, status classes); the header counts three workers on two hosts."""
     app, url = _snapshot_app()
-    assert snap_compare(app, terminal_size=size, run_before=_driver(url, "o", "d"))
+
+    async def run_before(pilot: Pilot[int]) -> None:
+        await _driver(url, "o", "d")(pilot)
+        _replay_minute(app, workers=("web-1/101", "web-1/102", "web-2/201"))
+        await pilot.pause(0.2)
+        assert app.requests_pane.traffic.bar.counts[0] > 0 and len(app.header.state.workers) == 3
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
 @pytest.mark.parametrize("size", SNAP_SIZES, ids=["80x24", "120x40"])
@@ -68,6 +94,7 @@ def test_snapshot_routes(snap_compare: SnapCompare, size: tuple[int, int]) -> No
         assert isinstance(pilot.app, MocktuiApp)
         override = {"status": 404, "delay": {"min_ms": 300, "max_ms": 300}}
         pilot.app._show_controls(await pilot.app.backend.put_override("getProduct", override))
+        _replay_minute(pilot.app)  # p50, p99 and err% per route
         await pilot.press("2")
         await pilot.pause(0.2)
 

@@ -16,6 +16,7 @@ import orjson
 from mocktui.engine.contract.wire import (
     SEPARATORS,
     Deref,
+    WireFields,
     bracket_path,
     coerce,
     items_of,
@@ -28,8 +29,6 @@ from mocktui.engine.contract.wire import (
     unencoded,
 )
 from mocktui.engine.spec.serialisation import Encoding
-
-FormItems = list[tuple[str, str, str]]  # (name, value, value as sent)
 
 
 @dataclass
@@ -78,7 +77,7 @@ class FormReader:
         # A form cannot spell an empty array: a required array that is absent is one.
         self.required_arrays = [k for k in required if isinstance(k, str) and "array" in self.types.get(k, [])]
 
-    def read(self, items: FormItems, urlencoded: bool) -> FormValue:
+    def read(self, items: WireFields, urlencoded: bool) -> FormValue:
         """The form as the value its schema describes, with what its encoding refuses."""
         found = FormValue({})
         out = found.value

@@ -22,7 +22,8 @@ class Idempotency:
     """First answers by (operation, key), with a digest of the request body they answered."""
 
     def __init__(self, keep: int = KEEP) -> None:
-        self._answers: OrderedDict[tuple[str, str], tuple[bytes, MockResponse]] = OrderedDict()
+        # (operation, key, client session) -> the first answer: sessions never replay each other's
+        self._answers: OrderedDict[tuple[str, str, str | None], tuple[bytes, MockResponse]] = OrderedDict()
         self._keep = keep
         self._lock = threading.Lock()
 
@@ -32,7 +33,7 @@ class Idempotency:
         if not key:
             return None
         with self._lock:
-            kept = self._answers.get((compiled.op.id, key))
+            kept = self._answers.get((compiled.op.id, key, request.session))
         if kept is None:
             return None
         digest, response = kept
@@ -47,7 +48,7 @@ class Idempotency:
             return
         kept = replace(response, headers=list(response.headers))
         with self._lock:
-            self._answers[(compiled.op.id, key)] = (_digest(request.body), kept)
+            self._answers[(compiled.op.id, key, request.session)] = (_digest(request.body), kept)
             while len(self._answers) > self._keep:
                 self._answers.popitem(last=False)
 

@@ -14,6 +14,7 @@ from mocktui.engine.contract.media import is_json
 from mocktui.engine.contract.wire import (
     SEPARATORS,
     Deref,
+    WireFields,
     assignments,
     bracket_path,
     coerce,
@@ -28,7 +29,6 @@ from mocktui.engine.contract.wire import (
 )
 from mocktui.engine.spec.model import Parameter
 
-QueryItems = list[tuple[str, str, str]]  # (name, value, value as sent)
 _DEFAULT_STYLES = {"path": "simple", "header": "simple", "query": "form", "cookie": "form"}
 
 
@@ -58,7 +58,7 @@ class ParamReader:
         joined = not self.explode and self.style == "form" and ("array" in self.types or "object" in self.types)
         return "," if joined else ""
 
-    def fields(self, query: QueryItems) -> QueryItems:
+    def fields(self, query: WireFields) -> WireFields:
         """The query fields that carry this parameter."""
         name = self.spec.name
         if self.style == "deepObject":
@@ -69,7 +69,7 @@ class ParamReader:
         return own
 
     def read(
-        self, path: dict[str, str], query: QueryItems, headers: dict[str, str], cookies: dict[str, str]
+        self, path: dict[str, str], query: WireFields, headers: dict[str, str], cookies: dict[str, str]
     ) -> tuple[bool, Any]:
         """(present, value) of this parameter in a request."""
         spec = self.spec
@@ -89,7 +89,7 @@ class ParamReader:
             return True, self._styled_path(raw)
         return True, self._text(raw, ",", self.explode, strip=spec.location != "path")
 
-    def _query(self, query: QueryItems) -> tuple[bool, Any]:
+    def _query(self, query: WireFields) -> tuple[bool, Any]:
         name = self.spec.name
         if self.style == "deepObject":
             entries = [(p, v) for k, v, _ in query if (p := bracket_path(k, name)) is not None]

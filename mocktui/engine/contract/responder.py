@@ -5,7 +5,8 @@ and answers synchronously. Static answers are generated once and cached as encod
 default mode costs a dict lookup per request. Answers that follow their request (a path's id, the
 sent body, a page size: see `shaping`) are kept per input in a bounded cache, seeded by those
 inputs so a path answers the same record every time. The stateful and scenario stages answer through it
-(`respond`, `reject`, `declared_headers`), so every answer keeps to the same contract.
+(`respond`, `reject`, `declared_headers`), so every answer keeps to the same contract; the
+pipeline's own answers (rate limited, offline, a disabled route) take the declared shape too (`own_answer`).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from mocktui.engine.contract.media import declared_for, encode, is_json, negotia
 from mocktui.engine.contract.refusals import ERROR_TITLES, error_status, reason
 from mocktui.engine.contract.router import Router
 from mocktui.engine.contract.security import authorised, challenge
-from mocktui.engine.contract.shaping import Call, Plan, Shapes, copied
+from mocktui.engine.contract.shaping import Answers, Call, Plan, Shapes, copied
 from mocktui.engine.contract.truth import code_enums, fill
 from mocktui.engine.contract.validate import BadRequest, Violation, pointer_of, response_schema
 from mocktui.engine.data.generate import Ctx, Gen, Generator, TooDeep
@@ -39,6 +40,9 @@ from mocktui.engine.data.pools import Pools
 from mocktui.engine.http import MockRequest, MockResponse, flag, header_text, header_value, problem
 from mocktui.engine.spec.model import Operation, Spec
 from mocktui.engine.steer.controls import Controls
+
+# Headers the pipeline adds to its own answers (Retry-After, the rate-limit counters), never generated here.
+PIPELINE_HEADERS = frozenset({"retry-after", "x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"})
 
 
 class Responder:
@@ -53,6 +57,7 @@ class Responder:
         self.shapes = Shapes(spec, self.generator)
         self.router: Router[CompiledOperation] = Router()
         self.operations: dict[str, CompiledOperation] = {}
+        self.own_answers = Answers()  # the pipeline's own answers in declared shapes, by operation, status, detail
         for op in spec.operations:
             compiled = compile_operation(op, spec, self.generator)
             self.operations[op.id] = compiled
@@ -132,30 +137,70 @@ class Responder:
             "; ".join(f"{v.location} {v.pointer or ''}: {v.reason}" for v in violations),
         )
         tags = (kind if kind in ("auth", "missing", "conflict") else "validation",)
-        errors = [v.to_dict() for v in violations]
         # The reason travels in a header too: a declared error body may have no field to carry it.
         why = ("x-mocktui-problem", header_value(detail))
-        media = json_media(resp) if resp is not None else None
+        said = self._declared(compiled, status, resp, title, detail, violations, kind) if resp is not None else None
+        if said is not None:
+            headers, body = said
+            return MockResponse(status, [*headers, why], body, compiled.op.id, tags)
+        response = problem(status, title, detail, errors=[v.to_dict() for v in violations])
+        response.headers.append(why)
+        response.operation, response.tags = compiled.op.id, tags
+        return response
+
+    def own_answer(
+        self, compiled: CompiledOperation, status: int, title: str, detail: str, tags: tuple[str, ...]
+    ) -> MockResponse | None:
+        """The pipeline's own answer (429 rate limited, 503 offline or seeding, a disabled route's 404/503) in
+        the shape the operation declares for `status`, saying what happened; None when it declares nothing
+        that fits (then the caller answers problem+json). A `default` that is the operation's success answer
+        does not fit. Made once per operation, status and detail, then a lookup."""
+        resp = response_for_code(compiled.responses, str(status))
+        if resp is None or (resp is compiled.default and resp.spec.key == "default"):
+            return None
+        key = (compiled.op.id, status, detail)
+        kept = self.own_answers.get(key)
+        if kept is None:
+            said = self._declared(compiled, status, resp, title, detail, [], None)
+            kept = (b"", [], False)  # kept too: a shape that cannot say it is not tried again per request
+            if said is not None:
+                headers, body = said
+                # Required declared headers, but not those the pipeline sends itself with their true values.
+                required = {h.name.lower() for h in resp.spec.headers.values() if h.required} - PIPELINE_HEADERS
+                declared = [h for h in self.declared_headers(resp, dynamic=False) if h[0].lower() in required]
+                kept = (body, [*headers, *declared, ("x-mocktui-problem", header_value(detail))], True)
+            self.own_answers.put(key, kept)
+        if not kept[2]:
+            return None
+        return MockResponse(status, list(kept[1]), kept[0], compiled.op.id, tags)
+
+    def _declared(
+        self,
+        compiled: CompiledOperation,
+        status: int,
+        resp: CompiledResponse,
+        title: str,
+        detail: str,
+        violations: list[Violation],
+        kind: str | None,
+    ) -> tuple[list[tuple[str, str]], bytes] | None:
+        """Headers and body of an error in `resp`'s declared form, telling `detail` (and the violations)
+        wherever its schema has room; None when a declared JSON shape cannot be made to say it validly."""
+        media = json_media(resp)
         if media is not None and media.gen is not None:
             rng = random.Random(f"{self.seed}:{compiled.op.id}:{status}:error")
             value = self.generate(media.gen, Ctx(rng, examples=False))
             self.tell_truth(media, value, status, title, detail, violations, kind)
             if self.is_valid(media, value):
-                headers = [("content-type", media.content_type), why]
-                return MockResponse(status, headers, encode(value, media.spec.name), compiled.op.id, tags)
-        if resp is not None and resp.media and media is None:
+                return [("content-type", media.content_type)], encode(value, media.spec.name)
+            return None
+        if resp.media:
             # Only non-JSON bodies are declared (text/html, XML): answer in the first of them.
             name, other = next(iter(resp.media.items()))
             text: Any = detail if name.startswith("text/") else {"title": title, "status": status, "detail": detail}
-            headers = [("content-type", other.content_type), why]
-            return MockResponse(status, headers, encode(text, name), compiled.op.id, tags)
-        if resp is not None and not resp.media:
-            # The spec declares this error without a body: keep to it.
-            return MockResponse(status, [*bare_headers(resp), why], b"", compiled.op.id, tags)
-        response = problem(status, title, detail, errors=errors)
-        response.headers.append(why)
-        response.operation, response.tags = compiled.op.id, tags
-        return response
+            return [("content-type", other.content_type)], encode(text, name)
+        # The spec declares this status without a body: keep to it.
+        return bare_headers(resp), b""
 
     def tell_truth(
         self,

@@ -35,6 +35,7 @@ from mocktui.engine.contract.links import (
     set_links,
 )
 from mocktui.engine.contract.paging import Meta, Paging, facts, fill_meta, meta_fields
+from mocktui.engine.data.entities import path_entity
 from mocktui.engine.data.generate import Ctx, Gen, Generator, TooDeep
 from mocktui.engine.data.pools import normalise, singular
 from mocktui.engine.http import MockRequest
@@ -291,7 +292,9 @@ class Shapes:
         schemas = self.schemas
         item_schema = array.get("items", {})
         item_gen = self.generator.compile(
-            item_schema if isinstance(item_schema, dict) else {}, singular(path[-1] if path else "")
+            item_schema if isinstance(item_schema, dict) else {},
+            singular(path[-1] if path else ""),
+            entity=path_entity(op.path),  # a /pets list's items are pets, whatever the envelope calls them
         )
         item = self.items.item_of(op.path)
         fields = id_fields(schemas, item_schema, item[1], _last(op.path)) if item is not None else []

@@ -20,8 +20,8 @@ import orjson
 from mocktui.engine.contract.forms import FormReader, FormValue
 from mocktui.engine.contract.media import declared_for, is_json
 from mocktui.engine.contract.params import ParamReader, cookies_of
+from mocktui.engine.contract.wire import WireFields, is_base64, query_items, unencoded
 from mocktui.engine.contract.wire import coerce as coerce  # re-exported: stateful listing reads filters with it
-from mocktui.engine.contract.wire import is_base64, query_items, unencoded
 from mocktui.engine.contract.xmlbody import XMLBodyError, read_xml
 from mocktui.engine.spec.model import MediaType, Operation
 from mocktui.engine.spec.schema import SchemaSet
@@ -211,7 +211,7 @@ class RequestValidator:
 OPAQUE = object()  # a body accepted as-is, unchecked
 
 
-def _query_wire(param: _Param, query: list[tuple[str, str, str]]) -> str | None:
+def _query_wire(param: _Param, query: WireFields) -> str | None:
     """What `allowEmptyValue` and `allowReserved` say of a query parameter as sent: None to read it as usual,
     "" when it is present with the empty value the spec allows, else the reason it is refused."""
     spec = param.spec
@@ -254,7 +254,7 @@ def _parse_body(base: str, ctype: str, body: bytes, entry: _BodyMedia) -> Any:
         return body.decode("latin-1")
 
 
-def _multipart(ctype: str, body: bytes) -> list[tuple[str, str, str]]:
+def _multipart(ctype: str, body: bytes) -> WireFields:
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
         b"Content-Type: " + ctype.encode("latin-1", "replace") + b"\r\n\r\n" + body
     )

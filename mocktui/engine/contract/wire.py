@@ -18,6 +18,7 @@ from urllib.parse import unquote_plus
 import orjson
 
 Deref = Callable[[Any], Any]
+WireFields = list[tuple[str, str, str]]  # a query's or a form's fields: (name, value, value as sent)
 MAX_DEPTH = 8  # brackets in a deepObject key, nesting in a schema walk
 
 SEPARATORS = {"spaceDelimited": " ", "pipeDelimited": "|", "tabDelimited": "\t"}
@@ -130,7 +131,7 @@ def assignments(parts: list[str], types: dict[str, list[str]]) -> dict[str, Any]
     return out
 
 
-def query_items(query: str) -> list[tuple[str, str, str]]:
+def query_items(query: str) -> WireFields:
     """(name, value, value as sent) of each field of a query or URL-encoded form, as `parse_qsl` reads them."""
     out = []
     for field in query.split("&"):

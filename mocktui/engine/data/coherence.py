@@ -9,18 +9,22 @@ runs its plan, and objects without relations have none and pay nothing.
 
 A fix-up never breaks the schema: each field it writes is checked with that field's compiled
 validator, and a value that does not fit is not written (the generated one stays).
+
+The derived values (totals, counts) also serve records that were not generated: `derived_for` makes
+a stored record's totals agree with the lines a client sent, without touching what the client set.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from mocktui.engine.data.context import Ctx, Gen
 from mocktui.engine.data.entities import ENVELOPES
 from mocktui.engine.data.fields import Check, Fields, Schemas, Step, body_of
 
-__all__ = ["Step", "plan_for", "planned"]
+__all__ = ["Derived", "Free", "Step", "derived_for", "plan_for", "planned"]
 from mocktui.engine.data.identity import identity_step, image_step
 from mocktui.engine.data.pools import normalise
 
@@ -40,6 +44,13 @@ _DEDUCTIONS = ("discount", "discountamount", "totaldiscount")
 _COUNTS = ("count", "totalcount", "total", "totalitems", "totalresults", "itemcount", "numitems", "numresults",
            "resultcount", "numberofitems")  # fmt: skip
 
+Free = Callable[[dict[str, Any], str], bool]  # whether a field of an object may be (re)written
+Derived = Callable[[dict[str, Any], Free], None]
+
+
+def _anything(obj: dict[str, Any], key: str) -> bool:
+    return True
+
 
 def plan_for(fields: list[tuple[str, Any]], kind: str, schemas: Schemas) -> Step | None:
     """The fix-ups an object with these properties needs, as one step; None when it needs none."""
@@ -49,8 +60,8 @@ def plan_for(fields: list[tuple[str, Any]], kind: str, schemas: Schemas) -> Step
     steps: list[Step] = []
     steps.extend(_pair_steps(view))
     claimed: set[str] = set()  # totals the line items' sum writes; a count must not write them too
-    total = _sum_step(view, claimed)
-    for step in (total, _count_step(view, claimed), identity_step(view, kind), image_step(view, kind)):
+    total = _step(_sums(view, claimed))
+    for step in (total, _step(_counts(view, claimed)), identity_step(view, kind), image_step(view, kind)):
         if step is not None:
             steps.append(step)
     if not steps:
@@ -63,6 +74,33 @@ def plan_for(fields: list[tuple[str, Any]], kind: str, schemas: Schemas) -> Step
             step(out, ctx)
 
     return run
+
+
+def derived_for(fields: list[tuple[str, Any]], schemas: Schemas) -> Derived | None:
+    """The totals and counts of an object that follow from its own lists, for a record that was not
+    generated (a client's order): `derived(record, free)` writes a value, or moves a line's price by a
+    few cents when a strict `multipleOf` needs it, only where `free(object, field)` allows."""
+    if len(fields) < 2:
+        return None
+    view = Fields(fields, schemas)
+    claimed: set[str] = set()
+    found = [d for d in (_sums(view, claimed), _counts(view, claimed)) if d is not None]
+    if len(found) < 2:
+        return found[0] if found else None
+    sums, counts = found
+
+    def both(out: dict[str, Any], free: Free) -> None:
+        sums(out, free)
+        counts(out, free)
+
+    return both
+
+
+def _step(derived: Derived | None) -> Step | None:
+    """A derived value as a plan step: a generated record is all the generator's, so every field is free."""
+    if derived is None:
+        return None
+    return lambda out, ctx: derived(out, _anything)
 
 
 def planned(base: Gen, plan: Step) -> Gen:
@@ -172,7 +210,7 @@ def _item_properties(body: dict[str, Any], schemas: Schemas) -> dict[str, Any]:
     return props if isinstance(props, dict) else {}
 
 
-def _sum_step(view: Fields, claimed: set[str]) -> Step | None:
+def _sums(view: Fields, claimed: set[str]) -> Derived | None:
     lines = _line_items(view)
     subtotals = [f for f in view.find(_SUBTOTALS) if view.check(f) is not None]
     totals = [f for f in view.find(_TOTALS) if view.check(f) is not None]
@@ -204,7 +242,7 @@ def _sum_step(view: Fields, claimed: set[str]) -> Step | None:
             total += p * q
         return total
 
-    def add_up(out: dict[str, Any], ctx: Ctx) -> None:
+    def add_up(out: dict[str, Any], free: Free) -> None:
         items = out.get(field)
         if not isinstance(items, list):
             return
@@ -212,10 +250,10 @@ def _sum_step(view: Fields, claimed: set[str]) -> Step | None:
         if base is None:
             return
         main = first[0]
-        if main in out:
+        if main in out and free(out, main):
             value = as_value(main, base, out[main])
             if value is None or not checks[main](value):  # type: ignore[misc]
-                base = _nudge(items, main, out[main], base)
+                base = _nudge(items, main, out[main], base, free)
                 value = as_value(main, base, out[main]) if base is not None else None
                 if value is None or base is None:
                     return
@@ -225,12 +263,12 @@ def _sum_step(view: Fields, claimed: set[str]) -> Step | None:
         grand = base + sum(_amount(out.get(f)) or 0.0 for f in extras)
         grand -= sum(_amount(out.get(f)) or 0.0 for f in deductions)
         for name in rest:
-            if name in out:
+            if name in out and free(out, name):
                 value = as_value(name, grand, out[name])
                 if value is not None and checks[name](value):  # type: ignore[misc]
                     out[name] = value
 
-    def _nudge(items: list[Any], main: str, like: Any, base: float) -> float | None:
+    def _nudge(items: list[Any], main: str, like: Any, base: float, free: Free) -> float | None:
         """A sum whose float fails a strict `multipleOf` (2280.24 / 0.01 is not whole): move one of the
         last lines' prices by a few cents, to the nearest sum that passes."""
         if price_check is None:
@@ -238,7 +276,7 @@ def _sum_step(view: Fields, claimed: set[str]) -> Step | None:
         for cents in (1, -1, 2, -2, 3, -3, 4, -4, 5, -5, 6, -6, 7, -7, 8, -8):
             for line in items[-1:-4:-1]:
                 old = _amount(line.get(price)) if isinstance(line, dict) else None
-                if old is None or isinstance(line.get(price), str):
+                if old is None or isinstance(line.get(price), str) or not free(line, price):
                     continue
                 q = _amount(line.get(qty, 1)) if qty is not None else 1.0
                 new = round(old + cents / 100, 2)
@@ -252,7 +290,7 @@ def _sum_step(view: Fields, claimed: set[str]) -> Step | None:
     return add_up
 
 
-def _count_step(view: Fields, claimed: set[str]) -> Step | None:
+def _counts(view: Fields, claimed: set[str]) -> Derived | None:
     lists = [n for n in view.raw if "array" in view.types(n)]
     if len(lists) != 1:
         return None
@@ -263,11 +301,11 @@ def _count_step(view: Fields, claimed: set[str]) -> Step | None:
     if not checks:
         return None
 
-    def count(out: dict[str, Any], ctx: Ctx) -> None:
+    def count(out: dict[str, Any], free: Free) -> None:
         items = out.get(field)
         if isinstance(items, list):
             for name, check in checks:
-                if name in out and check(len(items)):
+                if name in out and free(out, name) and check(len(items)):
                     out[name] = len(items)
 
     return count

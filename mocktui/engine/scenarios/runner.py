@@ -37,7 +37,8 @@ A list as a condition value means `in`. Values compare as text, so `amount: 12` 
 JSON number 12 and the string "12". A condition on a missing value fails, except `exists: false`
 and `ne`. `call`/`calls` count, per rule, every request that meets the rule's other conditions,
 whether or not an earlier rule took it, so `call: 1` and `call: 2` in two rules mean the first
-and the second such request.
+and the second such request. A request of a client session (`request.session`) counts in that
+session's own counts, so `call: 1` fires once per session.
 
 **Hooks file** (Python): functions decorated with `on`; each gets a `HookRequest` and returns
 None (pass), a dict with the keys of `then`, or a `Decision`::
@@ -75,6 +76,7 @@ from mocktui.engine.scenarios.rules import Rule, load_rules
 from mocktui.engine.scenarios.then import Then, compile_then
 from mocktui.engine.scenarios.view import RequestView
 from mocktui.engine.spec.model import Operation
+from mocktui.engine.steer.counters import Counters, LocalCounters
 
 if TYPE_CHECKING:
     from mocktui.engine.contract.responder import Responder
@@ -110,6 +112,13 @@ class Scenarios:
         self.hook_errors: deque[dict[str, Any]] = deque(maxlen=100)
         self.rng = random.Random(f"{contract.seed}:scenarios")
         self._lock = threading.Lock()
+        self.counters: Counters = LocalCounters()  # the cluster's, when the engine is one of many processes
+
+    def use_counters(self, counters: Counters) -> None:
+        """Count calls and failed logins in `counters` (the engine's: shared by every process of a cluster)."""
+        self.counters = counters
+        for pack in self.all_packs:
+            pack.counters = counters
 
     @classmethod
     def load(cls, contract: Responder, state: Stateful | None, files: ScenarioFiles) -> Scenarios:
@@ -125,6 +134,7 @@ class Scenarios:
         if files.hooks is not None:
             self.hooks = load_hooks(files.hooks, contract, problems)
         self.all_packs = [pack_class(contract) for pack_class in BUILTIN]
+        self.use_counters(self.counters)
         names = [p.name for p in self.all_packs]
         wanted = names if files.packs is None or "all" in files.packs else files.packs
         for name in wanted:
@@ -144,11 +154,16 @@ class Scenarios:
         """`controls.packs[name]` when set, else whether `load` enabled it."""
         return self.contract.controls.packs.get(name, name in self.default_packs)
 
-    def decide(self, op: Operation | None, request: MockRequest, params: dict[str, str]) -> Decision | None:
-        """The first scenario that takes this request, or None. Reads `contract.controls` every call."""
+    def decide(
+        self, op: Operation | None, request: MockRequest, params: dict[str, str], state: Stateful | None = None
+    ) -> Decision | None:
+        """The first scenario that takes this request, or None. Reads `contract.controls` every call.
+
+        `state`: the store as this request sees it (its session's view); the mock's own by default.
+        """
         if not self.contract.controls.scenarios:
             return None
-        view = RequestView(self.contract, self.state, op, request, params)
+        view = RequestView(self.contract, state or self.state, op, request, params)
         decision: Decision | None = None
         for rule in self.rules:
             if not rule.enabled or (decision is not None and rule.when.call is None):
@@ -158,9 +173,7 @@ class Scenarios:
                 continue
             count = 0
             if rule.when.call is not None:
-                with self._lock:
-                    rule.count += 1
-                    count = rule.count
+                count = self._count(rule, request.session)
                 if not rule.when.call(count):
                     continue
             if decision is None:
@@ -182,6 +195,24 @@ class Scenarios:
                     return decision
         return None
 
+    def _count(self, rule: Rule, session: str | None) -> int:
+        """Count a request that meets `rule`: in the rule's own count, or in the session's."""
+        count = self.counters.incr(_call_key(rule.index, session))
+        if session is None:
+            rule.count = count
+        return count
+
+    def session_calls(self, session: str) -> dict[int, int]:
+        """Rule index -> requests of `session` that met it."""
+        counts = {rule.index: self.counters.incr(_call_key(rule.index, session), 0) for rule in self.rules}
+        return {index: count for index, count in counts.items() if count}
+
+    def forget_session(self, session: str) -> bool:
+        counted = bool(self.session_calls(session))
+        for rule in self.rules:
+            self.counters.drop(_call_key(rule.index, session))
+        return counted
+
     def _answer(self, name: str, then: Then, view: RequestView, count: int) -> Decision:
         try:
             return then.decide(name, view, self.rng, count)
@@ -200,7 +231,7 @@ class Scenarios:
             json=view.body if view.body is not None else {},
             body=view.request.body,
             operation=view.op.id if view.op is not None else None,
-            store=self.state,
+            store=view.state,
         )
         name = f"hook {hook.name}"
         try:
@@ -289,8 +320,13 @@ class Scenarios:
         with self._lock:
             for rule in self.rules:
                 rule.count = 0
+            self.counters.reset()
             for pack in self.all_packs:
                 pack.reset()
+
+
+def _call_key(index: int, session: str | None) -> str:
+    return f"call:{index}" if session is None else f"call:{index}:{session}"
 
 
 def _now_iso() -> str:

@@ -41,7 +41,8 @@ from openapi_spec_validator.validation.registries import KeywordValidatorRegistr
 
 from mocktui.engine.spec.errors import Problem, SpecError
 from mocktui.engine.spec.loader import Loader, escape_pointer, is_url
-from mocktui.engine.spec.model import Spec, load_spec
+from mocktui.engine.spec.model import Spec
+from mocktui.engine.spec.read import load_spec
 
 # Keys whose values the mock never reads: what is wrong beneath them is worth a warning, not a refusal.
 _UNSERVED = {

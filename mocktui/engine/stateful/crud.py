@@ -33,6 +33,7 @@ from mocktui.engine.stateful.records import DEFAULT_SEED, json_of
 from mocktui.engine.stateful.resources import Binding, Resource
 from mocktui.engine.stateful.seeding import Seeding
 from mocktui.engine.stores.base import Record, State
+from mocktui.engine.stores.session import is_session_collection
 
 __all__ = ["DEFAULT_SEED", "Stateful"]
 
@@ -66,7 +67,7 @@ class Stateful(Listing, Seeding):
     # -- the store's own API: what the admin HTTP API and the TUI call ---------
 
     def collections(self) -> dict[str, int]:
-        counts = self.store.collections()
+        counts = {name: n for name, n in self.store.collections().items() if not is_session_collection(name)}
         return {name: counts.get(name, 0) for name in self.resources} | counts
 
     def records(self, collection: str, offset: int = 0, limit: int = 100) -> list[Record]:
@@ -98,7 +99,7 @@ class Stateful(Listing, Seeding):
         return self.store.delete(collection, id)
 
     def export(self) -> State:
-        return self.store.dump()
+        return {name: records for name, records in self.store.dump().items() if not is_session_collection(name)}
 
     def conflicts(self, collection: str, record: Record, own_id: str | None) -> list[Violation]:
         """The unique fields of `record` that another record of `collection` already holds."""

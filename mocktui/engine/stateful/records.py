@@ -19,6 +19,7 @@ import orjson
 from mocktui.engine.contract.compiled import CompiledResponse
 from mocktui.engine.contract.media import is_json
 from mocktui.engine.contract.validate import Violation, pointer_of, request_schema
+from mocktui.engine.data.coherence import Derived, derived_for
 from mocktui.engine.data.generate import Ctx, Gen
 from mocktui.engine.data.pools import singular
 from mocktui.engine.stateful.resources import Resource, infer, properties
@@ -53,6 +54,7 @@ class Records:
         self._plans: dict[int, tuple[Any, tuple[frozenset[str], frozenset[str] | None, list[str]]]] = {}
         self.shapes: dict[str, tuple[str | None, Any]] = {}  # listing: operation -> (envelope key, item schema)
         self._field_gens: dict[int, tuple[Any, Gen]] = {}
+        self._derived: dict[int, tuple[Any, Derived | None, frozenset[str]]] = {}
         for name, resource in self.resources.items():
             self.gens[name] = contract.generator.compile(resource.schema, name)
             self.props[name] = _properties(schemas.deref, resource.schema)
@@ -83,9 +85,16 @@ class Records:
             return proposed
         return f"{singular(resource.name)[:3]}_{number}"
 
-    def complete(self, value: Any, schema: Any, rng: random.Random, depth: int = 0) -> None:
+    def complete(
+        self, value: Any, schema: Any, rng: random.Random, depth: int = 0, filled: set[tuple[int, str]] | None = None
+    ) -> None:
         """Fill what a client left out, all the way down: declared defaults, then required fields
-        (a line item's `unitPrice`, a writeOnly `password`) from generated values."""
+        (a line item's `unitPrice`, a writeOnly `password`) from generated values; then totals and
+        counts that follow from the lines (`coherence.derived_for`), where the server owns them.
+
+        `filled` collects (object id, field) of every value written here: those, and readOnly fields,
+        are the server's to derive; what the client sent is never rewritten."""
+        filled = set() if filled is None else filled
         deref = self.contract.spec.schemas.deref
         body = deref(schema)
         if depth > 8 or not isinstance(body, dict):
@@ -93,7 +102,7 @@ class Records:
         if isinstance(value, list):
             items = body.get("items")
             for item in value if items is not None else []:
-                self.complete(item, items, rng, depth + 1)
+                self.complete(item, items, rng, depth + 1, filled)
             return
         if not isinstance(value, dict):
             return
@@ -102,16 +111,31 @@ class Records:
             sub = deref(sub)
             if name not in value and isinstance(sub, dict) and "default" in sub:
                 value[name] = orjson.loads(orjson.dumps(sub["default"]))
+                _mark(value, name, filled)
         for name in _required(deref, body):
             if name not in value and name in raw_props:
-                filled = self.contract.generate(
+                made = self.contract.generate(
                     self._gen(raw_props[name], name), Ctx(rng, examples=False, response=False)
                 )
-                if filled is not None:
-                    value[name] = filled
+                if made is not None:
+                    value[name] = made
+                    _mark(value, name, filled)
         for name, sub in raw_props.items():
             if isinstance(value.get(name), (dict, list)):
-                self.complete(value[name], sub, rng, depth + 1)
+                self.complete(value[name], sub, rng, depth + 1, filled)
+        derived, owned = self._derivation(body, raw_props)
+        if derived is not None:
+            derived(value, lambda obj, key: (id(obj), key) in filled or (obj is value and key in owned))
+
+    def _derivation(self, body: dict[str, Any], raw_props: dict[str, Any]) -> tuple[Derived | None, frozenset[str]]:
+        """An object schema's derived totals and counts, and its readOnly fields; worked out once per schema."""
+        cached = self._derived.get(id(body))
+        if cached is None or cached[0] is not body:
+            deref = self.contract.spec.schemas.deref
+            owned = frozenset(k for k, v in raw_props.items() if _read_only(deref(v)))
+            cached = (body, derived_for(list(raw_props.items()), self.contract.generator), owned)
+            self._derived[id(body)] = cached  # the schema is kept: its id stays its own
+        return cached[1], cached[2]
 
     def _gen(self, schema: Any, name: str) -> Gen:
         cached = self._field_gens.get(id(schema))
@@ -179,6 +203,23 @@ def _required(deref: Callable[[Any], Any], schema: Any, depth: int = 0) -> list[
 
 def _write_only(schema: Any) -> bool:
     return isinstance(schema, dict) and schema.get("writeOnly") is True
+
+
+def _read_only(schema: Any) -> bool:
+    return isinstance(schema, dict) and schema.get("readOnly") is True
+
+
+def _mark(obj: dict[str, Any], name: str, filled: set[tuple[int, str]]) -> None:
+    """Note `obj[name]` as written by the server, and everything inside it (a generated list of lines)."""
+    filled.add((id(obj), name))
+    stack: list[Any] = [obj[name]]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            filled.update((id(node), key) for key in node)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
 
 
 def _compile(bundle: Any) -> Callable[[Any], list[Violation]] | None:

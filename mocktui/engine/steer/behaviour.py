@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from mocktui.engine.steer.controls import Controls, Delay, Override, RateLimit
+from mocktui.engine.steer.counters import Counters
 
 LONGTAIL_SHAPE = 1.2  # Pareto shape for "longtail": most requests fast, a few very slow
 
@@ -64,6 +65,23 @@ class MemoryLimiter:
     def reset(self) -> None:
         with self._lock:
             self._windows.clear()
+
+
+class CountingLimiter:
+    """Fixed windows kept in `Counters` (a cluster's: every process counts the same windows)."""
+
+    def __init__(self, counters: Counters) -> None:
+        self.counters = counters
+
+    def hit(self, key: str, rule: RateLimit) -> Limit:
+        now = time.time()
+        index = int(now // rule.window_s)
+        count = self.counters.incr(f"rl:{key}:{index}", 1, rule.window_s * 2)
+        reset = math.ceil((index + 1) * rule.window_s - now)
+        return Limit(count <= rule.requests, rule.requests, max(rule.requests - count, 0), reset)
+
+    def reset(self) -> None:
+        self.counters.reset()
 
 
 class Limiter(Protocol):
@@ -121,8 +139,14 @@ class Behaviour:
         return None
 
     def limit(
-        self, override: Override | None, operation: str | None, client: str, headers: dict[str, str]
+        self,
+        override: Override | None,
+        operation: str | None,
+        client: str,
+        headers: dict[str, str],
+        session: str | None = None,
     ) -> Limit | None:
+        """The rate-limit verdict for this request; a client session counts in windows of its own."""
         rule = override.rate_limit if override is not None and override.rate_limit is not None else None
         scope = operation if rule is not None else "*"
         rule = rule or self.controls.rate_limit
@@ -134,4 +158,5 @@ class Behaviour:
             who = headers.get("x-api-key") or headers.get("authorization") or client
         else:
             who = client.rsplit(":", 1)[0] if client else "-"
-        return self.limiter.hit(f"{scope}|{rule.key}|{who}", rule)
+        key = f"{scope}|{rule.key}|{who}" if session is None else f"{scope}|{rule.key}|{who}|session:{session}"
+        return self.limiter.hit(key, rule)

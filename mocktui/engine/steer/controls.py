@@ -105,6 +105,13 @@ class Controls:
         _apply(trial, changes, "")
         self.__dict__.update(trial.__dict__)
 
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        """Become exactly `snapshot` (another process's `snapshot()`): what a cluster's control plane sends."""
+        fresh = Controls()
+        fresh.update(snapshot)
+        fresh.packs = dict(snapshot.get("packs", {}))
+        self.__dict__.update(fresh.__dict__)
+
     def override(self, operation: str, changes: dict[str, Any] | None, *, replace: bool = False) -> Override | None:
         """Change one operation's override: merged into what it has, or (`replace`) instead of it.
 

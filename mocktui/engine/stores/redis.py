@@ -28,7 +28,7 @@ import math
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 import orjson
 import redis
@@ -163,14 +163,25 @@ def _dec(member: bytes | str) -> str:
     return unquote(member.decode() if isinstance(member, bytes) else member)
 
 
+def redis_target(url: str) -> tuple[str, str]:
+    """(the URL the client takes, the key namespace): `?namespace=NAME` keeps several mocks apart on one
+    Redis (the client itself refuses parameters it does not know)."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    namespace = next((value for key, value in query if key == "namespace" and value), "mocktui")
+    rest = urlencode([(key, value) for key, value in query if key != "namespace"])
+    return urlunsplit(parts._replace(query=rest)), namespace
+
+
 class RedisStore(Store):
     """Records in Redis under one namespace; every write is applied before the method returns."""
 
     kind = "redis"
 
-    def __init__(self, url: str, namespace: str = "mocktui") -> None:
+    def __init__(self, url: str, namespace: str | None = None) -> None:
+        url, named = redis_target(url)
         self.url = url
-        self.namespace = namespace
+        self.namespace = namespace or named
         try:
             self._r = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5)
         except ValueError as exc:

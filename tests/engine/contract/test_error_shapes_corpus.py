@@ -21,7 +21,8 @@ from mocktui.engine.contract.truth import FIELD_KEYS, TEXT_KEYS
 from mocktui.engine.contract.validate import response_schema
 from mocktui.engine.http import MockRequest
 from mocktui.engine.pipeline import MockEngine
-from mocktui.engine.spec.model import Operation, load_spec
+from mocktui.engine.spec.model import Operation
+from mocktui.engine.spec.read import load_spec
 from mocktui.engine.steer.controls import Controls
 
 from ...corpus import SPEC_FILES, build_request

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from mocktui.engine.http import MockRequest
 from mocktui.engine.pipeline import MockEngine
-from mocktui.engine.spec.model import load_spec
+from mocktui.engine.spec.read import load_spec
 
 SPEC = """openapi: 3.0.3
 info: {title: Forms, version: "1"}

@@ -8,7 +8,7 @@ import pytest
 
 from mocktui.cli import main
 from mocktui.engine.contract.lint import pattern_problems
-from mocktui.engine.spec.model import load_spec
+from mocktui.engine.spec.read import load_spec
 
 SPEC = r"""openapi: 3.0.3
 info: {title: Codes, version: "1"}

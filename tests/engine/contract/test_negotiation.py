@@ -9,7 +9,7 @@ import orjson
 from mocktui.engine.contract.media import negotiate
 from mocktui.engine.http import MockRequest
 from mocktui.engine.pipeline import MockEngine
-from mocktui.engine.spec.model import load_spec
+from mocktui.engine.spec.read import load_spec
 from mocktui.engine.steer.controls import Controls
 
 SPEC = """openapi: 3.0.3

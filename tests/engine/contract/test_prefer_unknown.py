@@ -11,7 +11,7 @@ import pytest
 from mocktui.engine.http import MockRequest, MockResponse
 from mocktui.engine.pipeline import MockEngine
 from mocktui.engine.scenarios.runner import ScenarioFiles
-from mocktui.engine.spec.model import load_spec
+from mocktui.engine.spec.read import load_spec
 from mocktui.engine.steer.controls import Controls
 from mocktui.engine.stores.memory import MemoryStore
 

@@ -24,7 +24,7 @@ from mocktui.engine.contract.compiled import CompiledOperation
 from mocktui.engine.contract.validate import BadRequest
 from mocktui.engine.http import MockRequest
 from mocktui.engine.pipeline import MockEngine
-from mocktui.engine.spec.model import load_spec
+from mocktui.engine.spec.read import load_spec
 from mocktui.server.app import MockApp
 
 STYLES = [  # (name, style, explode, schema)

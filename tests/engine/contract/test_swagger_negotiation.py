@@ -9,7 +9,7 @@ import pytest
 
 from mocktui.engine.http import MockRequest, MockResponse
 from mocktui.engine.pipeline import MockEngine
-from mocktui.engine.spec.model import load_spec
+from mocktui.engine.spec.read import load_spec
 
 SPEC = """swagger: "2.0"
 info: {title: Things, version: "1"}

@@ -28,7 +28,8 @@ import jsonschema
 
 from mocktui.engine.data.generate import Ctx, Gen, Generator
 from mocktui.engine.data.pools import Pools
-from mocktui.engine.spec.model import Spec, load_spec
+from mocktui.engine.spec.model import Spec
+from mocktui.engine.spec.read import load_spec
 
 V30 = "3.0.3"
 V31 = "3.1.0"

@@ -22,7 +22,7 @@ from mocktui.engine.data.lists import PET_NAMES
 from mocktui.engine.data.pools import Pools
 from mocktui.engine.http import MockRequest
 from mocktui.engine.pipeline import MockEngine
-from mocktui.engine.spec.model import load_spec
+from mocktui.engine.spec.read import load_spec
 from mocktui.engine.steer.controls import Controls
 from mocktui.engine.stores.memory import MemoryStore
 

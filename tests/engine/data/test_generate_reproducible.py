@@ -51,7 +51,7 @@ _IN_FRESH_PROCESS = """
 import json, random, sys
 from mocktui.engine.data.generate import Ctx, Generator
 from mocktui.engine.data.pools import Pools
-from mocktui.engine.spec.model import load_spec
+from mocktui.engine.spec.read import load_spec
 spec = load_spec(sys.argv[1])
 schema = spec.operations[0].responses["200"].content["application/json"].schema
 gen = Generator(spec.schemas.defs, Pools(5), spec.schemas.bundle).compile(schema)

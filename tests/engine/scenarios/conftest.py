@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mocktui.engine.pipeline import MockEngine
-from mocktui.engine.spec.model import load_spec
+from mocktui.engine.spec.read import load_spec
 from mocktui.engine.steer.controls import Controls
 from mocktui.engine.stores.memory import MemoryStore
 

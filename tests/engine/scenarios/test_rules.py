@@ -9,7 +9,7 @@ import pytest
 from mocktui.engine.pipeline import MockEngine
 from mocktui.engine.scenarios.decision import ScenarioError
 from mocktui.engine.scenarios.runner import ScenarioFiles
-from mocktui.engine.spec.model import load_spec
+from mocktui.engine.spec.read import load_spec
 
 from ...helpers import SPECS
 from .support import DATA, decide, problems_of, rules

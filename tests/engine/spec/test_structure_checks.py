@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mocktui.engine.spec.errors import SpecError
-from mocktui.engine.spec.model import load_spec
+from mocktui.engine.spec.read import load_spec
 
 HEAD = 'openapi: 3.0.3\ninfo: {title: X, version: "1"}\n'
 OK_PATHS = 'paths:\n  /a:\n    get:\n      responses: {"200": {description: ok}}\n'

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from mocktui.engine.pipeline import MockEngine
-from mocktui.engine.spec.model import load_spec
+from mocktui.engine.spec.read import load_spec
 from mocktui.engine.steer.controls import Controls
 from mocktui.engine.stores.base import Store
 from mocktui.engine.stores.memory import MemoryStore

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from mocktui.engine.spec.model import load_spec
+from mocktui.engine.spec.read import load_spec
 from mocktui.engine.steer.controls import Controls
 from mocktui.engine.stores.memory import MemoryStore
 

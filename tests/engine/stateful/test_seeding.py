@@ -9,7 +9,7 @@ import pytest
 
 from mocktui.cli import serve_parser
 from mocktui.engine.pipeline import MockEngine
-from mocktui.engine.spec.model import load_spec
+from mocktui.engine.spec.read import load_spec
 from mocktui.runtime import build_engine
 from mocktui.settings.resolve import ConfigError, resolve
 

@@ -13,7 +13,7 @@ import pytest
 
 from mocktui.engine.http import MockRequest
 from mocktui.engine.pipeline import MockEngine
-from mocktui.engine.spec.model import load_spec
+from mocktui.engine.spec.read import load_spec
 from mocktui.engine.steer.behaviour import Behaviour
 from mocktui.engine.steer.controls import ControlError, Controls, Delay
 

@@ -8,7 +8,6 @@ import hashlib
 import hmac
 import random
 import re
-import threading
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -20,7 +19,7 @@ from mocktui.engine.scenarios.view import RequestView
 from mocktui.engine.spec.model import Operation
 
 if TYPE_CHECKING:
-    from mocktui.engine.contract.responder import Responder
+    pass
 
 JWT_KEY = b"mocktui"
 MAX_ATTEMPTS = 5
@@ -63,11 +62,6 @@ class AuthPack(Pack):
         "wrong passwords 401 with attemptsRemaining counting down"
     )
 
-    def __init__(self, contract: Responder) -> None:
-        super().__init__(contract)
-        self.failures: dict[str, int] = {}
-        self._lock = threading.Lock()
-
     def attaches(self, op: Operation) -> bool:
         if op.method != "POST" or not _LOGIN_WORDS.search(f"{op.path} {op.id}"):
             return False
@@ -76,8 +70,7 @@ class AuthPack(Pack):
         return any(k in keys for k in _ID_FIELDS) and any(k in keys for k in _PASSWORD_FIELDS)
 
     def reset(self) -> None:
-        with self._lock:
-            self.failures.clear()
+        self.counters.reset()
 
     def answer(self, view: RequestView) -> Decision | None:
         body = view.body
@@ -93,18 +86,15 @@ class AuthPack(Pack):
         username = ident.split("@", 1)[0].lower() if "@" in ident else ident.lower()
         if username in BLOCKED:
             return self._blocked(op, username, BLOCKED[username])
-        with self._lock:
-            failed = self.failures.get(username, 0)
-            if failed >= MAX_ATTEMPTS:
-                locked = True
-            else:
-                locked = False
-                known = USERS.get(username)
-                if known is not None and password == known[0]:
-                    self.failures.pop(username, None)
-                    return self._success(op, username, *known[1:])
-                failed = self.failures[username] = failed + 1
-        if locked:
+        key = f"auth:failed:{username}"  # counted where every process of the mock counts (a cluster's counters)
+        if self.counters.incr(key, 0) >= MAX_ATTEMPTS:
+            return self._blocked(op, username, "account_locked")
+        known = USERS.get(username)
+        if known is not None and password == known[0]:
+            self.counters.drop(key)
+            return self._success(op, username, *known[1:])
+        failed = self.counters.incr(key)
+        if failed > MAX_ATTEMPTS:  # another process counted the last allowed attempt meanwhile
             return self._blocked(op, username, "account_locked")
         return self._wrong(op, MAX_ATTEMPTS - failed)
 

@@ -17,6 +17,7 @@ from mocktui.engine.http import status_of
 from mocktui.engine.scenarios.decision import Decision
 from mocktui.engine.scenarios.view import RequestView
 from mocktui.engine.spec.model import Operation
+from mocktui.engine.steer.counters import Counters, LocalCounters
 
 if TYPE_CHECKING:
     from mocktui.engine.contract.responder import Responder
@@ -31,6 +32,7 @@ class Pack:
     def __init__(self, contract: Responder) -> None:
         self.contract = contract
         self.hits = 0
+        self.counters: Counters = LocalCounters()  # what it remembers (failed logins): the cluster's when set
         self.operations = [op.id for op in contract.spec.operations if self.attaches(op)]
         self._ops = frozenset(self.operations)
 

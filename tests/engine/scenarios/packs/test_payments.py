@@ -11,7 +11,7 @@ import pytest
 from mocktui.engine.pipeline import MockEngine
 from mocktui.engine.scenarios.decision import Decision
 from mocktui.engine.scenarios.runner import ScenarioFiles, Scenarios
-from mocktui.engine.spec.model import load_spec
+from mocktui.engine.spec.read import load_spec
 
 from ..support import CARD_OK, body_of, decide, schema_errors
 

@@ -1,0 +1,97 @@
+"""What agreeing costs: server CPU-seconds per 1,000 requests, one process against workers and a Redis plane.
+
+This machine has two cores, so `--workers 2` cannot double raw req/s with the load generator on one of
+them; what it can show is whether the work per request stays the same. Every layout runs with its
+server processes pinned to core 0 and wrk to core 1, for --duration seconds of the dynamic 10-item
+list; the CPU time of the server's whole process tree (supervisor, workers) is read from /proc.
+
+Scaling efficiency = CPU per 1,000 requests of one process / that of `--workers 2` (1.0: no cost).
+Control-plane cost = CPU per request with a Redis plane (`--cluster`) over one process alone.
+Usage: python bench/cluster.py [--duration 5] [--connections 16]   (Redis on 127.0.0.1:6379, db 13)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+from pathlib import Path
+
+from run import CASES, MOCK, PY, Case, free_port, rss_mb, start, wrk
+
+TICKS = os.sysconf("SC_CLK_TCK")
+REDIS = "redis://127.0.0.1:6379/13?namespace=bench"
+
+
+def tree(pid: int) -> list[int]:
+    """`pid` and every descendant (workers are children of the supervisor)."""
+    out = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        for child in children.read_text().split():
+            out += tree(int(child))
+    return out
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / TICKS
+
+
+def measure(name: str, extra: list[str], case: Case, seconds: float, connections: int) -> dict[str, float]:
+    port = free_port()
+    argv = [PY, *[a.replace("{port}", str(port)) for a in [*MOCK, "--dynamic", *extra]]]
+    proc, _ = start(argv, port, case.path)
+    try:
+        wrk(port, case, 1, connections)  # warm-up; workers up
+        pids = tree(proc.pid)
+        before = cpu_seconds(pids)
+        result = wrk(port, case, seconds, connections)
+        used = cpu_seconds(pids) - before
+        requests = result["rps"] * seconds
+        result["cpu_per_1k"] = used / requests * 1000
+        result["rss"] = sum(rss_mb(pid) for pid in pids)
+        result["processes"] = len(pids)
+        print(f"  {name}: {result['rps']:,.0f} req/s, {result['cpu_per_1k'] * 1000:.0f} ms CPU per 1,000", flush=True)
+        return result
+    finally:
+        proc.terminate()
+        proc.wait(15)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--duration", type=float, default=5)
+    parser.add_argument("--connections", type=int, default=16)
+    args = parser.parse_args()
+    subprocess.run(["redis-cli", "-n", "13", "flushdb"], check=True, capture_output=True)
+    case = next(c for c in CASES if "dynamic" in c.name)
+    layouts = {
+        "one process": [],
+        "--workers 1 --cluster (Redis plane)": ["--cluster", REDIS],
+        "--workers 2 (supervisor hub)": ["--workers", "2"],
+        "--workers 2 --cluster (Redis plane)": ["--workers", "2", "--cluster", REDIS],
+    }
+    rows = {name: measure(name, extra, case, args.duration, args.connections) for name, extra in layouts.items()}
+    alone = rows["one process"]["cpu_per_1k"]
+    print(f"\n{'layout':38} {'procs':>5} {'req/s':>8} {'p99 ms':>7} {'CPU ms/1k':>9} {'vs alone':>8} {'RSS MB':>7}")
+    for name, r in rows.items():
+        print(
+            f"{name:38} {r['processes']:5.0f} {r['rps']:8.0f} {r['p99']:7.2f} {r['cpu_per_1k'] * 1000:9.0f} "
+            f"{alone / r['cpu_per_1k']:8.2f} {r['rss']:7.0f}"
+        )
+    print(
+        f"\nscaling efficiency of --workers 2 (hub): {alone / rows['--workers 2 (supervisor hub)']['cpu_per_1k']:.2f}; "
+        f"control plane cost (Redis, one process): "
+        f"{rows['--workers 1 --cluster (Redis plane)']['cpu_per_1k'] / alone - 1:+.1%}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,196 @@
+"""The control plane: what every process serving one mock must agree on, and one process's view of it.
+
+A mock may run as several processes (`--workers N`) on several hosts (`--cluster`, or a shared
+Redis store). They agree on one versioned *document* (controls, overrides, pack switches and
+rule switches), share one journal and one set of counters. A `Plane` is how one process reaches
+them: `SoloPlane` when it is alone, `HubServer`/`HubClient` (cluster/hub.py) for workers of one
+supervisor on one host, `RedisPlane` (cluster/redis.py) when a Redis holds it all.
+
+The engine knows nothing of this: the service tells the plane after a change, and the plane
+applies what other processes changed to the engine between two requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import time
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from mocktui.engine.events import Notice, RequestEvent
+from mocktui.engine.pipeline import MockEngine
+from mocktui.engine.steer.counters import LocalCounters
+
+Document = dict[str, Any]
+FOLLOW_QUEUE = 20_000  # items a slow follower may lag before it is told it lost some
+
+
+def member_name() -> str:
+    """This process in the cluster: "host/pid" (what events and the fleet list call it)."""
+    return f"{socket.gethostname()}/{os.getpid()}"
+
+
+def document(engine: MockEngine) -> Document:
+    """Everything steerable, as one JSON-able document."""
+    scenarios = engine.scenarios
+    rules = [rule.enabled for rule in scenarios.rules] if scenarios is not None else []
+    return {"controls": engine.controls.snapshot(), "rules": rules}
+
+
+def adopt(engine: MockEngine, doc: Document) -> None:
+    """Make `engine` obey `doc` (another process's change), from its next request on."""
+    engine.controls.restore(doc["controls"])
+    scenarios = engine.scenarios
+    if scenarios is not None:
+        for rule, enabled in zip(scenarios.rules, doc.get("rules", ()), strict=False):
+            rule.enabled = bool(enabled)
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One thing a follower of the journal hears: a request event, a notice, or a control change."""
+
+    kind: str  # request | notice | controls
+    id: int  # the request event's id (resumable with Last-Event-ID); 0 for the others
+    data: dict[str, Any]
+
+
+class Plane(ABC):
+    """One process's link to what the cluster shares. Sync verbs may block briefly: the admin API
+    calls them from its thread pool; `incr` is the only one on the request path."""
+
+    def __init__(self, member: str | None = None) -> None:
+        self.member = member or member_name()
+        self.version = 0
+        self.engine: MockEngine | None = None
+        self._followers: set[Callable[[Item], None]] = set()
+
+    async def start(self, engine: MockEngine) -> None:
+        self.engine = engine
+
+    async def stop(self) -> None:  # noqa: B027 - optional: only planes with connections need it
+        """Close connections and tasks."""
+
+    @abstractmethod
+    def publish(self, doc: Document) -> int:
+        """Make `doc` the cluster's document; returns its version once every process can read it."""
+
+    @abstractmethod
+    def journal(self) -> list[RequestEvent]:
+        """Every request event the cluster journal holds, oldest first, complete up to this call."""
+
+    @abstractmethod
+    def clear_journal(self) -> None: ...
+
+    @abstractmethod
+    def incr(self, key: str, by: int = 1, ttl_s: float | None = None) -> int:
+        """An atomic cluster-wide counter: its value after adding `by` (the engine's `Counters`)."""
+
+    @abstractmethod
+    def drop(self, key: str) -> None: ...
+
+    @abstractmethod
+    def reset_counters(self) -> None: ...
+
+    def reset(self) -> None:
+        self.reset_counters()
+
+    @abstractmethod
+    def follow(self, after: int | None = None) -> AsyncIterator[Item]:
+        """Request events after `after` (the journal's, when given), then live ones, notices and control changes."""
+
+    def members(self) -> list[dict[str, Any]]:
+        """The processes serving this mock right now."""
+        return [{"worker": self.member, "pid": os.getpid(), "host": socket.gethostname(), "seen": time.time()}]
+
+    @property
+    def _engine(self) -> MockEngine:
+        if self.engine is None:
+            raise RuntimeError("the plane has not started")
+        return self.engine
+
+    def _kept(self) -> list[RequestEvent]:
+        """The journal a follower catches up from."""
+        return list(self._engine.events)
+
+    def _announce(self, item: Item) -> None:
+        for put in list(self._followers):
+            put(item)
+
+    async def _follow_here(self, after: int | None) -> AsyncIterator[Item]:
+        """This process's journal as items: the kept events after `after`, then live events, notices
+        and control changes. A follower `FOLLOW_QUEUE` items behind is told it lost some instead of
+        being handed them, so a stalled client never holds the server's memory."""
+        engine = self._engine
+        queue: asyncio.Queue[Item] = asyncio.Queue(FOLLOW_QUEUE)
+        lost = False
+
+        def put(item: Item) -> None:
+            nonlocal lost
+            try:
+                queue.put_nowait(item)
+            except asyncio.QueueFull:
+                lost = True
+
+        unsubscribe = engine.events.subscribe(lambda e: put(Item("request", e.id, e.to_dict())))
+        unnotice = engine.events.subscribe_notices(lambda n: put(notice_item(n)))
+        self._followers.add(put)
+        try:
+            if after is not None:
+                for event in self._kept():
+                    if event.id > after:
+                        yield Item("request", event.id, event.to_dict())
+            while True:
+                item = await queue.get()
+                if lost:
+                    lost = False
+                    yield Item("notice", 0, {"level": "warning", "text": "this stream fell behind; some were skipped"})
+                yield item
+        finally:
+            self._followers.discard(put)
+            with contextlib.suppress(ValueError):
+                unsubscribe()
+            with contextlib.suppress(ValueError):
+                unnotice()
+
+
+class SoloPlane(Plane):
+    """One process alone: its own journal, its own counters; a change is durable once applied."""
+
+    def __init__(self, member: str | None = None) -> None:
+        super().__init__(member)
+        self.counters = LocalCounters()
+
+    def publish(self, doc: Document) -> int:
+        self.version += 1
+        self._announce(Item("controls", 0, {"version": self.version, **doc}))
+        return self.version
+
+    def journal(self) -> list[RequestEvent]:
+        return list(self._engine.events)
+
+    def clear_journal(self) -> None:
+        self._engine.events.clear()
+
+    def incr(self, key: str, by: int = 1, ttl_s: float | None = None) -> int:
+        return self.counters.incr(key, by, ttl_s)
+
+    def drop(self, key: str) -> None:
+        self.counters.drop(key)
+
+    def reset_counters(self) -> None:
+        self.counters.reset()
+
+    async def follow(self, after: int | None = None) -> AsyncIterator[Item]:
+        async for item in self._follow_here(after):
+            yield item
+
+
+def notice_item(notice: Notice) -> Item:
+    return Item("notice", 0, {"time": notice.time, "level": notice.level, "text": notice.text})
+

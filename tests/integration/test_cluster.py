@@ -1,0 +1,218 @@
+"""Workers and hosts that agree (real processes, a real Redis): one PATCH reaches every process within 50 ms,
+the journal holds every request whichever worker answered it, the event stream pushes all of them, and a
+worker killed under load is replaced without losing controls or acknowledged writes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ..engine.stores.test_stores import require_redis
+from ..helpers import SPECS
+from .processes import Load, MockProcess, mock_process
+
+PETSTORE = str(SPECS / "petstore.yaml")
+SHOP = str(SPECS / "shop.yaml")
+FRESH = httpx.Limits(max_keepalive_connections=0)  # a new connection per request: the kernel spreads them
+SETTLE_S = 0.05  # the plane's promise: a change is obeyed everywhere this long after the call returns
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A Redis URL with a namespace of its own: tests running at once never see each other's keys."""
+    require_redis()
+    yield f"redis://127.0.0.1:6379/14?namespace=t{uuid.uuid4().hex[:10]}"
+
+
+def patch(url: str, changes: dict[str, object]) -> None:
+    r = httpx.patch(f"{url}/__mocktui/controls", json=changes, timeout=10)
+    assert r.status_code == 200, r.text
+
+
+def stale(urls: list[str], rate: float, requests: int = 40, reads: int = 12) -> list[str]:
+    """What disagrees with `error_rate = rate` on fresh connections: mock answers and control reads."""
+    wrong = []
+    with httpx.Client(timeout=10, limits=FRESH) as client:
+        for i in range(requests):
+            status = client.get(f"{urls[i % len(urls)]}/pets/1").status_code
+            if (status >= 500) != (rate == 100):
+                wrong.append(f"request {i}: {status}")
+        for i in range(reads):
+            seen = client.get(f"{urls[i % len(urls)]}/__mocktui/controls").json()["faults"]["error_rate"]
+            if seen != rate:
+                wrong.append(f"controls read {i}: error_rate {seen}")
+    return wrong
+
+
+def agree(urls: list[str]) -> None:
+    for rate in (100.0, 0.0, 100.0, 0.0):
+        patch(urls[len(urls) - 1], {"faults": {"error_rate": rate}})
+        time.sleep(SETTLE_S)
+        assert stale(urls, rate) == []
+
+
+def test_four_workers_without_redis_obey_one_patch(tmp_path: Path) -> None:
+    with mock_process([PETSTORE, "--workers", "4"], tmp_path) as mock:
+        mock.wait_members(4)
+        agree([mock.url])
+
+
+def test_four_workers_on_a_redis_store_obey_one_patch(tmp_path: Path, redis_url: str) -> None:
+    with mock_process([PETSTORE, "--workers", "4", "--store", redis_url], tmp_path) as mock:
+        mock.wait_members(4)
+        agree([mock.url])
+
+
+def test_two_instances_on_one_redis_obey_one_patch(tmp_path: Path, redis_url: str) -> None:
+    with mock_process([PETSTORE, "--cluster", redis_url], tmp_path) as one:
+        with mock_process([PETSTORE, "--cluster", redis_url], tmp_path) as two:
+            two.wait_members(2)
+            agree([one.url, two.url])
+            patch(one.url, {"offline": True})
+            time.sleep(SETTLE_S)
+            assert httpx.get(f"{two.url}/pets/1", timeout=10).status_code == 503
+            members = one.members()
+            assert {m["pid"] for m in members} == {one.proc.pid, two.proc.pid}
+
+
+def test_the_journal_holds_every_request_of_every_worker(tmp_path: Path) -> None:
+    with mock_process([PETSTORE, "--workers", "4"], tmp_path) as mock:
+        mock.wait_members(4)
+        with httpx.Client(timeout=10, limits=FRESH) as client:  # fresh connections land on every worker
+            assert all(client.get(f"{mock.url}/pets/7").status_code == 200 for _ in range(200))
+        load = Load(mock.port, "/pets/7", total=800, connections=16).run()
+        assert load.statuses == {200: 800} and load.failed == 0
+        events = httpx.get(f"{mock.url}/__mocktui/events", params={"limit": 5000}, timeout=30).json()
+        assert len(events) == 1000
+        assert len({e["id"] for e in events}) == 1000
+        assert len({e["worker"] for e in events}) >= 2  # the load reached more than one worker
+        verdict = httpx.post(f"{mock.url}/__mocktui/verify", json={"path": "/pets/7", "count": 1000}, timeout=30)
+        assert verdict.status_code == 200 and verdict.json()["count"] == 1000
+
+
+def test_the_event_stream_pushes_every_request(tmp_path: Path) -> None:
+    """A client of `/events/stream` hears each of 2,000 requests made as fast as the mock answers them."""
+    with mock_process([PETSTORE, "--workers", "2"], tmp_path) as mock:
+        mock.wait_members(2)
+        heard: list[int] = []
+        notices: list[str] = []
+        ready = threading.Event()
+
+        def listen() -> None:
+            with httpx.Client(timeout=httpx.Timeout(10, read=30)) as client:
+                with client.stream("GET", f"{mock.url}/__mocktui/events/stream") as response:
+                    kind = "message"
+                    for line in response.iter_lines():
+                        ready.set()
+                        if line.startswith("event:"):
+                            kind = line[6:].strip()
+                        elif line.startswith("data:"):
+                            data = json.loads(line[5:])
+                            if kind == "message":
+                                heard.append(int(data["id"]))
+                            elif kind == "controls":
+                                notices.append("controls")
+                            kind = "message"
+                            if notices and len(heard) >= 2000:
+                                return
+
+        reader = threading.Thread(target=listen, daemon=True)
+        reader.start()
+        assert ready.wait(10)
+        load = Load(mock.port, "/pets/7", total=2000, connections=16).run()
+        assert load.failed == 0
+        patch(mock.url, {"delay": {"max_ms": 0}})  # control changes are told on the stream too
+        reader.join(30)
+        assert notices == ["controls"]
+        assert len(heard) == 2000 and len(set(heard)) == 2000
+        print(f"stream: 2,000 requests at {load.rate:,.0f} req/s, all heard")  # noqa: T201 - the figure
+
+
+def test_a_killed_worker_is_replaced_and_loses_nothing(tmp_path: Path) -> None:
+    """kill -9 under load: another worker takes its place, controls hold, every acknowledged write is kept."""
+    db = tmp_path / "shop.db"
+    args = [SHOP, "--workers", "2", "--store", f"sqlite:{db}", "--seed", "3", "--delay", "1"]
+    with mock_process(args, tmp_path) as mock:
+        members = mock.wait_members(2)
+        acknowledged: list[str] = []
+        failures: list[str] = []
+        stop = threading.Event()
+
+        def write() -> None:
+            with httpx.Client(timeout=10) as client:
+                n = 0
+                while not stop.is_set():
+                    n += 1
+                    user = {"email": f"u{n}@example.com", "firstName": "Kill", "lastName": f"Test{n}"}
+                    try:
+                        r = client.post(f"{mock.url}/api/v1/users", json=user)
+                    except httpx.HTTPError as exc:
+                        failures.append(type(exc).__name__)
+                        continue
+                    if r.status_code == 201:
+                        acknowledged.append(r.json()["id"])
+                    else:
+                        failures.append(str(r.status_code))
+
+        writer = threading.Thread(target=write, daemon=True)
+        writer.start()
+        load = Load(mock.port, "/api/v1/users/1", total=6000, connections=8)
+        loader = threading.Thread(target=load.run, daemon=True)
+        loader.start()
+        time.sleep(0.5)
+        victim = int(members[0]["pid"])
+        os.kill(victim, signal.SIGKILL)
+        loader.join(60)
+        stop.set()
+        writer.join(30)
+        after = mock.wait_members(2)
+        assert victim not in {m["pid"] for m in after}
+        assert load.failed + len(failures) <= (load.total + len(acknowledged)) * 0.001 + 8  # the in-flight ones
+        controls = httpx.get(f"{mock.url}/__mocktui/controls", timeout=10).json()
+        assert controls["delay"]["max_ms"] == 1  # what the replacement obeys is what the cluster said
+        with httpx.Client(timeout=10) as client:
+            missing = [id for id in acknowledged if client.get(f"{mock.url}/api/v1/users/{id}").status_code != 200]
+        assert acknowledged and missing == []
+        assert "died" in mock.output() or isinstance(mock, MockProcess)
+
+
+@pytest.mark.parametrize("shared", ["hub", "redis"])
+def test_call_1_fires_once_per_cluster_under_200_concurrent_requests(
+    tmp_path: Path, shared: str, redis_url: str
+) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("- name: the very first read\n  when: {operation: getPet, call: 1}\n  then: {status: 503}\n")
+    extra = ["--cluster", redis_url] if shared == "redis" else []
+    with mock_process([PETSTORE, "--workers", "4", "--scenarios", str(rules), *extra], tmp_path) as mock:
+        mock.wait_members(4)
+        load = Load(mock.port, "/pets/7", total=200, connections=200).run()  # 200 connections: all at once
+        assert load.failed == 0
+        assert load.statuses.get(503) == 1, load.statuses
+        events = httpx.get(f"{mock.url}/__mocktui/events", params={"limit": 500}, timeout=30).json()
+        assert len({e["worker"] for e in events}) >= 2  # the 200 were spread over workers, and still one fired
+
+
+def test_a_locked_account_is_locked_on_every_worker(tmp_path: Path) -> None:
+    """The auth pack's failed logins are counted by the cluster: wrong passwords on any worker lock it on all."""
+    spec = str(SPECS / "payments.yaml")
+    with mock_process([spec, "--workers", "2", "--scenarios", "auth"], tmp_path) as mock:
+        mock.wait_members(2)
+        wrong = {"username": "user", "password": "nope"}
+        with httpx.Client(timeout=10, limits=FRESH) as client:  # fresh connections: both workers count
+            answers = [client.post(f"{mock.url}/v1/auth/login", json=wrong) for _ in range(8)]
+            right = client.post(f"{mock.url}/v1/auth/login", json={"username": "user", "password": "user123"})
+        remaining = [a.json().get("attemptsRemaining") for a in answers if a.status_code == 401]
+        assert remaining == sorted(remaining, reverse=True) and remaining[-1] == 0, remaining  # one count, not two
+        assert [a.status_code for a in answers[len(remaining) :]] == [403] * (8 - len(remaining))
+        assert right.status_code == 403  # locked everywhere, the right password too
+        workers = {e["worker"] for e in httpx.get(f"{mock.url}/__mocktui/events", timeout=10).json()}
+        assert len(workers) == 2

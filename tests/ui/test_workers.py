@@ -1,0 +1,50 @@
+"""The control room over `--workers 2`: it steers processes it spawned, and its log shows them all."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from mocktui.runtime import supervise
+from mocktui.server.runner import bind
+from mocktui.settings.table import Settings
+from mocktui.ui.app import MocktuiApp
+from mocktui.ui.local import LocalBackend
+
+from ..helpers import SPECS
+from .harness import API, FROZEN, shop_spec, wait_for
+
+FRESH = httpx.Limits(max_keepalive_connections=0)  # a new connection per request: the kernel spreads them
+
+
+async def test_pressing_o_takes_both_workers_offline_and_the_log_shows_both() -> None:
+    sock = bind("127.0.0.1", 0)
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    settings = Settings(spec=str(SPECS / "shop.yaml"), workers=2, reload=False, log_level="warning")
+    runtime = supervise(shop_spec("shop.yaml"), settings, sock, token=None, quiet=True, mirror=True)
+    app = MocktuiApp(LocalBackend(runtime), display=FROZEN)
+    async with app.run_test() as pilot:
+        await wait_for(lambda: len(runtime.service.members()) == 2, pilot, timeout=30)
+        async with httpx.AsyncClient(base_url=url, timeout=10, limits=FRESH) as client:
+            for _ in range(40):
+                assert (await client.get(f"{API}/users/1")).status_code == 200
+            await wait_for(lambda: len(runtime.engine.events) >= 40, pilot)
+            served = {event.worker for event in runtime.engine.events}
+            assert served == {m["worker"] for m in runtime.service.members()}, served
+
+            await pilot.press("o")
+            await asyncio.sleep(0.05)  # the plane's promise: applied everywhere within 50 ms
+            statuses = [(await client.get(f"{API}/users/1")).status_code for _ in range(40)]
+            assert statuses == [503] * 40
+            await wait_for(lambda: len(runtime.engine.events) >= 80, pilot)
+            offline = [e for e in runtime.engine.events if e.status == 503]
+            assert len(offline) == 40 and {e.worker for e in offline} == served
+
+            await pilot.press("o")
+            await asyncio.sleep(0.05)
+            assert [(await client.get(f"{API}/users/1")).status_code for _ in range(10)] == [200] * 10
+        await pilot.press("q")
+        await pilot.pause()
+    assert all(worker.poll() is not None for worker in runtime.supervisor.workers)  # type: ignore[union-attr]
+    sock.close()
