@@ -258,7 +258,7 @@ def assemble(
     """
     settings = settings or Settings()
     plane = plane or SoloPlane()
-    if type(plane) is not SoloPlane:  # one process of many: count where they all count
+    if plane.shared:  # one process of many: count where they all count
         engine.use_counters(plane)
         if isinstance(engine.behaviour.limiter, MemoryLimiter):  # a Redis store brings its own shared limiter
             engine.behaviour.limiter = CountingLimiter(plane)

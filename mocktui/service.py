@@ -273,16 +273,24 @@ class MockService:
         return self.engine.sessions.source.pick(headers, query)
 
     def sessions(self) -> list[dict[str, Any]]:
-        """Every session this process served or the store holds records of, most recently seen first:
-        requests seen (by this process), records written (in the store), last seen, overrides."""
+        """Every session served or with records in the store, most recently seen first: requests seen
+        (by every process of the mock: counted in its journal), records written (in the store), last
+        seen, overrides."""
         sessions = self.engine.sessions
         out: dict[str, dict[str, Any]] = {}
 
         def entry(id: str) -> dict[str, Any]:
             return out.setdefault(id, {"id": id, "requests": 0, "records": 0, "last_seen": None, "overrides": []})
 
-        for seen in sessions.known():
-            entry(seen.id).update(requests=seen.requests, last_seen=seen.last_seen)
+        if self.plane.shared:
+            for event in self.plane.journal():
+                if event.session is not None:
+                    seen = entry(event.session)
+                    seen["requests"] += 1
+                    seen["last_seen"] = max(seen["last_seen"] or 0, event.time)
+        else:
+            for known in sessions.known():
+                entry(known.id).update(requests=known.requests, last_seen=known.last_seen)
         if self.engine.state is not None and not self._seeding():
             for id, records in session_store.written(self.engine.state.store).items():
                 entry(id)["records"] = records
@@ -298,6 +306,7 @@ class MockService:
         counted = scenarios.forget_session(id) if scenarios is not None else False
         if not (records or forgot or counted):
             raise ServiceError(404, f"no session {id!r}; see /__mocktui/sessions")
+        self._share()  # its overrides go on every process
         return {"id": id, "records": records}
 
     # -- the store --------------------------------------------------------------------------

@@ -47,6 +47,7 @@ def _decoded(id: int, raw: bytes) -> RequestEvent:
 class HubServer(SoloPlane):
     """The supervisor's plane: the cluster's document, journal and counters, served to its workers."""
 
+    shared = True
     def __init__(self, path: str, member: str | None = None) -> None:
         super().__init__(member)
         self.path = path

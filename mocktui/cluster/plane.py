@@ -39,12 +39,13 @@ def document(engine: MockEngine) -> Document:
     """Everything steerable, as one JSON-able document."""
     scenarios = engine.scenarios
     rules = [rule.enabled for rule in scenarios.rules] if scenarios is not None else []
-    return {"controls": engine.controls.snapshot(), "rules": rules}
+    return {"controls": engine.controls.snapshot(), "rules": rules, "sessions": engine.sessions.override_document()}
 
 
 def adopt(engine: MockEngine, doc: Document) -> None:
     """Make `engine` obey `doc` (another process's change), from its next request on."""
     engine.controls.restore(doc["controls"])
+    engine.sessions.restore_overrides(doc.get("sessions", {}))
     scenarios = engine.scenarios
     if scenarios is not None:
         for rule, enabled in zip(scenarios.rules, doc.get("rules", ()), strict=False):
@@ -64,6 +65,7 @@ class Plane(ABC):
     """One process's link to what the cluster shares. Sync verbs may block briefly: the admin API
     calls them from its thread pool; `incr` is the only one on the request path."""
 
+    shared = True  # other processes serve this mock too
     def __init__(self, member: str | None = None) -> None:
         self.member = member or member_name()
         self.version = 0
@@ -162,6 +164,7 @@ class Plane(ABC):
 class SoloPlane(Plane):
     """One process alone: its own journal, its own counters; a change is durable once applied."""
 
+    shared = False
     def __init__(self, member: str | None = None) -> None:
         super().__init__(member)
         self.counters = LocalCounters()

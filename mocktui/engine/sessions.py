@@ -167,6 +167,19 @@ class Sessions:
         else:
             self._overrides.pop(id, None)
 
+    def override_document(self) -> dict[str, dict[str, Any]]:
+        """Every session's overrides (for the cluster's steering document)."""
+        return {id: controls.snapshot()["overrides"] for id, controls in self._overrides.items()}
+
+    def restore_overrides(self, document: dict[str, dict[str, Any]]) -> None:
+        """Become `override_document()` of another process (what the cluster says)."""
+        fresh: dict[str, Controls] = {}
+        for id, overrides in document.items():
+            controls = Controls()
+            controls.update({"overrides": overrides})
+            fresh[id] = controls
+        self._overrides = fresh
+
     def drop(self, id: str) -> bool:
         """Forget the session's view, counts and overrides; True when there was something to forget."""
         with self._lock:

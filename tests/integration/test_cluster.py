@@ -11,6 +11,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -216,3 +217,39 @@ def test_a_locked_account_is_locked_on_every_worker(tmp_path: Path) -> None:
         assert right.status_code == 403  # locked everywhere, the right password too
         workers = {e["worker"] for e in httpx.get(f"{mock.url}/__mocktui/events", timeout=10).json()}
         assert len(workers) == 2
+
+
+def test_an_override_made_in_a_session_holds_on_every_worker(tmp_path: Path) -> None:
+    with mock_process([PETSTORE, "--workers", "2"], tmp_path) as mock:
+        mock.wait_members(2)
+        mine = {"X-Mocktui-Session": "qa-1"}
+        r = httpx.put(f"{mock.url}/__mocktui/overrides/getPet", json={"status": 404}, headers=mine, timeout=10)
+        assert r.status_code == 200, r.text
+        time.sleep(SETTLE_S)
+        with httpx.Client(timeout=10, limits=FRESH) as client:
+            assert {client.get(f"{mock.url}/pets/1", headers=mine).status_code for _ in range(30)} == {404}
+            assert {client.get(f"{mock.url}/pets/1").status_code for _ in range(30)} == {200}
+        listed = httpx.get(f"{mock.url}/__mocktui/sessions", timeout=10).json()
+        assert [(s["id"], s["requests"], s["overrides"]) for s in listed] == [("qa-1", 30, ["getPet"])]
+        assert httpx.delete(f"{mock.url}/__mocktui/sessions/qa-1", timeout=10).status_code == 204
+        time.sleep(SETTLE_S)
+        with httpx.Client(timeout=10, limits=FRESH) as client:
+            assert {client.get(f"{mock.url}/pets/1", headers=mine).status_code for _ in range(20)} == {200}
+
+
+def test_eight_sessions_on_four_workers_stay_apart_twenty_times(tmp_path: Path) -> None:
+    """The xdist case: 8 runs at once, each under its own session, CRUD on one 4-worker mock; 20 repetitions."""
+    from .test_sessions_isolation import RUNS, SEEDED, run
+
+    args = [SHOP, "--workers", "4", "--store", f"sqlite:{tmp_path / 'shop.db'}", "--seed", str(SEEDED)]
+    with mock_process(args, tmp_path) as mock:
+        mock.wait_members(4)
+        with ThreadPoolExecutor(RUNS) as pool:
+            for repetition in range(20):
+                names = [f"rep{repetition}-run{n}" for n in range(RUNS)]
+                found = pool.map(lambda name: run(mock.url, name), names)
+                assert [p for problems in found for p in problems] == [], f"repetition {repetition}"
+        shared = httpx.get(f"{mock.url}/api/v1/users", params={"per_page": 100}, timeout=10).json()
+        assert [u["id"] for u in shared] == list(range(1, SEEDED + 1))
+        workers = {e["worker"] for e in httpx.get(f"{mock.url}/__mocktui/events", timeout=10).json()}
+        assert len(workers) >= 2
