@@ -29,6 +29,7 @@ from mocktui.engine.pipeline import MockEngine
 EVENT = b"E"  # a line that is one request event (`E{...}`): the hub keeps it without parsing it
 JOURNAL_MAX = 10_000
 READ_SIZE = 1 << 16
+LINGER_S = 0.005  # how long a worker gathers events before writing them (a journal read flushes them first)
 LINE_LIMIT = 1 << 28  # bytes of one message: a journal read carries up to 10,000 events with their bodies
 BARRIER_S = 0.5  # how long a read waits for a worker that does not answer its flush (a dying one)
 CALL_S = 10.0
@@ -277,8 +278,8 @@ class HubClient(Plane):
         self._flush()
 
     def _queue(self, line: bytes) -> None:
-        if not self._out and self._loop is not None:
-            self._loop.call_soon(self._flush)
+        if not self._out and self._loop is not None:  # one write (and one wake-up of the hub) per batch
+            self._loop.call_later(LINGER_S, self._flush)
         self._out.append(line)
 
     def _flush(self) -> None:

@@ -35,7 +35,7 @@ HEARTBEAT_S = 1.0
 ALIVE_S = 3.5  # a member silent this long is gone
 BARRIER_S = 0.5
 BATCH = 500
-LINGER_S = 0.002
+LINGER_S = 0.01  # how long a batch gathers: 10 ms late on the stream, and a journal read flushes first
 
 _PUBLISH = """
 local v = redis.call('INCR', KEYS[1])

@@ -253,3 +253,28 @@ def test_eight_sessions_on_four_workers_stay_apart_twenty_times(tmp_path: Path) 
         assert [u["id"] for u in shared] == list(range(1, SEEDED + 1))
         workers = {e["worker"] for e in httpx.get(f"{mock.url}/__mocktui/events", timeout=10).json()}
         assert len(workers) >= 2
+
+
+async def test_attach_hears_as_many_requests_as_the_load_generator_made(tmp_path: Path) -> None:
+    """`mocktui attach`'s backend (the event stream) over two workers: its count is the load generator's."""
+    import asyncio
+
+    from mocktui.ui.remote import RemoteBackend
+
+    with mock_process([PETSTORE, "--workers", "2"], tmp_path) as mock:
+        mock.wait_members(2)
+        backend = RemoteBackend(mock.url)
+        heard: list[int] = []
+        await backend.start()
+        backend.subscribe(lambda event: heard.append(event.id))
+        try:
+            await asyncio.sleep(0.3)  # the stream is open
+            load = await asyncio.to_thread(Load(mock.port, "/pets/7", total=2000, connections=16).run)
+            for _ in range(200):
+                if len(heard) >= 2000:
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            await backend.stop()
+        assert sum(load.statuses.values()) == 2000 and len(heard) == 2000 and len(set(heard)) == 2000
+        print(f"attach heard 2,000 of 2,000 requests made at {load.rate:,.0f} req/s")  # noqa: T201 - the figure
