@@ -28,6 +28,7 @@ import redis.asyncio as aioredis
 from mocktui.cluster.plane import Document, Item, Plane, adopt, document
 from mocktui.engine.events import Notice, RequestEvent
 from mocktui.engine.pipeline import MockEngine
+from mocktui.engine.stores.bridge import bridged, wait_for
 from mocktui.engine.stores.redis import redis_target
 
 JOURNAL_MAX = 10_000  # entries the stream keeps (approximately: Redis trims whole nodes)
@@ -328,13 +329,17 @@ class RedisPlane(Plane):
     # -- counters ---------------------------------------------------------------------
 
     def incr(self, key: str, by: int = 1, ttl_s: float | None = None) -> int:
+        """On the request path: inside a bridged request the asyncio client awaits, the loop serving others."""
         name = self._counter_prefix + key
+        bridge = bridged()
+        client: Any = self._a if bridge else self._r
         if ttl_s is None:
-            return int(self._r.incrby(name, by))
-        with self._r.pipeline(transaction=False) as pipe:
-            pipe.set(name, 0, ex=max(1, int(ttl_s)), nx=True)
-            pipe.incrby(name, by)
-            return int(pipe.execute()[1])
+            command = client.incrby(name, by)
+        else:  # the TTL is set when the key is made, not renewed by every hit
+            command = client.pipeline(transaction=False).set(name, 0, ex=max(1, int(ttl_s)), nx=True).incrby(name, by)
+            command = command.execute()
+        done = wait_for(command) if bridge else command
+        return int(done if ttl_s is None else done[1])
 
     def drop(self, key: str) -> None:
         self._r.delete(self._counter_prefix + key)

@@ -21,6 +21,7 @@ from mocktui.engine.events import RequestEvent
 from mocktui.engine.http import MockRequest, MockResponse, problem
 from mocktui.engine.pipeline import MockEngine
 from mocktui.engine.steer.faults import FAULTS
+from mocktui.engine.stores.bridge import run_bridged
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -78,6 +79,8 @@ class MockApp:
             response = self._preflight(request)
         elif self.plain_health and request.path == "/health":
             response = _health(self.engine)
+        elif self._awaits():  # a store whose round trips await: the loop serves other requests meanwhile
+            response = await run_bridged(self._handle, request)
         else:
             response = self._handle(request)
         if response.delay_ms > 0:
@@ -126,6 +129,11 @@ class MockApp:
             response = problem(500, "Internal Server Error", f"mocktui failed: {type(exc).__name__}: {exc}")
             response.tags = ("crash",)
             return response
+
+    def _awaits(self) -> bool:
+        """Read per request: a reload swaps the stages (and the store) under a running server."""
+        state = self.engine.state
+        return state is not None and state.store.awaits
 
     def _preflight(self, request: MockRequest) -> MockResponse:
         _, _, allowed = self.engine.match(request.headers["access-control-request-method"], request.path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,12 +21,13 @@ from .processes import child_env, free_port, mock_process
 
 @pytest.fixture
 def cli_redis() -> Iterator[str]:
-    """The Redis the CLI uses, under its default namespace, emptied before and after."""
+    """A Redis URL for the CLI with a namespace of its own (tests run side by side), emptied before and after."""
     require_redis()
-    store = RedisStore(REDIS_URL)
+    url = f"{REDIS_URL}?namespace=cli{uuid.uuid4().hex[:10]}"
+    store = RedisStore(url)
     store.clear()
     try:
-        yield REDIS_URL
+        yield url
     finally:
         store.clear()
         store.close()

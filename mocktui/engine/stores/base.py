@@ -32,6 +32,9 @@ class StoreError(Exception):
 
 class Store(ABC):
     kind: str = ""
+    # True when calls are cheaper made inside `bridge.run_bridged` (their client awaits there, the event
+    # loop serving other requests meanwhile); the server then bridges each request. False: called directly.
+    awaits: bool = False
 
     @abstractmethod
     def collections(self) -> dict[str, int]:

@@ -25,7 +25,7 @@ class NotBridged(RuntimeError):
     """`wait_for` outside `run_bridged`: there is no event loop greenlet to switch to."""
 
 
-class _Bridged(greenlet.greenlet):
+class _Bridged(greenlet.greenlet):  # type: ignore[misc]  # greenlet ships no type information
     """A greenlet running one synchronous call; `driver` is the event loop task's greenlet awaiting for it."""
 
     def __init__(self, fn: Callable[..., Any], driver: greenlet.greenlet) -> None:

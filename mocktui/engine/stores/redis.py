@@ -19,23 +19,32 @@ Writes are Lua scripts, so a put (record, position and every index) is atomic an
 trip. The client passes the fields it believes are indexed; the script checks them against
 ``indexed`` and refuses (-1) when another process has added one, and the client refreshes
 and retries, so no process's write escapes an index another one started.
+
+Two clients, one logic: a call made inside `run_bridged` (a mock request on the event loop) goes
+through a redis.asyncio client (hiredis parser) and `wait_for`, so the loop serves other requests
+during the round trip; any other caller (seeding thread, admin thread pool, CLI, tests) uses the
+synchronous client. Each method describes its command once, as a function of a `_Client`, and `_do`
+runs it on the right one.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import math
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 import orjson
 import redis
+import redis.asyncio as aioredis
 
 from mocktui.engine.steer.behaviour import Limit, Limiter
 from mocktui.engine.steer.controls import RateLimit
 from mocktui.engine.stores.base import Record, Store, StoreError, unique_token
+from mocktui.engine.stores.bridge import bridged, wait_for
 
 CONNECT_BACKOFF_S = (0.2, 0.5, 1.0)  # pauses between tries to reach Redis at start-up
 
@@ -152,6 +161,28 @@ redis.call('UNLINK', KEYS[1])
 """
 
 _BATCH = 500  # records per script call in put_many and scan: big enough to amortise a round trip
+_TIMEOUT_S, _CONNECT_TIMEOUT_S = 10, 5
+
+Run = Callable[..., Any]  # `RedisStore._do`: a command on the right client
+
+
+class _Client:
+    """A Redis client and this module's scripts registered on it: the synchronous one, or the asyncio
+    one of one event loop (its connections belong to that loop). Through the asyncio client, commands,
+    scripts and a pipeline's `execute` return awaitables; `_do` waits for them."""
+
+    __slots__ = ("r", "loop", "put", "delete", "page", "scan", "build", "ready", "clear")
+
+    def __init__(self, r: Any, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        self.r = r
+        self.loop = loop
+        self.put = r.register_script(_PUT)
+        self.delete = r.register_script(_DELETE)
+        self.page = r.register_script(_PAGE)
+        self.scan = r.register_script(_SCAN)
+        self.build = r.register_script(_BUILD)
+        self.ready = r.register_script(_READY)
+        self.clear = r.register_script(_CLEAR)
 
 
 def _enc(name: str) -> str:
@@ -177,25 +208,39 @@ class RedisStore(Store):
     """Records in Redis under one namespace; every write is applied before the method returns."""
 
     kind = "redis"
+    awaits = True  # the server runs requests through run_bridged: round trips then yield the event loop
 
     def __init__(self, url: str, namespace: str | None = None) -> None:
         url, named = redis_target(url)
         self.url = url
         self.namespace = namespace or named
         try:
-            self._r = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5)
+            self._r = redis.Redis.from_url(url, socket_timeout=_TIMEOUT_S, socket_connect_timeout=_CONNECT_TIMEOUT_S)
         except ValueError as exc:
             raise StoreError(f"not a Redis URL: {url}: {exc}") from None
         self._wait_for_server()
-        self._collections_key = f"{namespace}:collections"
+        self._collections_key = f"{self.namespace}:collections"
         self._fields: dict[str, list[str]] = {}  # what this client believes is indexed
-        self._put_script = self._r.register_script(_PUT)
-        self._delete_script = self._r.register_script(_DELETE)
-        self._page_script = self._r.register_script(_PAGE)
-        self._scan_script = self._r.register_script(_SCAN)
-        self._build_script = self._r.register_script(_BUILD)
-        self._ready_script = self._r.register_script(_READY)
-        self._clear_script = self._r.register_script(_CLEAR)
+        self._sync = _Client(self._r)
+        self._async: _Client | None = None  # made on the first bridged call, in that call's event loop
+        self._closing: set[asyncio.Future[None]] = set()
+
+    def _do(self, command: Callable[..., Any], *args: Any) -> Any:
+        """`command(client, *args)` on the asyncio client, awaited through the bridge, when bridged; else on
+        the synchronous one. Values that change in a loop travel in `args`, not in the command's closure."""
+        if bridged():
+            return wait_for(command(self._aio(), *args))
+        return command(self._sync, *args)
+
+    def _aio(self) -> _Client:
+        loop = asyncio.get_running_loop()
+        side = self._async
+        if side is None or side.loop is not loop:  # a new loop (tests run several): connections of its own
+            client = aioredis.Redis.from_url(
+                self.url, socket_timeout=_TIMEOUT_S, socket_connect_timeout=_CONNECT_TIMEOUT_S
+            )
+            side = self._async = _Client(client, loop)
+        return side
 
     def _wait_for_server(self) -> None:
         """Fail at start-up with one clear line, not on the first request; a Redis that is still
@@ -213,25 +258,25 @@ class RedisStore(Store):
 
     @property
     def client(self) -> redis.Redis:
-        """The connection, for other state that must be shared across processes (rate limits)."""
+        """The synchronous connection, for callers outside a request (the bridged path is `_do`'s)."""
         return self._r
 
     def _key(self, collection: str, suffix: str) -> str:
         return f"{self.namespace}:c:{_enc(collection)}:{suffix}"
 
     def collections(self) -> dict[str, int]:
-        names = sorted(_enc(_dec(n)) for n in self._r.smembers(self._collections_key))
-        pipe = self._r.pipeline(transaction=False)
-        for name in names:
-            pipe.hlen(f"{self.namespace}:c:{name}:data")
-        counts = pipe.execute()
+        names = sorted(_enc(_dec(n)) for n in self._do(lambda c: c.r.smembers(self._collections_key)))
+        keys = [f"{self.namespace}:c:{name}:data" for name in names]
+        counts = self._do(_pipeline, False, [("hlen", key) for key in keys])
         return {_dec(name): int(n) for name, n in zip(names, counts, strict=True) if n}
 
     def count(self, collection: str) -> int:
-        return int(self._r.hlen(self._key(collection, "data")))
+        key = self._key(collection, "data")
+        return int(self._do(lambda c: c.r.hlen(key)))
 
     def get(self, collection: str, id: str) -> Record | None:
-        body = self._r.hget(self._key(collection, "data"), id)
+        key = self._key(collection, "data")
+        body = self._do(lambda c: c.r.hget(key, id))
         return orjson.loads(body) if body is not None else None
 
     def put(self, collection: str, id: str, record: Record) -> None:
@@ -257,7 +302,8 @@ class RedisStore(Store):
                 args += [id, body]
                 args += [unique_token(record[f]) if f in record else "" for f in fields]
             keys = [self._collections_key, *self._keys(collection, "data", "order", "pos", "indexed")]
-            if self._put_script(keys=keys + self._index_keys(collection, fields), args=args) != -1:
+            keys += self._index_keys(collection, fields)
+            if self._do(lambda c, k, a: c.put(keys=k, args=a), keys, args) != -1:
                 return
             self._fields.pop(collection, None)  # another process indexed a field: refresh, retry
 
@@ -265,7 +311,8 @@ class RedisStore(Store):
         while True:
             fields = self._indexed(collection)
             keys = [*self._keys(collection, "data", "order", "indexed"), *self._index_keys(collection, fields)]
-            done = self._delete_script(keys=keys, args=[len(fields), *map(_enc, fields), id])
+            args = [len(fields), *map(_enc, fields), id]
+            done = self._do(lambda c, k, a: c.delete(keys=k, args=a), keys, args)
             if done != -1:
                 return bool(done)
             self._fields.pop(collection, None)
@@ -278,7 +325,7 @@ class RedisStore(Store):
         keys = self._keys(collection, "order", "data")
         last: bytes | str = "-inf"
         while True:
-            flat = self._scan_script(keys=keys, args=[last, _BATCH])
+            flat = self._do(lambda c, a: c.scan(keys=keys, args=a), [last, _BATCH])
             for i in range(0, len(flat), 3):
                 if flat[i + 2]:  # '' would be an id deleted between the two reads: impossible in one script
                     yield flat[i].decode(), flat[i + 1], flat[i + 2]
@@ -290,36 +337,57 @@ class RedisStore(Store):
         if limit <= 0:
             return []  # ZRANGE 0 -1 would mean "everything"
         offset = max(offset, 0)
-        bodies = self._page_script(keys=self._keys(collection, "order", "data"), args=[offset, offset + limit - 1])
+        keys, args = self._keys(collection, "order", "data"), [offset, offset + limit - 1]
+        bodies = self._do(lambda c: c.page(keys=keys, args=args))
         return [orjson.loads(body) for body in bodies if body is not None]
 
     def next_seqs(self, collection: str, n: int) -> int:
-        pipe = self._r.pipeline(transaction=True)
-        pipe.sadd(self._collections_key, _enc(collection))  # so that clear() resets the counter
-        pipe.incrby(self._key(collection, "seq"), n)
-        return int(pipe.execute()[1]) - n + 1
+        commands = [
+            ("sadd", self._collections_key, _enc(collection)),  # so that clear() resets the counter
+            ("incrby", self._key(collection, "seq"), n),
+        ]
+        return int(self._do(_pipeline, True, commands)[1]) - n + 1
 
     def clear(self) -> None:
-        self._clear_script(keys=[self._collections_key], args=[f"{self.namespace}:c:"])
+        keys, args = [self._collections_key], [f"{self.namespace}:c:"]
+        self._do(lambda c: c.clear(keys=keys, args=args))
         self._fields.clear()
 
     def find(self, collection: str, field: str, value: Any) -> str | None:
         token = unique_token(value)
         idx = self._key(collection, f"idx:{_enc(field)}")
-        pipe = self._r.pipeline(transaction=True)
-        pipe.sismember(self._key(collection, "ready"), _enc(field))
-        pipe.hget(idx, token)
-        ready, id = pipe.execute()
+        commands = [("sismember", self._key(collection, "ready"), _enc(field)), ("hget", idx, token)]
+        ready, id = self._do(_pipeline, True, commands)
         if not ready:
             self._build(collection, field)
-            id = self._r.hget(idx, token)
+            id = self._do(lambda c: c.r.hget(idx, token))
         return id.decode() if id is not None else None
 
     def limiter(self) -> Limiter:
-        return RedisLimiter(self.client, self.namespace)
+        return RedisLimiter(self._do, self.namespace)
 
     def close(self) -> None:
+        side, self._async = self._async, None
+        if side is not None:
+            self._close_async(side)
         self._r.close()
+
+    def _close_async(self, side: _Client) -> None:
+        """Close the asyncio client's connections on the loop that owns them, from wherever close() runs."""
+        loop = side.loop
+        assert loop is not None
+        if bridged():
+            wait_for(side.r.aclose())
+        elif loop.is_closed():
+            return  # its sockets went with it
+        elif not loop.is_running():
+            loop.run_until_complete(side.r.aclose())
+        elif _running_loop() is loop:  # in the loop, not bridged (shutdown): close once this call returns
+            task = loop.create_task(side.r.aclose())
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+        else:
+            asyncio.run_coroutine_threadsafe(side.r.aclose(), loop)  # another thread's loop (a test server)
 
     # -- find's index ---------------------------------------------------------------------
 
@@ -331,10 +399,8 @@ class RedisStore(Store):
         unchanged (see _BUILD). Two processes building at once write the same entries.
         """
         encoded = _enc(field)
-        pipe = self._r.pipeline(transaction=True)
-        pipe.sadd(self._collections_key, _enc(collection))
-        pipe.sadd(self._key(collection, "indexed"), encoded)
-        pipe.execute()
+        marks = [("sadd", self._collections_key, _enc(collection)), ("sadd", self._key(collection, "indexed"), encoded)]
+        self._do(_pipeline, True, marks)
         self._fields.pop(collection, None)
         keys = [self._key(collection, "data"), *self._index_keys(collection, [field])]
         args: list[str] = []
@@ -343,16 +409,18 @@ class RedisStore(Store):
             if field in record:
                 args += [id, hashlib.sha1(body).hexdigest(), unique_token(record[field])]
             if len(args) >= 3 * _BATCH:
-                self._build_script(keys=keys, args=args)
+                self._do(lambda c, a: c.build(keys=keys, args=a), args)
                 args = []
         if args:
-            self._build_script(keys=keys, args=args)
-        self._ready_script(keys=self._keys(collection, "indexed", "ready"), args=[encoded])
+            self._do(lambda c: c.build(keys=keys, args=args))
+        ready_keys = self._keys(collection, "indexed", "ready")
+        self._do(lambda c: c.ready(keys=ready_keys, args=[encoded]))
 
     def _indexed(self, collection: str) -> list[str]:
         fields = self._fields.get(collection)
         if fields is None:
-            members = self._r.smembers(self._key(collection, "indexed"))
+            key = self._key(collection, "indexed")
+            members = self._do(lambda c: c.r.smembers(key))
             fields = self._fields[collection] = sorted(_dec(m) for m in members)
         return fields
 
@@ -363,24 +431,43 @@ class RedisStore(Store):
         return [self._key(collection, f"{kind}:{_enc(f)}") for f in fields for kind in ("idx", "rev")]
 
 
-class RedisLimiter:
-    """Fixed windows in Redis: every process sharing the store shares the counters."""
+def _pipeline(c: _Client, transaction: bool, commands: Sequence[tuple[Any, ...]]) -> Any:
+    """Several commands in one round trip: the results' list (an awaitable of it on the asyncio client)."""
+    pipe = c.r.pipeline(transaction=transaction)
+    for name, *args in commands:
+        getattr(pipe, name)(*args)
+    return pipe.execute()
 
-    def __init__(self, client: Any, namespace: str) -> None:
-        self._r = client
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+class RedisLimiter:
+    """Fixed windows in Redis: every process sharing the store shares the counters. `run` is the store's
+    `_do`, so a hit during a request awaits through the bridge like the store's own calls."""
+
+    def __init__(self, run: Run, namespace: str) -> None:
+        self._do = run
         self._prefix = f"{namespace}:ratelimit:"
 
     def hit(self, key: str, rule: RateLimit) -> Limit:
         now = time.time()
         index = int(now // rule.window_s)
         name = f"{self._prefix}{key}:{rule.window_s:g}:{index}"
-        pipe = self._r.pipeline(transaction=True)
-        pipe.incr(name)
-        pipe.expire(name, math.ceil(rule.window_s) + 1)
-        count = int(pipe.execute()[0])
+        commands = [("incr", name), ("expire", name, math.ceil(rule.window_s) + 1)]
+        count = int(self._do(_pipeline, True, commands)[0])
         reset = math.ceil((index + 1) * rule.window_s - now)
         return Limit(count <= rule.requests, rule.requests, max(rule.requests - count, 0), reset)
 
     def reset(self) -> None:
-        for name in self._r.scan_iter(match=self._prefix + "*", count=1000):
-            self._r.delete(name)
+        cursor: int = 0
+        while True:
+            cursor, names = self._do(lambda c, at: c.r.scan(at, match=self._prefix + "*", count=1000), cursor)
+            if names:
+                self._do(lambda c, found: c.r.unlink(*found), names)
+            if not int(cursor):
+                return

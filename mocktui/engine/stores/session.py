@@ -77,6 +77,7 @@ class SessionStore(Store):
         self.base = base
         self.session = session
         self.kind = base.kind
+        self.awaits = base.awaits
         self._names: dict[str, tuple[str, str, str]] = {}
 
     def _ns(self, collection: str) -> tuple[str, str, str]:
