@@ -247,6 +247,29 @@ class MockService:
             ]
         return result
 
+    def drift(self) -> list[dict[str, Any]]:
+        """What the backend behind `--proxy` did that the spec does not allow, by operation (most findings
+        first): from the journal's events tagged `drift`, on every process of the mock."""
+        by_operation: dict[str, dict[str, Any]] = {}
+        for event in self.plane.journal():
+            if "drift" not in event.tags:
+                continue
+            name = event.operation or f"{event.method} {event.path} (unknown operation)"
+            entry = by_operation.setdefault(
+                name,
+                {"operation": name, "exchanges": 0, "findings": 0, "notes": {}, "first_seen": event.time,
+                 "last_seen": event.time, "last_event": event.id},
+            )  # fmt: skip
+            entry["exchanges"] += 1
+            entry["findings"] += len(event.notes)
+            entry["last_seen"], entry["last_event"] = event.time, event.id
+            for note in event.notes:
+                entry["notes"][note] = entry["notes"].get(note, 0) + 1
+        out = sorted(by_operation.values(), key=lambda e: (-e["findings"], e["operation"]))
+        for entry in out:
+            entry["notes"] = [{"note": note, "count": count} for note, count in entry["notes"].items()]
+        return out
+
     def unmatched(self, limit: int = 100) -> list[RequestEvent]:
         """Requests no operation of the spec matched (a client calling what the spec does not describe)."""
         items = [e for e in self.plane.journal() if e.operation is None and e.status in (404, 405)]

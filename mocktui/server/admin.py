@@ -120,6 +120,12 @@ def build_admin(service: MockService, token: str | None = None) -> FastAPI:
             headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
         )
 
+    @api.get("/drift")
+    def drift() -> list[dict[str, Any]]:
+        """Where the backend behind `--proxy` broke the spec, by operation: exchanges, findings (each note with
+        its count), first and last seen, and the last offending event's id (`/events?...` shows it whole)."""
+        return service.drift()
+
     @api.get("/cluster")
     def cluster() -> dict[str, Any]:
         """The processes serving this mock: workers of this host, instances on others sharing its Redis."""

@@ -114,6 +114,10 @@ class Backend(Protocol):
         """Client sessions, most recently seen first: id, requests, records, last_seen, overrides."""
         ...
 
+    async def drift(self) -> list[dict[str, Any]]:
+        """Where the backend behind `--proxy` broke the spec, by operation (`MockService.drift`)."""
+        ...
+
 
 def operation_info(op: dict[str, Any]) -> OperationInfo:
     """An operation as the admin API and the service list it."""

@@ -136,6 +136,10 @@ class LocalBackend:
         sessions: list[dict[str, Any]] = _call(self.service.sessions)
         return sessions
 
+    async def drift(self) -> list[dict[str, Any]]:
+        drift: list[dict[str, Any]] = _call(self.service.drift)
+        return drift
+
 
 def _call(verb: Callable[..., Any], *args: Any) -> Any:
     try:

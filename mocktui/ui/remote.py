@@ -253,6 +253,10 @@ class RemoteBackend:
         sessions: list[dict[str, Any]] = await self._json("GET", "/sessions")
         return sessions
 
+    async def drift(self) -> list[dict[str, Any]]:
+        drift: list[dict[str, Any]] = await self._json("GET", "/drift")
+        return drift
+
 
 def _detail(response: httpx.Response) -> str:
     try:

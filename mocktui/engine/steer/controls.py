@@ -14,6 +14,7 @@ from typing import Any
 from mocktui.engine.steer.faults import FAULTS
 
 DISTRIBUTIONS = ("uniform", "normal", "longtail")
+MODES = ("mock", "proxy", "auto")  # answer from the spec; forward to --proxy; forward, the spec when it fails
 CLIENT_KEYS = ("ip", "client-id", "api-key")
 DEFAULT_MIX = {500: 25.0, 502: 25.0, 503: 25.0, 504: 25.0}  # the seed's failure mix
 
@@ -68,6 +69,7 @@ class Override:
     chaos: dict[str, float] | None = None  # replaces the global chaos faults
     disabled: int | None = None  # 404 or 503: the route answers as if it were not there / down
     rate_limit: RateLimit | None = None  # replaces the global rate limit
+    mode: str | None = None  # mock | proxy | auto: replaces the global mode for this operation
 
     def empty(self) -> bool:
         return all(getattr(self, f.name) is None for f in fields(self))
@@ -92,6 +94,7 @@ class Controls:
     packs: dict[str, bool] = field(default_factory=dict)  # built-in pack -> enabled
     overrides: dict[str, Override] = field(default_factory=dict)  # operation id -> override
     chaos_seed: int | None = None  # makes injected delays and faults reproducible
+    mode: str = "mock"  # mock | proxy | auto (with --proxy): where answers come from
 
     def snapshot(self) -> dict[str, Any]:
         out = asdict(self)
@@ -213,6 +216,8 @@ def _coerce(name: str, key: str, value: Any, current: Any) -> Any:
         return int(number)
     if key == "distribution" and value not in DISTRIBUTIONS:
         raise ControlError(f"{name}: expected one of {', '.join(DISTRIBUTIONS)}, got {value!r}")
+    if key == "mode" and value not in MODES:
+        raise ControlError(f"{name}: expected one of {', '.join(MODES)}, got {value!r}")
     if key == "key" and value not in CLIENT_KEYS:
         raise ControlError(f"{name}: expected one of {', '.join(CLIENT_KEYS)}, got {value!r}")
     if not isinstance(value, str):
