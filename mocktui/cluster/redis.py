@@ -109,6 +109,7 @@ class RedisPlane(Plane):
         self._tasks: list[asyncio.Task[None]] = []
         self._unsubscribe: list[Any] = []
         self._shipped = 0
+        self._mirroring = False
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def start(self, engine: MockEngine) -> None:
@@ -134,7 +135,9 @@ class RedisPlane(Plane):
             self._tasks.append(asyncio.create_task(self._heartbeat(), name="mocktui-plane-beat"))
         if self.mirror:
             self._tasks.append(asyncio.create_task(self._copy_others(), name="mocktui-plane-mirror"))
-        self._unsubscribe = [engine.events.subscribe(self._ship), engine.events.subscribe_notices(self._ship_notice)]
+        if self.serves:  # a supervisor has no requests of its own to journal (what it mirrors is journaled)
+            events = engine.events
+            self._unsubscribe = [events.subscribe(self._ship), events.subscribe_notices(self._ship_notice)]
 
     async def stop(self) -> None:
         for unsubscribe in self._unsubscribe:
@@ -220,12 +223,16 @@ class RedisPlane(Plane):
     # -- the journal ------------------------------------------------------------------
 
     def _ship(self, event: RequestEvent) -> None:
+        if self._mirroring:  # another member's event, copied here for the control room: journaled already
+            return
         event.worker = self.member
         self._queue.append(("request", orjson.dumps(event.to_dict())))
         self._shipped += 1
         self._wake.set()
 
     def _ship_notice(self, notice: Notice) -> None:
+        if self._mirroring:
+            return
         data = {"time": notice.time, "level": notice.level, "text": notice.text, "worker": self.member}
         self._queue.append(("notice", orjson.dumps(data)))
         self._wake.set()
@@ -321,10 +328,16 @@ class RedisPlane(Plane):
         """The control room's request log: every other member's events into this process's stream."""
         events = self._engine.events
         async for item in self.follow(None):
-            if item.kind == "request" and item.data.get("worker") != self.member:
-                events.publish(RequestEvent.from_dict(item.data))
-            elif item.kind == "notice" and item.data.get("worker") != self.member:
-                events.notice(str(item.data["level"]), f"{item.data['worker']}: {item.data['text']}")
+            if item.data.get("worker") == self.member:
+                continue
+            self._mirroring = True
+            try:
+                if item.kind == "request":
+                    events.publish(RequestEvent.from_dict(item.data))
+                elif item.kind == "notice":
+                    events.notice(str(item.data["level"]), f"{item.data['worker']}: {item.data['text']}")
+            finally:
+                self._mirroring = False
 
     # -- counters ---------------------------------------------------------------------
 
