@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import inspect
 import threading
 import time
@@ -26,9 +27,10 @@ from mocktui.engine.pipeline import MockEngine
 from mocktui.engine.spec.read import load_spec
 from mocktui.engine.steer.controls import Controls, RateLimit
 from mocktui.engine.stores.base import Record, Store
-from mocktui.engine.stores.bridge import run_bridged
+from mocktui.engine.stores.bridge import run_bridged, wait_for
 from mocktui.engine.stores.memory import MemoryStore
-from mocktui.engine.stores.redis import RedisStore
+from mocktui.engine.stores.redis import RedisStore, _Batched
+from mocktui.engine.stores.redis_scripts import SCRIPTS
 from mocktui.engine.stores.session import SessionStore
 
 from ...helpers import LiveServer, use_store
@@ -189,6 +191,106 @@ def test_awaits_says_which_stores_the_server_bridges(namespace: str) -> None:
         store.close()
 
 
+class FakeRedis:
+    """Just enough of redis.asyncio for `_Batched`: records what reaches the wire, fails where told."""
+
+    def __init__(self, fail: Exception | None = None) -> None:
+        self.sent: list[list[tuple[Any, ...]]] = []  # one list per round trip
+        self.fail = fail
+
+    async def execute_command(self, *args: Any) -> Any:
+        return (await self._round_trip([args], raise_on_error=True))[0]
+
+    def pipeline(self, transaction: bool) -> FakePipeline:
+        assert transaction is False
+        return FakePipeline(self)
+
+    async def _round_trip(self, commands: list[tuple[Any, ...]], raise_on_error: bool) -> list[Any]:
+        self.sent.append(commands)
+        await asyncio.sleep(0)
+        if self.fail is not None:
+            raise self.fail
+        replies: list[Any] = [ValueError(f"bad {c[1]}") if c[0] == "BAD" else f"{c[0]} {c[1]}" for c in commands]
+        if raise_on_error:
+            for reply in replies:
+                if isinstance(reply, Exception):
+                    raise reply
+        return replies
+
+
+class FakePipeline:
+    def __init__(self, fake: FakeRedis) -> None:
+        self.fake = fake
+        self.commands: list[tuple[Any, ...]] = []
+
+    def execute_command(self, *args: Any) -> FakePipeline:
+        self.commands.append(args)
+        return self
+
+    async def execute(self, raise_on_error: bool = True) -> list[Any]:
+        return await self.fake._round_trip(self.commands, raise_on_error)
+
+
+async def test_commands_of_one_loop_turn_leave_in_one_round_trip() -> None:
+    fake = FakeRedis()
+    batched = _Batched(fake, asyncio.get_running_loop())
+
+    def one(n: int) -> Any:
+        return wait_for(batched.call("GET", n))
+
+    got = await asyncio.gather(*(run_bridged(one, n) for n in range(16)))
+    assert got == [f"GET {n}" for n in range(16)]
+    assert [len(trip) for trip in fake.sent] == [16]
+    assert await run_bridged(one, 99) == "GET 99"  # alone: one command, no pipeline
+    assert fake.sent[-1] == [("GET", 99)]
+
+
+async def test_an_error_reply_reaches_only_its_caller() -> None:
+    fake = FakeRedis()
+    batched = _Batched(fake, asyncio.get_running_loop())
+    futures = [batched.call("GET", "a"), batched.call("BAD", "b"), batched.call("GET", "c")]
+    done = await asyncio.gather(*futures, return_exceptions=True)
+    assert done[0] == "GET a" and done[2] == "GET c"
+    assert isinstance(done[1], ValueError) and str(done[1]) == "bad b"
+    assert len(fake.sent) == 1
+
+
+async def test_a_lost_connection_reaches_every_caller_of_the_batch_and_the_next_batch_goes_out() -> None:
+    fake = FakeRedis(fail=ConnectionError("gone"))
+    batched = _Batched(fake, asyncio.get_running_loop())
+    done = await asyncio.gather(batched.call("GET", 1), batched.call("GET", 2), return_exceptions=True)
+    assert [str(d) for d in done] == ["gone", "gone"]
+    fake.fail = None
+    assert await batched.call("GET", 3) == "GET 3"
+
+
+async def test_a_cancelled_caller_does_not_break_the_batch() -> None:
+    fake = FakeRedis()
+    batched = _Batched(fake, asyncio.get_running_loop())
+    first, second = batched.call("GET", 1), batched.call("GET", 2)
+    first.cancel()
+    assert await second == "GET 2"
+    assert first.cancelled()
+
+
+def test_a_script_redis_does_not_know_yet_is_loaded(namespace: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A restarted or flushed Redis forgets scripts: the first EVALSHA gets NOSCRIPT, the store loads it."""
+    store = redis_store(namespace)
+    source = SCRIPTS["page"][0] + f"\n-- {uuid.uuid4().hex}"  # a script this Redis has never seen
+    monkeypatch.setitem(SCRIPTS, "page", (source, hashlib.sha1(source.encode()).hexdigest()))
+    store.put("items", "1", {"n": 1})
+    loop = asyncio.new_event_loop()
+    try:
+        assert store.page("items", 0, 5) == [{"n": 1}]  # synchronous: NOSCRIPT, load, again
+        fresh = SCRIPTS["page"][0] + f"\n-- {uuid.uuid4().hex}"
+        monkeypatch.setitem(SCRIPTS, "page", (fresh, hashlib.sha1(fresh.encode()).hexdigest()))
+        assert loop.run_until_complete(run_bridged(store.page, "items", 0, 5)) == [{"n": 1}]  # bridged: the same
+        loop.run_until_complete(run_bridged(store.clear))
+        loop.run_until_complete(run_bridged(store.close))
+    finally:
+        loop.close()
+
+
 def test_rate_limiter_inside_the_bridge(namespace: str, monkeypatch: pytest.MonkeyPatch) -> None:
     store = redis_store(namespace)
     limiter = store.limiter()
@@ -221,7 +323,7 @@ def test_cluster_counters_inside_the_bridge(monkeypatch: pytest.MonkeyPatch) -> 
         got += [await run_bridged(plane.incr, "windowed", 1, 30.0), await run_bridged(plane.incr, "windowed", 1, 30.0)]
         monkeypatch.setattr(plane, "_r", sync)
         ttl = plane._r.ttl(plane._counter_prefix + "windowed")
-        assert 0 < int(ttl) <= 30  # type: ignore[arg-type]
+        assert 0 < int(ttl) <= 30
         plane.reset_counters()
         await plane._a.aclose()
         plane._r.close()
@@ -239,7 +341,9 @@ paths:
   /ping:
     get:
       responses:
-        "200": {description: pong, content: {application/json: {schema: {type: object, properties: {ok: {type: boolean}}}}}}
+        "200":
+          description: pong
+          content: {application/json: {schema: {type: object, properties: {ok: {type: boolean}}}}}
   /items/{id}:
     parameters: [{name: id, in: path, required: true, schema: {type: integer}}]
     get:
@@ -282,9 +386,17 @@ class SlowProxy:
         writer.close()
 
     def close(self) -> None:
-        self.server.close()
+        async def shutdown() -> None:
+            self.server.close()
+            pumps = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+            for task in pumps:
+                task.cancel()
+            await asyncio.gather(*pumps, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(shutdown(), self.loop).result(5)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(5)
+        self.loop.close()
 
 
 def _timed(client: httpx.Client, path: str) -> tuple[int, float]:
