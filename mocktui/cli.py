@@ -1,4 +1,4 @@
-"""Command line: `mocktui SPEC [--headless]`, `validate`, `init` and `attach`: parse, then hand over."""
+"""Command line: `mocktui SPEC [--headless]`, `validate`, `init`, `attach` and `import`: parse, then hand over."""
 
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ def serve_parser() -> argparse.ArgumentParser:
         prog="mocktui",
         allow_abbrev=False,  # `--headles` is a typo, not --headless
         description="Mock an OpenAPI 3.0/3.1 or Swagger 2.0 API, with a live terminal control room.",
-        epilog="Other commands: 'mocktui validate SPEC', 'mocktui init [DIR]', 'mocktui attach URL'. "
+        epilog="Other commands: 'mocktui validate SPEC', 'mocktui init [DIR]', 'mocktui attach URL', "
+        "'mocktui import FILE.har --into examples|state|rules'. "
         "Every option also comes from the environment, .env or mocktui.yaml (see the README).",
     )
     spec = parser.add_argument("spec", nargs="?", default=None, help="OpenAPI/Swagger file (YAML or JSON), URL, or -")
@@ -65,6 +66,8 @@ def _main(args: list[str]) -> int:
         return init(args[1:])
     if args and args[0] == "attach":
         return attach(args[1:])
+    if args and args[0] == "import":
+        return import_har(args[1:])
     given = serve_parser().parse_args(args)
     try:
         settings = resolve(given, config=Path(given.config) if given.config else None)
@@ -111,6 +114,45 @@ def attach(argv: Sequence[str]) -> int:
     from mocktui.ui.app import run_attach
 
     return run_attach(options.url, options.token, keys)
+
+
+def import_har(argv: Sequence[str]) -> int:
+    """`mocktui import FILE.har --into examples|state|rules`: a recording as rules or seed data for the mock."""
+    from mocktui.engine.har import HarError
+    from mocktui.importer import TARGETS, run
+
+    parser = argparse.ArgumentParser(
+        prog="mocktui import", allow_abbrev=False, description="Compile a HAR recording into files the mock loads."
+    )
+    parser.add_argument("har", metavar="FILE.har", help="the recording (from --record, or a browser's HAR export)")
+    parser.add_argument("--into", required=True, choices=TARGETS,
+                        help="examples: a rules file of named examples; rules: the recorded sequences as rules; "
+                        "state: {collection: [records]} for --state")  # fmt: skip
+    parser.add_argument("--spec", help="the spec the recording is of (default: spec: in mocktui.yaml)")
+    parser.add_argument("-o", "--output", metavar="OUT", help="where to write (default: beside FILE.har)")
+    parser.add_argument("--config", metavar="FILE", help="settings file for `spec:` (default: ./mocktui.yaml)")
+    options = parser.parse_args(argv)
+    try:
+        config = Path(options.config) if options.config else None
+        spec_path = options.spec or resolve(argparse.Namespace(), config=config).spec
+    except ConfigError as exc:
+        print(f"mocktui: {exc}", file=sys.stderr)
+        return 2
+    if not spec_path:
+        print("mocktui import: no spec: give --spec SPEC, or `spec:` in mocktui.yaml", file=sys.stderr)
+        return 2
+    spec = _load_or_report(spec_path)
+    if spec is None:
+        return 2
+    try:
+        result = run(options.har, options.into, spec, options.output)
+    except (HarError, OSError) as exc:
+        print(f"mocktui import: {options.har}: {exc}", file=sys.stderr)
+        return 2
+    for item in result.volatile:
+        print(f"volatile: {item.line()}")
+    print(f"wrote {result.out}: {result.written}")
+    return 0
 
 
 def _load_or_report(path: str, semantic: bool = False) -> Spec | None:

@@ -36,15 +36,19 @@ def run_headless(spec: Spec, settings: Settings) -> int:
     else:
         runtime = build(spec, settings, sock, token=token, seed=True, progress=lines)
     lines.finished()
-    return serve(runtime, out=out)
+    return serve(runtime, out=out, fail_on_drift=settings.fail_on_drift)
 
 
 def log_for(settings: Settings) -> TextLog | JsonLog:
     return JsonLog() if settings.log_format == "json" else TextLog()
 
 
-def serve(runtime: Runtime, banner: bool = True, out: TextLog | JsonLog | None = None) -> int:
-    """Run until SIGINT or SIGTERM; request lines and notices on stdout (text, or JSON lines).
+def serve(
+    runtime: Runtime, banner: bool = True, out: TextLog | JsonLog | None = None, fail_on_drift: bool = False
+) -> int:
+    """Run until SIGINT or SIGTERM; request lines and notices on stdout (text, or JSON lines). With
+    `fail_on_drift` (the one process, or the supervisor: never a worker), exit 1 when the backend behind
+    --proxy broke the spec anywhere in the mock.
 
     A supervisor prints notices (its workers' too: they reach it through the plane) and leaves
     request lines to the workers that served them; a worker prints only its request lines.
@@ -58,7 +62,10 @@ def serve(runtime: Runtime, banner: bool = True, out: TextLog | JsonLog | None =
     elif runtime.serving and engine.controls.validate_responses:
         engine.events.subscribe(lambda event: out.request(event) if event.notes else None)
 
+    drift = 0
+
     async def main() -> None:
+        nonlocal drift
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -74,6 +81,8 @@ def serve(runtime: Runtime, banner: bool = True, out: TextLog | JsonLog | None =
         if banner:
             out.started(runtime)
         await stop.wait()
+        if fail_on_drift:  # read while every worker still answers the journal
+            drift = runtime.drift_findings()
         await runtime.stop()
         runtime.close()
 
@@ -83,6 +92,10 @@ def serve(runtime: Runtime, banner: bool = True, out: TextLog | JsonLog | None =
         uvloop.run(main())
     except ImportError:  # pragma: no cover - uvloop is a dependency, but optional in spirit
         asyncio.run(main())
+    if drift:
+        print(f"mocktui: drift: {drift:,} finding{'s' if drift != 1 else ''} of the backend against the spec "
+              "(GET /__mocktui/drift); exit 1 (--fail-on-drift)", file=sys.stderr, flush=True)  # fmt: skip
+        return 1
     return 0
 
 

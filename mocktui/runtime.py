@@ -27,7 +27,10 @@ from mocktui.cluster.plane import Plane, SoloPlane
 from mocktui.cluster.redis import PlaneError, RedisPlane, spec_scope
 from mocktui.cluster.supervisor import Supervisor
 from mocktui.engine.events import EventStream
+from mocktui.engine.har import HarError
+from mocktui.engine.outbox import outbox_of
 from mocktui.engine.pipeline import MockEngine, Recipe, build_stages
+from mocktui.engine.replay import Replay
 from mocktui.engine.scenarios.decision import ScenarioError
 from mocktui.engine.scenarios.runner import ScenarioFiles
 from mocktui.engine.sessions import Sessions, SessionSource
@@ -39,14 +42,18 @@ from mocktui.engine.stores.base import State, Store, StoreError
 from mocktui.engine.stores.registry import open_store, store_kind
 from mocktui.server.admin import build_admin
 from mocktui.server.app import MockApp
+from mocktui.server.proxy import Proxy
+from mocktui.server.recorder import Recorder
 from mocktui.server.reload import Reloader
 from mocktui.server.runner import BadAddress, PortInUse, ServerRunner, bind
+from mocktui.server.webhooks import Deliverer
 from mocktui.service import MockService
 from mocktui.settings.resolve import ConfigError
 from mocktui.settings.table import Settings
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 ON_START: Literal["on start"] = "on start"
+DRIFT_COUNTER = "drift"  # findings of the backend behind --proxy, counted across every process
 BACKGROUND_FROM = 5_000  # records: a smaller seed takes well under a second and is done in `build`
 
 
@@ -71,6 +78,9 @@ class Runtime:
     seeding: SeedProgress | None = None  # a seed that runs once the server listens (`build(seed="on start")`)
     plane: Plane = field(default_factory=SoloPlane)
     supervisor: Supervisor | None = None  # `--workers N`: the workers serve; this process steers them
+    recorder: Recorder | None = None  # --record: in the one process, or the supervisor (never a worker)
+    proxy: Proxy | None = None  # --proxy: the backend's client (its connection pool), closed on stop
+    webhooks: Deliverer | None = None  # callbacks and webhooks: in each process that serves requests
     _watcher: asyncio.Task[None] | None = field(default=None, repr=False)
     _seeder: asyncio.Task[None] | None = field(default=None, repr=False)
 
@@ -101,6 +111,8 @@ class Runtime:
             await self.supervisor.start()
         else:
             await self.runner.start()
+        if self.webhooks is not None:
+            await self.webhooks.start()
         if self.reloader is not None:
             self._watcher = asyncio.create_task(self.reloader.run(), name="mocktui-reload")
         if self.seeding is not None and self.seeding.busy and self._seeder is None:
@@ -140,7 +152,19 @@ class Runtime:
             await self.supervisor.stop()
         if self.runner.task is not None:
             await self.runner.stop()
+        if self.proxy is not None:
+            await self.proxy.close()
+        if self.webhooks is not None:
+            await self.webhooks.stop()
         await self.plane.stop()
+        if self.recorder is not None:  # after the plane: the workers' last events reached this journal
+            self.recorder.close()
+
+    def drift_findings(self) -> int:
+        """Findings of the backend against the spec so far, on every process of this mock: the cluster's
+        count, or the journal's when it holds more (a counter reset by the admin API)."""
+        journal = sum(int(entry["findings"]) for entry in self.service.drift())
+        return max(journal, self.plane.incr(DRIFT_COUNTER, 0))
 
     def close(self) -> None:
         """Release the store's connections and files (after `stop`)."""
@@ -190,6 +214,7 @@ def build_engine(spec: Spec, settings: Settings, *, seed: bool = True, progress:
         seed_count=settings.seed,
         seed_counts=dict(settings.seed_counts),
         scenarios=scenario_files(settings),
+        replay=load_replay(settings),
     )
     limiter = (store.limiter() if store is not None else None) or MemoryLimiter()
     try:
@@ -265,9 +290,37 @@ def assemble(
     reloader = Reloader(engine, settings.spec) if settings.spec else None
     service = MockService(engine, reloader.reload_now if reloader is not None else None, plane)
     engine.seeding = seeding  # mock requests get 503 and store verbs 409 until it is done
-    runner = ServerRunner(MockApp(engine, build_admin(service, token)), sock)
+    proxy = proxy_for(engine, settings, plane)
+    runner = ServerRunner(MockApp(engine, build_admin(service, token), proxy), sock)
     reload = reloader if settings.reload else None
-    return Runtime(settings, engine, service, runner, reload, token, seeding, plane, supervisor)
+    recorder = open_recorder(settings, engine.events)
+    hooks = deliverer_for(engine, settings, plane) if supervisor is None else None
+    return Runtime(settings, engine, service, runner, reload, token, seeding, plane, supervisor, recorder, proxy=proxy,
+                   webhooks=hooks)  # fmt: skip
+
+
+def deliverer_for(engine: MockEngine, settings: Settings, plane: Plane) -> Deliverer:
+    """Callbacks and webhooks: subscriptions, store-event mapping and schedules from the settings."""
+    outbox = outbox_of(engine)
+    for name, plan in settings.webhooks.items():
+        for url in plan["urls"]:
+            outbox.subscribe(name, url)
+    return Deliverer(engine, secret=settings.webhook_secret, retries=settings.webhook_retries, member=plane.member,
+                     store_map={n: list(p["on"]) for n, p in settings.webhooks.items() if p["on"]},
+                     schedules={n: p["every"] for n, p in settings.webhooks.items() if p["every"]})  # fmt: skip
+
+
+def proxy_for(engine: MockEngine, settings: Settings, plane: Plane) -> Proxy | None:
+    """--proxy: the forwarder; its findings count in the plane, so any worker's drift fails --fail-on-drift."""
+    if not settings.proxy:
+        return None
+    if settings.proxy_timeout <= 0:
+        raise StartError(f"--proxy-timeout: must be above 0 seconds, got {settings.proxy_timeout:g}")
+    try:
+        return Proxy(engine, settings.proxy, strict=settings.proxy_strict, timeout=settings.proxy_timeout,
+                     count=lambda found: plane.incr(DRIFT_COUNTER, found))  # fmt: skip
+    except ValueError as exc:
+        raise StartError(f"--proxy: {exc}") from None
 
 
 def cluster_url(settings: Settings) -> str | None:
@@ -320,6 +373,7 @@ def supervise(
     engine = build_engine(spec, settings, progress=progress)
     url = cluster_url(settings)
     hub = None if url else os.path.join(tempfile.mkdtemp(prefix="mocktui-"), "hub.sock")
+    mirror = mirror or settings.record is not None  # the recorder hears every worker's exchanges here
     plane = plane_for(spec, settings, mirror=mirror, serves=False) if url else HubServer(str(hub))
     say = engine.events.notice
     supervisor = Supervisor(settings, sock, settings.workers, hub=hub, token=token, say=say, quiet=quiet)
@@ -333,6 +387,25 @@ def _open_store(settings: Settings) -> Store:
     except StoreError as exc:
         flag = "--persist" if settings.persist and not settings.store else "--store"
         raise StartError(f"{flag}: {exc}", code=1 if exc.environment else 2) from None
+
+
+def load_replay(settings: Settings) -> Replay | None:
+    """The --replay recordings, indexed; a bad file stops start-up naming it."""
+    if not settings.replay:
+        return None
+    try:
+        return Replay.load(settings.replay)
+    except HarError as exc:
+        raise StartError(f"--replay {exc}") from None
+
+
+def open_recorder(settings: Settings, events: EventStream) -> Recorder | None:
+    if settings.record is None:
+        return None
+    try:
+        return Recorder(settings.record, events, everything=settings.record_all, secrets=settings.record_secrets)
+    except OSError as exc:
+        raise StartError(f"--record {settings.record}: {exc.strerror or exc}") from None
 
 
 def scenario_files(settings: Settings) -> ScenarioFiles:
@@ -373,6 +446,7 @@ def controls_from(settings: Settings) -> Controls:
         faults=faults,
         rate_limit=RateLimit(limited, requests, window, settings.rate_limit_key),
         chaos_seed=settings.chaos_seed,
+        mode=("proxy" if settings.proxy_strict else "auto") if settings.proxy else "mock",
     )
 
 

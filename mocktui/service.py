@@ -15,6 +15,7 @@ from mocktui.cluster.plane import Item, Plane, SoloPlane, document
 from mocktui.engine.contract.compiled import response_for_code
 from mocktui.engine.contract.validate import Violation
 from mocktui.engine.events import EventQuery, RequestEvent
+from mocktui.engine.outbox import NO_BODY, Fire, Sink, outbox_of
 from mocktui.engine.pipeline import MockEngine
 from mocktui.engine.stateful.crud import Stateful
 from mocktui.engine.steer.controls import ControlError
@@ -390,6 +391,78 @@ class MockService:
         seeding = self.engine.seeding
         return seeding is not None and seeding.busy
 
+    # -- callbacks and webhooks ----------------------------------------------------------------
+
+    def webhooks(self) -> list[dict[str, Any]]:
+        """Every callback and webhook of the spec, with its subscriptions and latest deliveries."""
+        outbox = outbox_of(self.engine)
+        out = []
+        for hook in self.engine.spec.hooks:
+            recent = [d for d in outbox.deliveries if d["hook"] == hook.key][-20:]
+            body = hook.operation.body
+            out.append({"name": hook.key, "kind": hook.kind, "operation": hook.owner or None, "url": hook.url or None,
+                        "method": hook.operation.method, "summary": hook.operation.summary,
+                        "content_type": next(iter(body.content), None) if body is not None else None,
+                        "subscriptions": outbox.subscriptions.get(hook.key, []), "on": hook.on,
+                        "deliveries": recent})  # fmt: skip
+        return out
+
+    def subscribe_webhook(self, name: str, url: str) -> dict[str, Any]:
+        """Send webhook `name` to `url` too (every process of the mock), from the next firing on."""
+        self._hook(name, webhook=True)
+        outbox_of(self.engine).subscribe(name, _checked_url(url))
+        self._share()
+        return {"name": name, "subscriptions": outbox_of(self.engine).subscriptions.get(name, [])}
+
+    def unsubscribe_webhook(self, name: str, url: str) -> None:
+        self._hook(name, webhook=True)
+        if not outbox_of(self.engine).unsubscribe(name, url):
+            raise ServiceError(404, f"{url!r} is not subscribed to webhook {name!r}")
+        self._share()
+
+    def fire_webhook(
+        self, name: str, body: Any = NO_BODY, url: str | None = None, delay_ms: float = 0
+    ) -> dict[str, Any]:
+        """Send a webhook (to its subscribers, or `url`) or a callback (to `url`) now; `body` replaces the
+        generated one. Delivery is asynchronous: the journal shows each attempt."""
+        kind = self._hook(name)
+        outbox = outbox_of(self.engine)
+        targets = [_checked_url(url)] if url else list(outbox.subscriptions.get(name, []))
+        if not targets:
+            why = "no subscriptions; subscribe one or give a url" if kind == "webhook" else "a callback needs a url"
+            raise ServiceError(422, f"{name}: nothing to send to: {why}")
+        if not outbox.delivering:
+            raise ServiceError(409, "this process does not deliver webhooks (the workers do)")
+        delay = (float(delay_ms), float(delay_ms)) if delay_ms else None
+        outbox.fire(Fire(name, "admin", tuple(targets), body, delay_ms=delay))
+        return {"fired": name, "kind": kind, "targets": targets}
+
+    def _hook(self, name: str, webhook: bool = False) -> str:
+        hooks = {h.key: h.kind for h in self.engine.spec.hooks}
+        if name not in hooks:
+            raise ServiceError(404, f"no callback or webhook {name!r}; known: {', '.join(hooks) or 'none'}")
+        if webhook and hooks[name] != "webhook":
+            raise ServiceError(422, f"{name!r} is a callback: it goes where its URL expression says; give a url")
+        return hooks[name]
+
+    def sink(self, name: str) -> list[dict[str, Any]]:
+        """What the built-in receiver `name` was sent, oldest first."""
+        return [entry.to_dict() for entry in outbox_of(self.engine).sink(name).received]
+
+    def sink_receive(self, name: str, method: str, headers: list[tuple[str, str]], body: bytes) -> Sink:
+        """The built-in receiver got a request: kept; the sink says how to answer."""
+        return outbox_of(self.engine).receive(name, method, headers, body)
+
+    def sink_behaviour(self, name: str, status: int | None = None, hang: bool | None = None) -> dict[str, Any]:
+        sink = outbox_of(self.engine).sink(name)
+        if status is not None:
+            if not 200 <= status <= 599:
+                raise ServiceError(422, f"status must be 200-599, got {status}")
+            sink.status = status
+        if hang is not None:
+            sink.hang = hang
+        return {"status": sink.status, "hang": sink.hang}
+
     def _state(self) -> Stateful:
         if self.engine.state is None:
             raise ServiceError(409, NO_STORE)
@@ -397,6 +470,13 @@ class MockService:
         if seeding is not None and seeding.busy:  # the seeding thread writes it: no second writer, no half reads
             raise ServiceError(503, f"the store is being seeded ({seeding.line()}); try again when it is done")
         return self.engine.state
+
+
+def _checked_url(url: str) -> str:
+    scheme, _, rest = str(url).partition("://")
+    if scheme.lower() not in ("http", "https") or not rest.split("/", 1)[0]:
+        raise ServiceError(422, f"expected an http:// or https:// URL, got {url!r}")
+    return str(url)
 
 
 def _refuse(errors: list[Violation]) -> None:

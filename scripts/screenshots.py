@@ -1,10 +1,12 @@
 """Regenerate the control room's screenshots in screenshots/ (SVG and PNG), with real traffic in them.
 
-    python scripts/screenshots.py [--out screenshots] [--spec specs/shop.yaml]
+    python scripts/screenshots.py [--out screenshots] [--spec specs/shop.yaml] [--drift-only]
 
 Starts `MocktuiApp` headless (`run_test`) serving the spec in stateful mode on 127.0.0.1, fires a few
 dozen real HTTP requests at it (reads, writes, validation errors, unknown paths, injected failures),
 then saves one screenshot per pane plus the request details, the override editor and the help screen.
+The Drift pane is shot apart: a real backend process (`tests/backend_app.py`) behind `--proxy`, asked
+for a few of its planted deviations between conforming exchanges.
 PNGs are converted from the SVGs with CairoSVG (`pip install cairosvg`; it needs libcairo2) or, when
 that is missing, with `rsvg-convert` (Debian: `apt-get install librsvg2-bin`).
 """
@@ -17,6 +19,7 @@ import math
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -31,6 +34,7 @@ from mocktui.engine.steer.controls import Controls  # noqa: E402
 from mocktui.engine.stores.memory import MemoryStore  # noqa: E402
 from mocktui.runtime import assemble  # noqa: E402
 from mocktui.server.runner import PortInUse, bind  # noqa: E402
+from mocktui.settings.table import Settings  # noqa: E402
 from mocktui.ui.app import MocktuiApp  # noqa: E402
 from mocktui.ui.local import LocalBackend  # noqa: E402
 
@@ -165,16 +169,50 @@ async def shoot(out: Path, spec_path: str, size: tuple[int, int]) -> list[Path]:
     return saved
 
 
+DRIFTING = [  # (method, path, the deviation the backend is asked for: see tests/backend_app.py)
+    ("GET", "/api/users", "array-item-type"), ("GET", "/api/users", "missing-header"), ("GET", "/api/users", ""),
+    ("GET", "/api/users/1", "wrong-type"), ("GET", "/api/users/1", "format"), ("GET", "/api/users/1", ""),
+    ("GET", "/api/users/2", "undeclared-status"), ("GET", "/api/orders/o-1", "nested-type"),
+    ("GET", "/api/orders/o-1", "additional-property"), ("GET", "/api/orders/o-2", ""), ("GET", "/api/status", ""),
+    ("GET", "/api/report", "xml-type"), ("GET", "/api/users", "array-item-type"), ("GET", "/api/undocumented", ""),
+]  # fmt: skip
+
+
+async def shoot_drift(out: Path, size: tuple[int, int]) -> Path:
+    """The Drift pane over a real drifting backend behind `--proxy` (auto mode)."""
+    from tests.backend_app import running as backend_running
+
+    with tempfile.TemporaryDirectory() as tmp, backend_running(Path(tmp) / "backend.log") as backend:
+        spec = load_spec(str(ROOT / "tests" / "data" / "backend.yaml"))
+        engine = MockEngine.build(spec, controls=Controls(mode="auto"))
+        sock = bind("127.0.0.1", 0)
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        app = MocktuiApp(LocalBackend(assemble(engine, sock, Settings(proxy=backend.url, proxy_timeout=5.0))))
+        async with app.run_test(size=size) as pilot:
+            async with httpx.AsyncClient(base_url=url, timeout=10) as client:
+                for method, path, deviation in DRIFTING:
+                    await client.request(method, path, headers={"X-Deviate": deviation} if deviation else {})
+            await pilot.press("6")
+            await pilot.pause(1.2)
+            app.clear_notifications()
+            await pilot.pause(0.2)
+            app.save_screenshot(filename="drift.svg", path=str(out))
+    return out / "drift.svg"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", default=str(ROOT / "screenshots"), help="folder for the SVGs and PNGs")
     parser.add_argument("--spec", default=str(ROOT / "specs" / "shop.yaml"))
     parser.add_argument("--size", default="120x40", help="terminal size, WIDTHxHEIGHT (default 120x40)")
+    parser.add_argument("--drift-only", action="store_true", help="only the Drift pane (behind a real backend)")
     options = parser.parse_args()
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
     width, height = (int(n) for n in options.size.lower().split("x"))
-    for svg in asyncio.run(shoot(out, options.spec, (width, height))):
+    saved = [] if options.drift_only else asyncio.run(shoot(out, options.spec, (width, height)))
+    saved.append(asyncio.run(shoot_drift(out, (width, height))))
+    for svg in saved:
         png = svg.with_suffix(".png")
         to_png(svg, png)
         print(f"{png.relative_to(ROOT) if png.is_relative_to(ROOT) else png}")

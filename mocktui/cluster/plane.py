@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mocktui.engine.events import Notice, RequestEvent
+from mocktui.engine.outbox import outbox_of
 from mocktui.engine.pipeline import MockEngine
 from mocktui.engine.steer.counters import LocalCounters
 
@@ -39,13 +40,16 @@ def document(engine: MockEngine) -> Document:
     """Everything steerable, as one JSON-able document."""
     scenarios = engine.scenarios
     rules = [rule.enabled for rule in scenarios.rules] if scenarios is not None else []
-    return {"controls": engine.controls.snapshot(), "rules": rules, "sessions": engine.sessions.override_document()}
+    return {"controls": engine.controls.snapshot(), "rules": rules, "sessions": engine.sessions.override_document(),
+            "webhooks": outbox_of(engine).document()}  # fmt: skip
 
 
 def adopt(engine: MockEngine, doc: Document) -> None:
     """Make `engine` obey `doc` (another process's change), from its next request on."""
     engine.controls.restore(doc["controls"])
     engine.sessions.restore_overrides(doc.get("sessions", {}))
+    if isinstance(doc.get("webhooks"), dict):
+        outbox_of(engine).restore(doc["webhooks"])
     scenarios = engine.scenarios
     if scenarios is not None:
         for rule, enabled in zip(scenarios.rules, doc.get("rules", ()), strict=False):

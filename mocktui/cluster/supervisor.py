@@ -52,7 +52,7 @@ class Supervisor:
         self.sock = sock
         self.say = say
         self.quiet = quiet  # the control room owns the terminal: workers print nothing
-        worker_settings = dataclasses.replace(settings, workers=1, headless=True)
+        worker_settings = dataclasses.replace(settings, workers=1, headless=True, record=None)  # one recorder: here
         self._payload = {
             "settings": base64.b64encode(pickle.dumps(worker_settings)).decode(),
             "fd": sock.fileno(),

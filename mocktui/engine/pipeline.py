@@ -1,7 +1,7 @@
 """The pipeline: one request through the stages, in a fixed order.
 
-rate limit -> offline / disabled route -> scenarios -> injected failure -> contract checks ->
-stateful store -> contract answer -> delay and chaos. A request of a client session (`sessions.py`)
+rate limit -> offline / disabled route -> scenarios -> injected failure -> replayed recording ->
+contract checks -> stateful store -> contract answer -> delay and chaos. A request of a client session (`sessions.py`)
 gets the session's view of the store, its overrides and its own counters. The stages are built from a spec by
 `build_stages` (what the `Recipe` says: store, seeding, scenario files) and handed to `MockEngine`
 at construction; a reload builds new stages aside and swaps them in with one assignment.
@@ -20,6 +20,7 @@ from mocktui.engine.contract.responder import Responder
 from mocktui.engine.contract.validate import Violation
 from mocktui.engine.events import EventStream
 from mocktui.engine.http import MockRequest, MockResponse, parse_prefer, problem, query_prefer
+from mocktui.engine.replay import Replay
 from mocktui.engine.scenarios.answer import respond
 from mocktui.engine.scenarios.decision import Decision
 from mocktui.engine.scenarios.runner import ScenarioFiles, Scenarios
@@ -42,6 +43,7 @@ class Recipe:
     seed_count: int = DEFAULT_SEED
     seed_counts: Mapping[str, int] = field(default_factory=dict)
     scenarios: ScenarioFiles | None = None  # None: no scenario stage at all
+    replay: Replay | None = None  # --replay: recorded answers, loaded once (a spec reload keeps them)
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,8 @@ class MockEngine:
         self.idempotency.clear()
         if self.stages.scenarios is not None:
             self.stages.scenarios.reset()
+        if self.recipe.replay is not None:  # recorded sequences start again
+            self.counters.reset()
 
     # -- requests -------------------------------------------------------------------
 
@@ -253,6 +257,12 @@ class MockEngine:
             injected = self.behaviour.injected_status(override)
             if injected is not None:
                 return self._failure(stages.contract, compiled, request, injected)
+        replay = self.recipe.replay
+        if replay is not None and (override is None or (override.status is None and override.example is None)):
+            replayed = replay.answer(request, self.counters)  # a deliberate answer too, but the spec's forced ones win
+            if replayed is not None:
+                replayed.operation = compiled.op.id if compiled is not None else replayed.operation
+                return replayed
         response = self._contract(stages, request, compiled, params, allowed, override)
         if override is not None and compiled is not None:
             response.tags = (*response.tags, "override")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -17,7 +18,9 @@ from swagger_ui_bundle import swagger_ui_path
 
 from mocktui import __version__
 from mocktui.engine.events import EventQuery, RequestEvent
+from mocktui.engine.outbox import NO_BODY
 from mocktui.service import MockService, ServiceError
+from mocktui.settings.parsers import parse_duration
 
 
 def build_admin(service: MockService, token: str | None = None) -> FastAPI:
@@ -252,8 +255,62 @@ def build_admin(service: MockService, token: str | None = None) -> FastAPI:
     def delete_record(collection: str, id: str) -> None:
         service.delete_record(collection, id)
 
+    @api.get("/webhooks")
+    def webhooks() -> list[dict[str, Any]]:
+        """Every callback and webhook of the spec: subscriptions and recent deliveries."""
+        return service.webhooks()
+
+    @api.post("/webhooks/{name}/subscriptions", status_code=201)
+    def subscribe(name: str, subscription: Subscription) -> dict[str, Any]:
+        return service.subscribe_webhook(name, subscription.url)
+
+    @api.delete("/webhooks/{name}/subscriptions", status_code=204)
+    def unsubscribe(name: str, url: str) -> None:
+        service.unsubscribe_webhook(name, url)
+
+    @api.post("/webhooks/{name:path}", status_code=202)
+    def fire(name: str, firing: Firing | None = None) -> dict[str, Any]:
+        """Send it now: `body` replaces the generated payload, `url` the subscriptions (a callback needs
+        one), `delay` ("2s", "500ms") holds it back. The callback of an operation is `operationId.name`."""
+        firing = firing or Firing()
+        try:
+            delay = parse_duration(firing.delay)[0] if firing.delay is not None else 0.0
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from None
+        body = firing.body if "body" in firing.model_fields_set else NO_BODY
+        return service.fire_webhook(name, body, firing.url, delay)
+
+    @app.get("/__mocktui/sink/{name}")
+    def sink(name: str) -> list[dict[str, Any]]:
+        """What the built-in receiver `name` was sent (no token needed: it is a receiver)."""
+        return service.sink(name)
+
+    @app.put("/__mocktui/sink/{name}/behaviour", dependencies=guard)
+    def sink_behaviour(name: str, behaviour: SinkBehaviour) -> dict[str, Any]:
+        """`{"status": 500}` answers that from now on; `{"hang": true}` never answers."""
+        return service.sink_behaviour(name, behaviour.status, behaviour.hang)
+
+    @app.api_route("/__mocktui/sink/{name}", methods=["POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    async def receive(name: str, request: Request) -> JSONResponse:
+        sink = service.sink_receive(name, request.method, list(request.headers.items()), await request.body())
+        for _ in range(600):  # hanging: until the sender gives up (or a minute passed)
+            if not sink.hang or await request.is_disconnected():
+                break
+            await asyncio.sleep(0.1)
+        return JSONResponse({"received": True}, status_code=sink.status)
+
     app.include_router(api)
     return app
+
+
+class Subscription(BaseModel):
+    url: str
+
+
+class Firing(BaseModel):
+    body: Any = None
+    url: str | None = None
+    delay: str | float | None = None
 
 
 class Expectation(BaseModel):
@@ -267,6 +324,11 @@ class Expectation(BaseModel):
     count: int | None = None  # exactly this many; none: at least one (or the range below)
     at_least: int | None = None
     at_most: int | None = None
+
+
+class SinkBehaviour(BaseModel):
+    status: int | None = None
+    hang: bool | None = None
 
 
 class Switch(BaseModel):

@@ -22,6 +22,7 @@ from mocktui.engine.http import MockRequest, MockResponse, problem
 from mocktui.engine.pipeline import MockEngine
 from mocktui.engine.steer.faults import FAULTS
 from mocktui.engine.stores.bridge import run_bridged
+from mocktui.server.proxy import Proxy
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -36,10 +37,13 @@ log = logging.getLogger("mocktui.server")
 class MockApp:
     """The ASGI application serving one engine."""
 
-    def __init__(self, engine: MockEngine, admin: ASGIApp | None = None) -> None:
+    def __init__(self, engine: MockEngine, admin: ASGIApp | None = None, proxy: Proxy | None = None) -> None:
         self.engine = engine
         self.admin = admin
         self.plain_health = not any(op.path == "/health" for op in engine.spec.operations)
+        self.proxy = proxy  # --proxy: operations in mode proxy or auto go to the backend
+        if proxy is not None:
+            proxy.answer = self.answer  # auto mode's fallback: the mock's own answer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -60,6 +64,12 @@ class MockApp:
         started = time.perf_counter()
         raw_headers: list[tuple[bytes, bytes]] = scope["headers"]
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in raw_headers}
+        proxy = self.proxy
+        if proxy is not None and not (self.plain_health and scope["path"] == "/health"):
+            route = proxy.route(scope["method"], scope["path"], headers)
+            if route is not None:
+                await proxy.forward(scope, headers, receive, send, route)
+                return
         controls = self.engine.controls
         body = await _read_body(receive, controls.max_body) if _has_body(headers) else b""
         client = scope.get("client")
@@ -72,8 +82,22 @@ class MockApp:
             body=body if body is not None else b"",
             client=f"{client[0]}:{client[1]}" if client else "",
         )
+        await self.answer(request, body is None, send, started)
+
+    async def answer(
+        self,
+        request: MockRequest,
+        too_big: bool,
+        send: Send,
+        started: float,
+        tags: tuple[str, ...] = (),
+        notes: tuple[str, ...] = (),
+    ) -> None:
+        """The mock's own answer to `request` (`too_big`: its body was over --max-body), journalled and sent;
+        `tags` and `notes` are added to its event (the proxy's fallback says why it answers)."""
+        headers, controls = request.headers, self.engine.controls
         origin = headers.get("origin")
-        if body is None:
+        if too_big:
             response = problem(413, "Payload Too Large", f"request bodies are limited to {controls.max_body} bytes")
         elif request.method == "OPTIONS" and origin and "access-control-request-method" in headers:
             response = self._preflight(request)
@@ -92,6 +116,8 @@ class MockApp:
                 response.headers.append(("access-control-expose-headers", exposed))
         else:
             response.headers.append(("access-control-allow-origin", "*"))
+        if tags or notes:
+            response.tags, response.notes = (*response.tags, *tags), (*notes, *response.notes)
         # Published before the bytes go out: a client that saw the response finds its event.
         self.engine.events.publish(
             RequestEvent(

@@ -143,6 +143,15 @@ def parse_text(raw: Any) -> str:
     return str(raw)
 
 
+def parse_url(raw: Any) -> str:
+    """An http:// or https:// URL with a host (the backend behind --proxy)."""
+    text = str(raw).strip()
+    scheme, _, rest = text.partition("://")
+    if scheme.lower() not in ("http", "https") or not rest.split("/", 1)[0]:
+        raise ValueError(f"expected an http:// or https:// URL, got {raw!r}")
+    return text
+
+
 def parse_session_from(raw: Any) -> str:
     """`header:NAME`, `cookie:NAME` or `query:NAME`: where a client names its session."""
     return str(SessionSource.parse(str(raw)))
@@ -159,3 +168,69 @@ def parse_keys(raw: Any) -> dict[str, str]:
     if not isinstance(raw, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in raw.items()):
         raise ValueError(f"expected {{action: key}} such as {{offline: O}}, got {raw!r}")
     return {k: v.strip() for k, v in raw.items()}
+
+
+def parse_webhooks(raw: Any) -> dict[str, dict[str, Any]]:
+    """Webhook subscriptions and triggers by webhook name: `NAME=URL` items (repeated --webhook, or
+    comma-separated in WEBHOOKS), or in mocktui.yaml a mapping of names to a URL, a list of URLs, or
+    `{url(s), every: 30s, on: orders.created, delay: 2s}`."""
+    out: dict[str, dict[str, Any]] = {}
+
+    def entry(name: str) -> dict[str, Any]:
+        return out.setdefault(name, {"urls": [], "every": None, "on": [], "delay": None})
+
+    if isinstance(raw, Mapping):
+        for name, value in raw.items():
+            item = entry(str(name))
+            if isinstance(value, str):
+                value = {"url": value}
+            elif isinstance(value, list):
+                value = {"urls": value}
+            if not isinstance(value, Mapping):
+                raise ValueError(f"webhook {name}: expected a URL or {{url, every, on, delay}}, got {value!r}")
+            unknown = set(value) - {"url", "urls", "every", "on", "delay"}
+            if unknown:
+                raise ValueError(f"webhook {name}: unknown keys {', '.join(sorted(map(str, unknown)))}")
+            urls = value.get("urls") or []
+            urls = [value["url"], *urls] if "url" in value else list(urls)
+            item["urls"] = [parse_url(u) for u in urls]
+            if value.get("every") is not None:
+                every = value["every"]
+                low, _ = parse_duration(f"{every}s" if isinstance(every, (int, float)) else every)
+                if low <= 0:
+                    raise ValueError(f"webhook {name}: every must be above 0, got {every!r}")
+                item["every"] = low / 1000
+            on = value.get("on")
+            item["on"] = [on] if isinstance(on, str) else [str(v) for v in on or []]
+            if value.get("delay") is not None:
+                item["delay"] = parse_duration(value["delay"])
+        return out
+    for text in raw if isinstance(raw, list) else str(raw).split(","):
+        name, eq, url = str(text).strip().partition("=")
+        if not eq or not name.strip():
+            raise ValueError(f"expected NAME=URL, got {text!r}")
+        entry(name.strip())["urls"].append(parse_url(url.strip()))
+    return out
+
+
+def parse_retries(raw: Any) -> int:
+    value = parse_int(raw)
+    if value < 0:
+        raise ValueError(f"expected 0 or more retries, got {raw!r}")
+    return value
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:-\s*(\d+(?:\.\d+)?))?\s*(ms|s|m)?\s*$")
+
+
+def parse_duration(raw: Any) -> tuple[float, float]:
+    """`2s`, `500ms`, `1-3s`, `1m` or a number of milliseconds: (low, high) in milliseconds."""
+    found = _DURATION.match(str(raw))
+    if found is None:
+        raise ValueError(f"expected a duration such as 500ms, 2s or 1-3s, got {raw!r}")
+    scale = {"s": 1000.0, "m": 60_000.0}.get(found.group(3) or "ms", 1.0)
+    low = float(found.group(1)) * scale
+    high = float(found.group(2)) * scale if found.group(2) else low
+    if high < low:
+        raise ValueError(f"the range {raw!r} ends below its start")
+    return low, high

@@ -33,6 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         if setting.switch:
             parser.add_argument(*setting.flags, dest=setting.name, action="store_const", const=setting.switch_value,
                                 default=argparse.SUPPRESS, help=setting.help)  # fmt: skip
+        elif setting.name in ("replay", "webhooks"):  # repeatable: --replay a.har --replay b.har
+            parser.add_argument(*setting.flags, dest=setting.name, action="append", default=argparse.SUPPRESS,
+                                metavar=setting.metavar, help=setting.help)  # fmt: skip
         elif setting.name == "scenarios":
             parser.add_argument(*setting.flags, dest=setting.name, nargs="*", default=argparse.SUPPRESS,
                                 metavar=setting.metavar, help=setting.help)  # fmt: skip

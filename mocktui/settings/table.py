@@ -26,9 +26,12 @@ from mocktui.settings.parsers import (
     parse_percent,
     parse_port,
     parse_rate,
+    parse_retries,
     parse_session_from,
     parse_size,
     parse_text,
+    parse_url,
+    parse_webhooks,
 )
 
 
@@ -137,6 +140,32 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("journal_body_max", "--journal-body-max", "JOURNAL_BODY_MAX", "journal.body_max", parse_size,
             1024 * 1024, "bytes of each request and response body the journal keeps (verify matches them)",
             metavar="SIZE"),
+    Setting("record", "--record", "RECORD", "record.file", parse_text, None,
+            "write the traffic to this HAR 1.2 file as it happens: proxied exchanges (all with --record-all)",
+            metavar="FILE.har"),
+    Setting("record_all", "--record-all", "RECORD_ALL", "record.all", parse_bool, False,
+            "record the mocked exchanges too, not only the proxied ones", switch=True),
+    Setting("record_secrets", "--record-secrets", "RECORD_SECRETS", "record.secrets", parse_bool, False,
+            "keep credentials, cookies and secret-looking fields in the recording (redacted by default)",
+            switch=True),
+    Setting("replay", "--replay", "REPLAY", "replay", parse_list, None,
+            "answer requests recorded in these HAR files as recorded, the spec the rest (repeatable)",
+            metavar="FILE.har"),
+    Setting("proxy", "--proxy", "PROXY", "proxy.url", parse_url, None,
+            "forward to this backend and check its answers against the spec (mode auto)", metavar="URL"),
+    Setting("proxy_strict", "--proxy-strict", "PROXY_STRICT", "proxy.strict", parse_bool, False,
+            "with --proxy: never answer from the spec when the backend fails (502/504)", switch=True),
+    Setting("proxy_timeout", "--proxy-timeout", "PROXY_TIMEOUT", "proxy.timeout", parse_number, 10.0,
+            "seconds to wait for the backend to connect or send", metavar="SECONDS"),
+    Setting("fail_on_drift", "--fail-on-drift", "FAIL_ON_DRIFT", "fail_on_drift", parse_bool, False,
+            "exit 1 at shutdown when the backend broke the spec (headless)", switch=True),
+    Setting("webhooks", "--webhook", "WEBHOOKS", "webhooks", parse_webhooks, {},
+            "subscribe to a webhook of the spec: NAME=URL (repeatable); in mocktui.yaml also every/on/delay",
+            metavar="NAME=URL"),
+    Setting("webhook_secret", "--webhook-secret", "WEBHOOK_SECRET", "webhook_secret", parse_text, None,
+            "sign webhook and callback bodies: X-Mocktui-Signature: sha256=HMAC", metavar="SECRET"),
+    Setting("webhook_retries", "--webhook-retries", "WEBHOOK_RETRIES", "webhook_retries", parse_retries, 3,
+            "retries of a delivery on connection errors, timeouts and 5xx (exponential backoff)", metavar="N"),
     Setting("keys", None, None, "keys", parse_keys, {},
             "control room keys by action id, e.g. {offline: O} (see the README's key table)"),
 )  # fmt: skip
@@ -195,6 +224,17 @@ class Settings:
     admin_token: str | None = None
     reload: bool = True
     journal_body_max: int = 1024 * 1024
+    record: str | None = None
+    record_all: bool = False
+    record_secrets: bool = False
+    replay: tuple[str, ...] | None = None
+    proxy: str | None = None
+    proxy_strict: bool = False
+    proxy_timeout: float = 10.0
+    fail_on_drift: bool = False
+    webhooks: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    webhook_secret: str | None = None
+    webhook_retries: int = 3
     keys: Mapping[str, str] = field(default_factory=dict)
     seed_counts: Mapping[str, int] = field(default_factory=dict)
 

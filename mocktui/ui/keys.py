@@ -72,6 +72,15 @@ ACTIONS: tuple[Action, ...] = (
     Action("rate-limit", "toggle_rate_limit", "Toggle rate limit", "the rate limit on or off", "l", "Limit"),
     Action("calm", "calm", "Reset failure modes", "no errors, no delay, online, no rate limit"),
     Action("clear-overrides", "clear_overrides", "Clear all overrides", "every route answers as the spec says"),
+    Action(
+        "mode", "cycle_mode", "Cycle the global mode",
+        "mock, proxy or auto (with --proxy) for every route without a mode of its own", "M", "Mode", show=False,
+    ),
+    Action(
+        "route-mode", "cycle_route_mode", "Cycle the route's mode",
+        "the highlighted route: mock, proxy, auto; back at the global mode it follows that again", "m", "Mode",
+        scope="routes", local="cycle_mode",
+    ),
     Action("filter-server-errors", "set_filter('status:5xx')", "Filter: server errors", "show only 5xx requests"),
     Action("filter-client-errors", "set_filter('status:4xx')", "Filter: client errors", "show only 4xx requests"),
     Action("filter-writes", "set_filter('method:POST,PUT,PATCH,DELETE')", "Filter: writes", "show only writes"),

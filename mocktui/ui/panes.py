@@ -16,6 +16,7 @@ from textual.widget import Widget
 
 from mocktui.ui.backend import Backend
 from mocktui.ui.controls import ControlsPane
+from mocktui.ui.drift import DriftPane, DriftTable
 from mocktui.ui.keys import ACTIONS, Action
 from mocktui.ui.logbridge import LogPane
 from mocktui.ui.requests import Display, RequestList, RequestsPane
@@ -98,6 +99,10 @@ PANES: tuple[Pane, ...] = (
         lambda host, id: StorePane(host.backend, id=id), keys_from=(StorePane, RecordsTable),
     ),
     Pane("log", "Log", "5", "server and library log lines", lambda _host, id: LogPane(id=id)),
+    Pane(
+        "drift", "Drift", "6", "where the backend behind --proxy breaks the spec",
+        lambda host, id: DriftPane(host.backend, host.display_options.time, id=id), keys_from=(DriftTable,),
+    ),
 )  # fmt: skip
 
 VOCABULARY: tuple[Action, ...] = (*(pane.action for pane in PANES), *ACTIONS)

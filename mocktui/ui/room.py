@@ -28,6 +28,7 @@ from mocktui.engine.events import RequestEvent
 from mocktui.ui.backend import Backend, BackendError, StoreInfo
 from mocktui.ui.commands import Command, MocktuiCommands, palette
 from mocktui.ui.controls import ControlsPane
+from mocktui.ui.drift import DriftPane, DriftTable
 from mocktui.ui.header import HeaderState, StatusHeader
 from mocktui.ui.help import HelpScreen, key_rows
 from mocktui.ui.keys import APP, check_keys, display_key, effective_keys
@@ -35,7 +36,7 @@ from mocktui.ui.logbridge import LogBridge, LogPane
 from mocktui.ui.model import CALM, Counters, RouteStats, Toggles, curl_command, failure_chips, override_summary
 from mocktui.ui.panes import PANES, VOCABULARY, Focusable, Shown
 from mocktui.ui.requests import Display, RequestList, RequestsPane
-from mocktui.ui.routes import RoutesPane, RoutesTable
+from mocktui.ui.routes import RoutesPane, RoutesTable, next_mode
 from mocktui.ui.screens import DetailScreen, OverrideScreen
 from mocktui.ui.seeding import SeedingBar, seeding_of
 from mocktui.ui.store import RecordsTable, StorePane
@@ -155,6 +156,10 @@ class MocktuiApp(App[int]):
         return self.pane("log", LogPane)
 
     @property
+    def drift_pane(self) -> DriftPane:
+        return self.pane("drift", DriftPane)
+
+    @property
     def base_url(self) -> str:
         return self.backend.info.url
 
@@ -266,6 +271,7 @@ class MocktuiApp(App[int]):
             batch, self._pending = self._pending, []
             self.requests_pane.add(batch)
             self.traffic.add(batch)
+            self.drift_pane.saw(batch)
         if self._dirty_routes:
             dirty, self._dirty_routes = self._dirty_routes, set()
             self.routes_pane.update_stats({op: self.route_stats[op] for op in dirty})
@@ -326,6 +332,7 @@ class MocktuiApp(App[int]):
         if not self.is_running:
             return  # a change that completed while the app shuts down
         self.controls_pane.sync(snapshot)
+        self.routes_pane.show_mode(str(snapshot.get("mode") or "mock"))
         self.routes_pane.show_overrides(snapshot.get("overrides") or {})
         if self.store_info is not None and self.store_info.stateful != bool(snapshot.get("stateful", True)):
             self.store_info.stateful = bool(snapshot.get("stateful"))
@@ -411,6 +418,32 @@ class MocktuiApp(App[int]):
     async def _clear_route(self, message: RoutesTable.Clear) -> None:
         await self.replace_override(message.operation, None)
 
+    @on(RoutesTable.CycleMode)
+    async def _cycle_route_mode(self, message: RoutesTable.CycleMode) -> None:
+        """mock -> proxy -> auto; a route that comes round to the global mode drops its own and follows it."""
+        op = message.operation
+        new = next_mode(self.routes_pane.mode_of(op)[0])
+        follows = new == self.routes_pane.mode
+        try:
+            snapshot = await self.backend.patch_override(op, {"mode": None if follows else new})
+        except BackendError as exc:
+            self.notify(str(exc), title="refused", severity="error")
+            return
+        self._show_controls(snapshot)
+        log.info("mode %s: %s", op, f"{new} (the global mode)" if follows else new)
+        self.notify(f"{op}: {new}" + (" (follows the global mode)" if follows else ""), title="mode", timeout=2)
+
+    @on(DriftTable.Open)
+    def _drift_opened(self, message: DriftTable.Open) -> None:
+        event = self.drift_pane.event(message.event_id)
+        if event is None:
+            self.notify(
+                f"exchange #{message.event_id} is no longer kept here (GET /__mocktui/events has the journal)",
+                title="drift", severity="warning",
+            )  # fmt: skip
+            return
+        self.push_screen(DetailScreen(event, self.base_url, self.display_options))
+
     @on(RoutesTable.RowSelected, "#routes-table")
     def _route_clicked(self, message: RoutesTable.RowSelected) -> None:
         self.routes_pane.table.action_edit()
@@ -447,6 +480,16 @@ class MocktuiApp(App[int]):
 
     async def action_calm(self) -> None:
         await self.apply_controls(CALM)
+
+    async def action_cycle_mode(self) -> None:
+        """The global mode, mock -> proxy -> auto (the routes with a mode of their own keep it)."""
+        new = next_mode(str(self.controls.get("mode") or "mock"))
+        if await self.apply_controls({"mode": new}):
+            self.notify(f"every route without its own mode: {new}", title="mode", timeout=2)
+
+    def action_cycle_route_mode(self) -> None:
+        self.action_pane("routes")
+        self.routes_pane.table.action_cycle_mode()
 
     async def action_clear_overrides(self) -> None:
         for op in list(self.controls.get("overrides") or {}):

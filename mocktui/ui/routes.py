@@ -1,7 +1,10 @@
-"""Provides the routes pane: every operation with its hits, last status, recent latency and errors, and override.
+"""Provides the routes pane: every operation with its hits, last status, recent latency and errors, mode and override.
 
 p50, p99 and err% (the share of 5xx answers) cover the last minute (`mocktui.ui.traffic`). Under
 100 columns the operation id column gives way to them (the override editor names the operation).
+The mode is where answers come from (mock, proxy, auto with `--proxy`): the route's own, shown
+highlighted, else the global one, dim. Under 100 columns its column shows only once some route is
+not plain mock, so a mock without `--proxy` keeps its figures on screen.
 """
 
 from __future__ import annotations
@@ -17,12 +20,19 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Label
 
+from mocktui.engine.steer.controls import MODES
 from mocktui.ui.backend import OperationInfo
+from mocktui.ui.keys import action
 from mocktui.ui.model import RouteStats, latency_text, override_summary, status_class
 from mocktui.ui.traffic import RouteLatency
 
 _STATUS_VARIABLE = {"2xx": "success", "3xx": "secondary", "4xx": "warning", "5xx": "error"}
 WIDE = 100  # from this many columns the table also shows the operation id
+
+
+def next_mode(mode: str) -> str:
+    """The mode after `mode`: mock -> proxy -> auto -> mock."""
+    return MODES[(MODES.index(mode) + 1) % len(MODES)] if mode in MODES else MODES[0]
 
 
 def error_text(pct: float) -> str:
@@ -35,11 +45,12 @@ def error_text(pct: float) -> str:
 
 
 class RoutesTable(DataTable[Any]):
-    """The operations table; enter edits the highlighted operation's override, x clears it."""
+    """The operations table; enter edits the highlighted operation's override, x clears it, m cycles its mode."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "edit", "Edit", tooltip="edit the highlighted route's override"),
         Binding("x", "clear", "Clear", tooltip="clear the highlighted route's override"),
+        action("route-mode").binding(),
     ]
 
     class Edit(Message):
@@ -48,6 +59,11 @@ class RoutesTable(DataTable[Any]):
             self.operation = operation
 
     class Clear(Message):
+        def __init__(self, operation: str) -> None:
+            super().__init__()
+            self.operation = operation
+
+    class CycleMode(Message):
         def __init__(self, operation: str) -> None:
             super().__init__()
             self.operation = operation
@@ -67,6 +83,10 @@ class RoutesTable(DataTable[Any]):
         if self.current:
             self.post_message(self.Clear(self.current))
 
+    def action_cycle_mode(self) -> None:
+        if self.current:
+            self.post_message(self.CycleMode(self.current))
+
 
 class RoutesPane(Vertical):
     """Operations with live hit counts; select one to edit its override."""
@@ -81,10 +101,13 @@ class RoutesPane(Vertical):
         super().__init__(id=id)
         self.operations: dict[str, OperationInfo] = {}
         self.overrides: dict[str, dict[str, Any]] = {}
+        self.mode = "mock"  # the global mode (`controls["mode"]`)
+        self.shown_modes: dict[str, tuple[str, bool]] = {}  # what each mode cell shows
         self.stats: Mapping[str, RouteStats] = {}
         self.latency: dict[str, RouteLatency] = {}
         self.latency_text: Callable[[float], str] = latency_text  # the app's `Display.latency`
         self.wide: bool | None = None  # whether the columns include the operation id; None before the first load
+        self.with_mode = False  # whether they include the mode
         self.table = RoutesTable(id="routes-table", cursor_type="row", zebra_stripes=True)
         self.state_label = Label("", id="routes-state")
 
@@ -92,7 +115,12 @@ class RoutesPane(Vertical):
         yield self.state_label
         yield self.table
 
-    def _add_columns(self, wide: bool) -> None:
+    def _layout(self) -> tuple[bool, bool]:
+        """(the operation id column, the mode column) for the app's width and the modes in play."""
+        wide = self.app.size.width >= WIDE
+        return wide, wide or self.mode != "mock" or any(o.get("mode") for o in self.overrides.values())
+
+    def _add_columns(self, wide: bool, with_mode: bool) -> None:
         table = self.table
         table.clear(columns=True)
         table.add_column("method", key="method", width=7)
@@ -104,19 +132,22 @@ class RoutesPane(Vertical):
         table.add_column(Text("p50", justify="right"), key="p50", width=5)
         table.add_column(Text("p99", justify="right"), key="p99", width=5)
         table.add_column(Text("err%", justify="right"), key="errors", width=4)
+        if with_mode:
+            table.add_column("mode", key="mode", width=5)
         table.add_column("override", key="override")
-        self.wide = wide
+        self.wide, self.with_mode = wide, with_mode
 
     def load(self, operations: list[OperationInfo], stats: Mapping[str, RouteStats]) -> None:
         self.operations = {op.id: op for op in operations}
         self.stats = stats
-        wide = self.app.size.width >= WIDE
+        wide, with_mode = layout = self._layout()
         table = self.table
         row = table.cursor_row
-        if wide != self.wide:
-            self._add_columns(wide)
+        if layout != (self.wide, self.with_mode):
+            self._add_columns(wide, with_mode)
         else:
             table.clear()
+        self.shown_modes = {op.id: self.mode_of(op.id) for op in operations} if with_mode else {}
         for op in operations:
             hit = stats.get(op.id) or RouteStats()
             table.add_row(
@@ -125,6 +156,7 @@ class RoutesPane(Vertical):
                 *((op.id,) if wide else ()),
                 *self._stat_cells(hit),
                 *self._latency_cells(self.latency.get(op.id)),
+                *((self._mode_cell(self.shown_modes[op.id]),) if with_mode else ()),
                 override_summary(self.overrides.get(op.id)),
                 key=op.id,
             )
@@ -133,7 +165,7 @@ class RoutesPane(Vertical):
         self._show_state()
 
     def on_resize(self, event: events.Resize) -> None:
-        if self.wide is not None and (self.app.size.width >= WIDE) != self.wide:
+        if self.wide is not None and self._layout() != (self.wide, self.with_mode):
             self.load(list(self.operations.values()), self.stats)
 
     def _stat_cells(self, stats: RouteStats) -> tuple[Text, Text]:
@@ -172,6 +204,33 @@ class RoutesPane(Vertical):
             table.update_cell(op, "hits", hits)
             table.update_cell(op, "last", last)
 
+    def mode_of(self, operation: str) -> tuple[str, bool]:
+        """Where the operation's answers come from (its override's mode, else the global one); True when its own."""
+        own = (self.overrides.get(operation) or {}).get("mode")
+        return (str(own), True) if own else (self.mode, False)
+
+    def _mode_cell(self, mode: tuple[str, bool]) -> Text:
+        name, own = mode
+        return Text(name, style=f"bold {self.app.theme_variables.get('accent', '')}" if own else "dim")
+
+    def show_mode(self, mode: str) -> None:
+        """The global mode (`controls["mode"]`): the routes without a mode of their own follow it."""
+        self.mode = mode
+        self._show_modes()
+        self._show_state()
+
+    def _show_modes(self) -> None:
+        if self.wide is not None and self._layout() != (self.wide, self.with_mode):
+            self.load(list(self.operations.values()), self.stats)  # the mode column comes or goes
+            return
+        if not self.with_mode:
+            return
+        for op in self.operations:
+            mode = self.mode_of(op)
+            if self.shown_modes.get(op) != mode:
+                self.shown_modes[op] = mode
+                self.table.update_cell(op, "mode", self._mode_cell(mode))
+
     def show_overrides(self, overrides: Mapping[str, dict[str, Any]]) -> None:
         if overrides == self.overrides:
             return
@@ -181,12 +240,13 @@ class RoutesPane(Vertical):
                 summary = Text(override_summary(overrides.get(op)), style=self.app.theme_variables.get("warning", ""))
                 table.update_cell(op, "override", summary, update_width=True)
         self.overrides = {k: dict(v) for k, v in overrides.items()}
+        self._show_modes()
         self._show_state()
 
     def _show_state(self) -> None:
         count = len(self.overrides)
         self.state_label.update(
-            f"{len(self.operations)} operations · {count} override{'s' if count != 1 else ''}"
+            f"{len(self.operations)} operations · {count} override{'s' if count != 1 else ''} · mode {self.mode}"
             " · enter: edit a route's override · x: clear it"
         )
 

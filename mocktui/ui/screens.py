@@ -277,8 +277,9 @@ class OverrideScreen(ModalScreen[dict[str, Any] | None]):
         disabled = self.query_one("#disabled", Select).value
         if isinstance(disabled, str) and disabled != _INHERIT:
             out["disabled"] = int(disabled)
-        if self.current.get("rate_limit"):
-            out["rate_limit"] = self.current["rate_limit"]  # kept: not editable here
+        for kept in ("rate_limit", "mode"):  # kept: not editable here (the mode is the routes pane's `m`)
+            if self.current.get(kept):
+                out[kept] = self.current[kept]
         return out
 
     @on(Button.Pressed)

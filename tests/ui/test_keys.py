@@ -28,6 +28,7 @@ PALETTE_BEFORE = [
     ("Show controls", "pane('controls')", "3"),
     ("Show store", "pane('store')", "4"),
     ("Show log", "pane('log')", "5"),
+    ("Show drift", "pane('drift')", "6"),
     ("Help: keys", "help", "?"),
     ("Toggle errors", "toggle_errors", "e"),
     ("Toggle delay", "toggle_delay", "d"),
@@ -35,6 +36,8 @@ PALETTE_BEFORE = [
     ("Toggle rate limit", "toggle_rate_limit", "l"),
     ("Reset failure modes", "calm", ""),
     ("Clear all overrides", "clear_overrides", ""),
+    ("Cycle the global mode", "cycle_mode", "M"),
+    ("Cycle the route's mode", "cycle_route_mode", "m"),
     ("Filter: server errors", "set_filter('status:5xx')", ""),
     ("Filter: client errors", "set_filter('status:4xx')", ""),
     ("Filter: writes", "set_filter('method:POST,PUT,PATCH,DELETE')", ""),
@@ -57,8 +60,9 @@ def test_bindings_and_palette_derive_from_the_table() -> None:
     app_bindings = [(b.key, b.action, b.description, b.show, b.id) for b in _bindings(MocktuiApp)]
     assert [(key, action) for key, action, *_ in app_bindings] == [
         ("1", "pane('requests')"), ("2", "pane('routes')"), ("3", "pane('controls')"), ("4", "pane('store')"),
-        ("5", "pane('log')"), ("question_mark", "help"), ("e", "toggle_errors"), ("d", "toggle_delay"),
-        ("o", "toggle_offline"), ("l", "toggle_rate_limit"), ("t", "toggle_theme"), ("q", "quit"),
+        ("5", "pane('log')"), ("6", "pane('drift')"), ("question_mark", "help"), ("e", "toggle_errors"),
+        ("d", "toggle_delay"), ("o", "toggle_offline"), ("l", "toggle_rate_limit"), ("M", "cycle_mode"),
+        ("t", "toggle_theme"), ("q", "quit"),
     ]  # fmt: skip
     assert [row.id for row in VOCABULARY if row.scope == APP and row.key] == [b[-1] for b in app_bindings]
     assert [d for _, _, d, show, _ in app_bindings if show] == ["Help", "Errors", "Delay", "Offline", "Limit", "Quit"]

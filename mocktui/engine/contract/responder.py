@@ -423,7 +423,13 @@ class Responder:
     def violations(self, media: CompiledMedia, value: Any) -> list[str]:
         """Schema violations of a body value, one line each, with JSON pointers."""
         try:
-            errors = list(self._validator(media).iter_errors(value))
+            errors = self.body_errors(media, value)
         except (ValueError, TypeError, jsonschema_rs.ValidationError) as exc:
             return [f"body cannot be checked: {exc}"]
-        return [f"body {pointer_of(e.instance_path) or '/'}: {e.message[:300]}" for e in errors[:10]]
+        return [f"body {pointer or '/'}: {message}" for pointer, message in errors]
+
+    def body_errors(self, media: CompiledMedia, value: Any, limit: int = 10) -> list[tuple[str, str]]:
+        """The first `limit` schema violations of a body value as (JSON pointer, message); raises when the
+        schema cannot be compiled (ValueError, TypeError or jsonschema_rs.ValidationError)."""
+        errors = self._validator(media).iter_errors(value)
+        return [(pointer_of(e.instance_path), e.message[:300]) for _, e in zip(range(limit), errors, strict=False)]

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 
 
-THEN_KEYS = ("status", "headers", "body", "template", "example", "content_type", "delay", "fault")
+THEN_KEYS = ("status", "headers", "body", "template", "example", "content_type", "delay", "fault", "webhook")
 _TOKEN_CHARS = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _DELAY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:-\s*(\d+(?:\.\d+)?))?\s*(ms|s)?\s*$")
 
@@ -45,6 +45,8 @@ class Then:
     delay: tuple[float, float] | None = None
     fault: str | None = None
     dynamic: bool | None = None  # whether any part reads the request (known after the first use)
+    webhook: str | None = None  # fire this webhook: a note on the event the server's deliverer acts on
+    webhook_delay: tuple[float, float] | None = None
 
     def decide(self, name: str, view: RequestView, rng: random.Random, count: int = 0) -> Decision:
         if self.dynamic is None:
@@ -74,6 +76,8 @@ class Then:
         if self.delay is not None:
             low, high = self.delay
             delay = low if low == high else rng.uniform(low, high)
+        if self.webhook is not None:
+            notes.append(webhook_note(self.webhook, self.webhook_delay))
         return Decision(
             rule=name,
             status=self.status,
@@ -93,6 +97,31 @@ class Then:
             or (isinstance(self.body, Template) and self.body.dynamic)
             or _has_template(self.body)
         )
+
+
+def webhook_note(name: str, delay: tuple[float, float] | None) -> str:
+    """The intent a scenario leaves on its event: `fire webhook NAME[ after LOW[-HIGH] ms]`."""
+    if delay is None:
+        return f"fire webhook {name}"
+    low, high = delay
+    return f"fire webhook {name} after {low:g} ms" if low == high else f"fire webhook {name} after {low:g}-{high:g} ms"
+
+
+def _webhook(site: Site, contract: Responder, values: dict[str, Any], out: Then, path: tuple[Any, ...]) -> None:
+    """`webhook: NAME` (with `delay:` beside it, that is the webhook's delay) or `webhook: {name, delay}`."""
+    value: Any = values["webhook"]
+    delay: Any = None
+    if isinstance(value, dict):
+        value, delay = value.get("name"), value.get("delay")
+    elif "delay" in values:
+        delay, out.delay = values["delay"], None
+    known = [h.key for h in contract.spec.hooks if h.kind == "webhook"]
+    if not isinstance(value, str) or value not in known:
+        site.error((*path, "webhook"), f"unknown webhook {value!r}; known: {', '.join(known) or 'none'}")
+        return
+    out.webhook = value
+    if delay is not None:
+        out.webhook_delay = _delay(site, delay, (*path, "webhook", "delay"))
 
 
 def _has_template(value: Any) -> bool:
@@ -237,6 +266,8 @@ def compile_then(
             out.content_type = ctype
     if "delay" in values:
         out.delay = _delay(site, values["delay"], (*path, "delay"))
+    if "webhook" in values:
+        _webhook(site, contract, values, out, path)
     if "fault" in values:
         if values["fault"] not in FAULTS:
             site.error((*path, "fault"), f"unknown fault {values['fault']!r}; known: {', '.join(FAULTS)}")

@@ -85,6 +85,25 @@ class Operation:
     resource_hint: Any = None  # `x-mocktui-resource` of the operation or its path item
 
 
+@dataclass(slots=True)
+class Hook:
+    """A call the API makes: an operation's callback (to the URL its runtime expression names) or a
+    3.1 webhook (to whoever subscribed). Its operation is the request the mock sends, and the
+    responses it declares are what the receiver should answer."""
+
+    name: str  # the callback's key (statusCallback) or the webhook's (newPet)
+    kind: str  # callback | webhook
+    operation: Operation  # method, request body, declared responses; path is the URL expression
+    owner: str = ""  # a callback's triggering operation id
+    url: str = ""  # a callback's runtime expression template: {$request.body#/callbackUrl}/events
+    on: list[str] = field(default_factory=list)  # `x-mocktui-webhook: {on: orders.created}`
+
+    @property
+    def key(self) -> str:
+        """What the admin API calls it: a webhook by name, a callback as operation.name."""
+        return self.name if self.kind == "webhook" else f"{self.owner}.{self.name}"
+
+
 @dataclass
 class Spec:
     file: str
@@ -98,6 +117,7 @@ class Spec:
     security: list[dict[str, list[str]]]
     warnings: list[Problem]
     named_schemas: int = 0
+    hooks: list[Hook] = field(default_factory=list)  # callbacks, then webhooks
 
     def bundle(self, schema: Any) -> Any:
         return self.schemas.bundle(schema)

@@ -13,11 +13,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mocktui.engine.spec.errors import Problem, SpecError
+from mocktui.engine.spec.hooks import callbacks_of, webhooks_of
 from mocktui.engine.spec.loader import Loader, escape_pointer
 from mocktui.engine.spec.model import (
     METHODS,
     NO_EXAMPLE,
     Header,
+    Hook,
     MediaType,
     Operation,
     Parameter,
@@ -56,6 +58,7 @@ class _Builder:
         self.problems: list[Problem] = []
         self.version = self._version()
         self.schemas = SchemaSet(loader, self.version)
+        self.hooks: list[Hook] = []  # callbacks as their operations are read; webhooks after
 
     def _version(self) -> str:
         swagger, openapi = self.root.get("swagger"), self.root.get("openapi")
@@ -89,6 +92,7 @@ class _Builder:
             self.error(self.file, "", "missing 'paths' object")
         operations = self._operations(paths)
         self._unique_ids(operations)
+        self.hooks.extend(webhooks_of(self, self.root.get("webhooks")) if self.version == "3.1" else [])
         components = self.root.get("components") or {}
         schemes = (
             self.root.get("securityDefinitions") or {}
@@ -113,6 +117,7 @@ class _Builder:
             security=self.root.get("security") or [],
             warnings=[p for p in problems if p.severity != "error"],
             named_schemas=len(named) if isinstance(named, dict) else 0,
+            hooks=self.hooks,
         )
 
     def _base_path(self) -> str:
@@ -166,6 +171,8 @@ class _Builder:
                 op = self._operation(str(path), method, raw, shared, ifile, optr)
                 op.resource_hint = raw.get("x-mocktui-resource", item.get("x-mocktui-resource"))
                 ops.append(op)
+                if self.version != "2.0":
+                    self.hooks.extend(callbacks_of(self, op, raw, ifile, optr))
         return ops
 
     def _operation(

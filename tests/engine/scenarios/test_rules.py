@@ -28,7 +28,7 @@ def test_every_rule_error_is_named_with_its_line(shop: MockEngine) -> None:
         f"{f}:17: rule 4 (unknown keys): when.methdo: unknown key (did you mean 'method'?); "
         "known: method, path, operation, query, headers, cookies, body, call, calls",
         f"{f}:18: rule 4 (unknown keys): then.colour: unknown key; "
-        "known: status, headers, body, template, example, content_type, delay, fault",
+        "known: status, headers, body, template, example, content_type, delay, fault, webhook",
         f"{f}:21: rule 5 (missing example): then.example: example 'outOfStock' is not in the spec for getProduct; "
         "known: mouse, soldOut",
         f"{f}:27: rule 6 (broken template): then.template: template: unknown filter 'shout'; "
