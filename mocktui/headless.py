@@ -200,6 +200,18 @@ def log_line(event: RequestEvent) -> None:
         f"{time.strftime('%H:%M:%S', time.localtime(event.time))} {event.status} {event.method} "
         f"{event.path}{query} {event.latency_ms:.1f}ms{operation}\n"
     )
+    tag = next((tag for tag in event.tags if tag in _NOTE_HEADS), "")
+    says = _NOTE_HEADS.get(tag, "  ! response breaks the spec: ")
     for note in event.notes:
-        sys.stdout.write(f"  ! response breaks the spec: {note}\n")
+        sys.stdout.write(f"{says}{note}\n")
     sys.stdout.flush()
+
+
+# What an event's notes are, by its tag: a finding against the spec, or why the spec answered, or a delivery.
+_NOTE_HEADS = {
+    "fallback": "  ~ answered from the spec: ",
+    "backend-error": "  ! backend: ",
+    "webhook": "  > webhook: ",
+    "callback": "  > callback: ",
+    "drift": "  ! backend breaks the spec: ",
+}
