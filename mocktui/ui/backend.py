@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from mocktui.engine.events import RequestEvent
+from mocktui.engine.outbox import NO_BODY
 
 Listener = Callable[[RequestEvent], None]
 NoticeListener = Callable[[str, str], None]  # (level: info | warning | error, text)
@@ -116,6 +117,15 @@ class Backend(Protocol):
 
     async def drift(self) -> list[dict[str, Any]]:
         """Where the backend behind `--proxy` broke the spec, by operation (`MockService.drift`)."""
+        ...
+
+    async def webhooks(self) -> list[dict[str, Any]]:
+        """Every callback and webhook (`MockService.webhooks`): subscriptions and recent deliveries, and
+        `payload`, a body like the one an unedited firing sends (None when this side cannot make one)."""
+        ...
+
+    async def fire_webhook(self, name: str, body: Any = NO_BODY, url: str | None = None) -> dict[str, Any]:
+        """Send it now, to `url` or else its subscribers; `body` replaces the generated payload."""
         ...
 
 

@@ -98,6 +98,15 @@ ACTIONS: tuple[Action, ...] = (
         "reset-store", "reset_store", "Reset store to seed",
         "replace every record with freshly seeded data (asks first)", "R", "Reset", scope="store", local="reset",
     ),
+    Action(
+        "fire-webhook", "fire_webhook", "Fire the webhook", "the highlighted callback or webhook, now, to the target",
+        "f", "Fire", scope="webhooks", local="fire",
+    ),
+    Action(
+        "edit-webhook", "edit_webhook", "Edit and fire the webhook",
+        "the highlighted hook's payload as JSON; ctrl+s fires the edited body", "e", "Edit",
+        scope="webhooks", local="edit",
+    ),
     Action("theme", "toggle_theme", "Toggle dark/light theme", "dark or light theme", "t", "Theme", show=False),
     Action("quit", "quit", "Quit", "stop the mock and leave", "q", "Quit"),
 )

@@ -7,10 +7,13 @@ runtime's `MockService`, the verbs the admin API serves too, so the control room
 
 from __future__ import annotations
 
+import json
+import random
 from collections.abc import Callable
 from typing import Any
 
 from mocktui.engine.events import RequestEvent
+from mocktui.engine.outbox import NO_BODY
 from mocktui.runtime import Runtime
 from mocktui.service import ServiceError
 from mocktui.ui.backend import (
@@ -34,6 +37,7 @@ class LocalBackend:
         self.service = runtime.service
         self.token = runtime.token
         self._spec: object = None
+        self._payloads: tuple[object, dict[str, Any]] = (None, {})  # (catalogue, hook -> its unedited payload)
         self._info = self._describe()
 
     def _describe(self) -> BackendInfo:
@@ -139,6 +143,34 @@ class LocalBackend:
     async def drift(self) -> list[dict[str, Any]]:
         drift: list[dict[str, Any]] = _call(self.service.drift)
         return drift
+
+    async def webhooks(self) -> list[dict[str, Any]]:
+        hooks: list[dict[str, Any]] = _call(self.service.webhooks)
+        for hook in hooks:
+            hook["payload"] = self._payload(str(hook["name"]))
+        return hooks
+
+    def _payload(self, name: str) -> Any:
+        """The deliverer's own payload for `name`, made once per compiled spec (a reload makes them again)."""
+        deliverer = self.runtime.webhooks
+        if deliverer is None:  # the workers deliver: this process has no generators
+            return None
+        catalogue = deliverer.catalogue
+        if self._payloads[0] is not catalogue:
+            self._payloads = (catalogue, {})
+        made = self._payloads[1]
+        if name not in made:
+            hook = catalogue.hooks.get(name)
+            raw = hook.payload(random.Random(name)) if hook is not None else b""
+            try:
+                made[name] = json.loads(raw) if raw else None
+            except ValueError:
+                made[name] = raw.decode("utf-8", "replace")
+        return made[name]
+
+    async def fire_webhook(self, name: str, body: Any = NO_BODY, url: str | None = None) -> dict[str, Any]:
+        fired: dict[str, Any] = _call(self.service.fire_webhook, name, body, url)
+        return fired
 
 
 def _call(verb: Callable[..., Any], *args: Any) -> Any:

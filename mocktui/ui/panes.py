@@ -23,6 +23,7 @@ from mocktui.ui.requests import Display, RequestList, RequestsPane
 from mocktui.ui.routes import RoutesPane, RoutesTable
 from mocktui.ui.slider import Slider
 from mocktui.ui.store import RecordsTable, StorePane
+from mocktui.ui.webhooks import WebhooksPane, WebhooksTable
 
 __all__ = ["PANES", "VOCABULARY", "Focusable", "Host", "Pane", "Shown"]
 
@@ -102,6 +103,10 @@ PANES: tuple[Pane, ...] = (
     Pane(
         "drift", "Drift", "6", "where the backend behind --proxy breaks the spec",
         lambda host, id: DriftPane(host.backend, host.display_options.time, id=id), keys_from=(DriftTable,),
+    ),
+    Pane(
+        "webhooks", "Webhooks", "7", "callbacks and webhooks: subscriptions, deliveries, fire one",
+        lambda host, id: WebhooksPane(host.backend, id=id), keys_from=(WebhooksTable,),
     ),
 )  # fmt: skip
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from mocktui.engine.events import RequestEvent
+from mocktui.engine.outbox import NO_BODY
 from mocktui.ui.backend import (
     BackendError,
     BackendInfo,
@@ -256,6 +257,19 @@ class RemoteBackend:
     async def drift(self) -> list[dict[str, Any]]:
         drift: list[dict[str, Any]] = await self._json("GET", "/drift")
         return drift
+
+    async def webhooks(self) -> list[dict[str, Any]]:
+        hooks: list[dict[str, Any]] = await self._json("GET", "/webhooks")
+        for hook in hooks:
+            hook.setdefault("payload", None)  # the admin API does not say what an unedited firing sends
+        return hooks
+
+    async def fire_webhook(self, name: str, body: Any = NO_BODY, url: str | None = None) -> dict[str, Any]:
+        firing: dict[str, Any] = {} if body is NO_BODY else {"body": body}
+        if url:
+            firing["url"] = url
+        fired: dict[str, Any] = await self._json("POST", f"/webhooks/{quote(name, safe='.')}", json=firing)
+        return fired
 
 
 def _detail(response: httpx.Response) -> str:

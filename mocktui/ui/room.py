@@ -41,6 +41,7 @@ from mocktui.ui.screens import DetailScreen, OverrideScreen
 from mocktui.ui.seeding import SeedingBar, seeding_of
 from mocktui.ui.store import RecordsTable, StorePane
 from mocktui.ui.traffic import Traffic, Worker
+from mocktui.ui.webhooks import WebhooksPane
 
 __all__ = ["MocktuiApp"]
 
@@ -158,6 +159,10 @@ class MocktuiApp(App[int]):
     @property
     def drift_pane(self) -> DriftPane:
         return self.pane("drift", DriftPane)
+
+    @property
+    def webhooks_pane(self) -> WebhooksPane:
+        return self.pane("webhooks", WebhooksPane)
 
     @property
     def base_url(self) -> str:
@@ -490,6 +495,14 @@ class MocktuiApp(App[int]):
     def action_cycle_route_mode(self) -> None:
         self.action_pane("routes")
         self.routes_pane.table.action_cycle_mode()
+
+    def action_fire_webhook(self) -> None:
+        self.action_pane("webhooks")
+        self.webhooks_pane.table.action_fire()
+
+    def action_edit_webhook(self) -> None:
+        self.action_pane("webhooks")
+        self.webhooks_pane.table.action_edit()
 
     async def action_clear_overrides(self) -> None:
         for op in list(self.controls.get("overrides") or {}):

@@ -29,6 +29,7 @@ PALETTE_BEFORE = [
     ("Show store", "pane('store')", "4"),
     ("Show log", "pane('log')", "5"),
     ("Show drift", "pane('drift')", "6"),
+    ("Show webhooks", "pane('webhooks')", "7"),
     ("Help: keys", "help", "?"),
     ("Toggle errors", "toggle_errors", "e"),
     ("Toggle delay", "toggle_delay", "d"),
@@ -46,6 +47,8 @@ PALETTE_BEFORE = [
     ("Clear request log", "clear_log", "ctrl+l"),
     ("Copy last request as curl", "copy_last_curl", ""),
     ("Reset store to seed", "reset_store", "R"),
+    ("Fire the webhook", "fire_webhook", "f"),
+    ("Edit and fire the webhook", "edit_webhook", "e"),
     ("Toggle dark/light theme", "toggle_theme", "t"),
     ("Quit", "quit", "q"),
 ]
@@ -60,9 +63,9 @@ def test_bindings_and_palette_derive_from_the_table() -> None:
     app_bindings = [(b.key, b.action, b.description, b.show, b.id) for b in _bindings(MocktuiApp)]
     assert [(key, action) for key, action, *_ in app_bindings] == [
         ("1", "pane('requests')"), ("2", "pane('routes')"), ("3", "pane('controls')"), ("4", "pane('store')"),
-        ("5", "pane('log')"), ("6", "pane('drift')"), ("question_mark", "help"), ("e", "toggle_errors"),
-        ("d", "toggle_delay"), ("o", "toggle_offline"), ("l", "toggle_rate_limit"), ("M", "cycle_mode"),
-        ("t", "toggle_theme"), ("q", "quit"),
+        ("5", "pane('log')"), ("6", "pane('drift')"), ("7", "pane('webhooks')"), ("question_mark", "help"),
+        ("e", "toggle_errors"), ("d", "toggle_delay"), ("o", "toggle_offline"), ("l", "toggle_rate_limit"),
+        ("M", "cycle_mode"), ("t", "toggle_theme"), ("q", "quit"),
     ]  # fmt: skip
     assert [row.id for row in VOCABULARY if row.scope == APP and row.key] == [b[-1] for b in app_bindings]
     assert [d for _, _, d, show, _ in app_bindings if show] == ["Help", "Errors", "Delay", "Offline", "Limit", "Quit"]

@@ -275,7 +275,7 @@ async def test_store_shows_records_created_over_http_live() -> None:
 
 async def test_every_pane_comes_from_its_registry_row() -> None:
     """Each `PANES` row makes a tab (`<key> <title>`), its widget, its key (focus inside), palette and help rows."""
-    assert [pane.id for pane in PANES] == ["requests", "routes", "controls", "store", "log", "drift"]
+    assert [pane.id for pane in PANES] == ["requests", "routes", "controls", "store", "log", "drift", "webhooks"]
     async with running(size=(120, 40)) as (app, pilot, _client):
         commands = {c.name: c for c in app.palette_commands()}
         for pane in PANES:
