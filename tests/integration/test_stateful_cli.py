@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -135,8 +136,9 @@ def test_cli_workers_share_one_sqlite_store(tmp_path: Path) -> None:
         assert r.status_code == 201, r.text
         created, item = r.json(), mock.url + r.headers["location"]
         workers = set()
-        for _ in range(30):  # a new connection each time, so both workers answer some
+        for _ in range(60):  # a new connection each time, both workers idle: either may take it
             assert httpx.get(item, timeout=10).json() == created
+            time.sleep(0.005)
         for event in httpx.get(f"{mock.url}/__mocktui/events", params={"limit": 40}, timeout=10).json():
             workers.add(event["worker"])
         assert len(workers) == 2, workers
