@@ -27,22 +27,14 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
+from run import free_port, pinned  # the same port picking and core pinning as the other benches
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PY = sys.executable
 SPEC = str(ROOT / "tests" / "data" / "backend.yaml")
 PATH = "/api/users/1"
 BIG = 50 * 1024 * 1024
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def pinned(core: int, cmd: list[str]) -> list[str]:
-    return (["taskset", "-c", str(core)] if shutil.which("taskset") else []) + cmd
 
 
 def start(cmd: list[str], port: int, probe: str = PATH) -> subprocess.Popen[bytes]:

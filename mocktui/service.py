@@ -192,8 +192,7 @@ class MockService:
     def reset_scenarios(self) -> None:
         """Forget rule call counts and pack memory (failed logins)."""
         if self.engine.scenarios is not None:
-            self.engine.scenarios.reset()
-        self.plane.reset_counters()
+            self.engine.scenarios.reset()  # its counters are the cluster's when the engine is one of many
 
     # -- the cluster -------------------------------------------------------------------------
 
@@ -285,8 +284,7 @@ class MockService:
         if journal:
             self.clear_events()
         if counters:
-            self.engine.reset_counters()
-            self.plane.reset_counters()
+            self.engine.reset_counters()  # the cluster's counters too: the engine counts in them
         if state and self.engine.state is not None:
             self._state().seed()
 

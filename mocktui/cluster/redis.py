@@ -189,21 +189,24 @@ class RedisPlane(Plane):
 
     # -- membership -------------------------------------------------------------------
 
-    def _beat(self) -> None:
+    def _info(self) -> bytes:
+        """What the fleet list says of this member (its heartbeat carries it)."""
         info = {"worker": self.member, "pid": os.getpid(), "host": socket.gethostname(), "requests": self._shipped}
+        return orjson.dumps(info)
+
+    def _beat(self) -> None:
         with self._r.pipeline(transaction=False) as pipe:
             pipe.zadd(self.keys["members"], {self.member: time.time()})
-            pipe.hset(self.keys["info"], self.member, orjson.dumps(info))
+            pipe.hset(self.keys["info"], self.member, self._info())
             pipe.execute()
 
     async def _heartbeat(self) -> None:
         while True:
             await asyncio.sleep(HEARTBEAT_S)
-            info = {"worker": self.member, "pid": os.getpid(), "host": socket.gethostname(), "requests": self._shipped}
             try:
                 async with self._a.pipeline(transaction=False) as pipe:
                     pipe.zadd(self.keys["members"], {self.member: time.time()})
-                    pipe.hset(self.keys["info"], self.member, orjson.dumps(info))
+                    pipe.hset(self.keys["info"], self.member, self._info())
                     pipe.zremrangebyscore(self.keys["members"], 0, time.time() - 60)
                     await pipe.execute()
             except redis.RedisError:

@@ -4,7 +4,6 @@ none sees another's records (the xdist case of issue 12), on a SQLite store and 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,18 +15,12 @@ from pathlib import Path
 import httpx
 
 from ..helpers import SPECS
+from .processes import free_port
 
 API = "/api/v1"
 RUNS = 8
 ROUNDS = 6
 SEEDED = 5
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @contextmanager
