@@ -91,7 +91,8 @@ class Deliverer:
         self._thread = 0
         self._ids = itertools.count(1)
         self._undo: list[Any] = []
-        self._pending = 0  # deliveries queued and not yet done
+        self._pending = 0  # intents handed over and deliveries queued, not yet done (`idle` waits for 0)
+        self._pending_lock = threading.Lock()  # changed from the serving loop, the admin pool and the delivery loop
         self._catalogue = self._compile()  # at start-up, like the operations
 
     def _compile(self) -> Catalogue:
@@ -220,7 +221,8 @@ class Deliverer:
         if loop is None:
             return
         if threading.get_ident() != self._thread:  # the serving loop or the admin API's pool: to the delivery loop
-            loop.call_soon_threadsafe(self._fire, intent)
+            self._count(1)  # counted now: `idle` must not see 0 while the intent is on its way
+            loop.call_soon_threadsafe(self._handed, intent)
             return
         hook = self.catalogue.hooks.get(intent.key)
         if hook is None:
@@ -253,6 +255,16 @@ class Deliverer:
         for url in targets:
             self._queue(_Delivery(hook, url, body, due, intent.trigger, intent.source))
 
+    def _handed(self, intent: Fire) -> None:
+        try:
+            self._fire(intent)
+        finally:
+            self._count(-1)
+
+    def _count(self, change: int) -> None:
+        with self._pending_lock:
+            self._pending += change
+
     def _queue(self, delivery: _Delivery) -> None:
         queue = self._queues.get(delivery.url)
         if queue is None:
@@ -260,7 +272,7 @@ class Deliverer:
             self._tasks.append(asyncio.create_task(self._drain(queue), name="mocktui-webhook-target"))
         try:
             queue.put_nowait(delivery)
-            self._pending += 1
+            self._count(1)
         except asyncio.QueueFull:
             note = f"dropped: {QUEUE_MAX} deliveries already wait for this receiver"
             self._journal(delivery.hook, delivery.url, delivery.trigger, 0, 0.0, ("failed",), [note],
@@ -280,7 +292,7 @@ class Deliverer:
             except Exception:  # noqa: BLE001 - a bug here must not stop this receiver's queue
                 log.exception("webhook delivery to %s failed", delivery.url)
             finally:
-                self._pending -= 1
+                self._count(-1)
                 queue.task_done()
 
     # -- sending -------------------------------------------------------------------------------
