@@ -1,11 +1,15 @@
 """What `--proxy` costs: the backend called directly vs through mocktui (and Prism's proxy), in one run.
 
-1. HTTP clients: httpx, httpcore and aiohttp streaming the same GET from the backend (why mocktui uses aiohttp).
+1. HTTP clients: mocktui's own (mocktui/server/upstream.py), aiohttp, httpx and httpcore streaming the same GET
+   from the backend: req/s and the client's CPU per request (why the proxy has its own).
 2. Added latency (wrk, 1 connection: p50, p99) and throughput (wrk, --connections) of GET /api/users/1
    on tests/backend_app.py (a Starlette app; its answer is checked against tests/data/backend.yaml):
    direct, through mocktui, through `prism proxy` when Prism is installed (`npm install @stoplight/prism-cli`
    in /tmp/peers, as ../shared/peer-bench/setup-peers.sh does; or PRISM=/path/to/prism).
 3. RSS growth of the proxy while a 50 MB body streams through it, down and up.
+
+"server CPU µs/req" is the CPU the serving process (the backend for `direct`, else the proxy) spent per
+request during the loaded run: on a shared machine it moves far less than req/s does.
 
 Servers (the backend and the proxy) are pinned to core 0, wrk and the clients to core 1; each case is
 warmed for a second, and the median of --repeat rounds is shown. Usage: python bench/proxy.py [--duration 5]
@@ -77,8 +81,16 @@ def wrk(port: int, seconds: float, connections: int) -> dict[str, float]:
         check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    done = float(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    return {"rps": rps, "p50": _ms(out, "50%"), "p99": _ms(out, "99%"), "non2xx": float(bad.group(1)) if bad else 0}
+    return {"rps": rps, "requests": done, "p50": _ms(out, "50%"), "p99": _ms(out, "99%"),
+            "non2xx": float(bad.group(1)) if bad else 0}  # fmt: skip
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of process `pid` so far: what a request costs the server, whatever else runs."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _ms(out: str, label: str) -> float:
@@ -89,16 +101,19 @@ def _ms(out: str, label: str) -> float:
 # -- 1. clients ------------------------------------------------------------------------
 
 
-def clients(port: int, seconds: float, connections: int) -> dict[str, float]:
-    """req/s of each client streaming GET PATH with `connections` concurrent requests over one pool."""
-    import aiohttp
+def clients(port: int, seconds: float, connections: int) -> dict[str, tuple[float, float]]:
+    """(req/s, CPU µs per request) of each client streaming GET PATH, `connections` at once over one pool."""
     import httpcore
     import httpx
 
+    sys.path.insert(0, str(ROOT))
+    from mocktui.server.upstream import Upstream
+
     url = f"http://127.0.0.1:{port}{PATH}"
 
-    async def rate(one: Callable[[], Awaitable[None]]) -> float:
+    async def rate(one: Callable[[], Awaitable[None]]) -> tuple[float, float]:
         done = 0
+        cpu = time.process_time()
         until = time.perf_counter() + seconds
 
         async def worker() -> None:
@@ -108,10 +123,23 @@ def clients(port: int, seconds: float, connections: int) -> dict[str, float]:
                 done += 1
 
         await asyncio.gather(*(worker() for _ in range(connections)))
-        return done / seconds
+        return done / seconds, (time.process_time() - cpu) / max(done, 1) * 1e6
 
-    async def main() -> dict[str, float]:
-        out: dict[str, float] = {}
+    async def main() -> dict[str, tuple[float, float]]:
+        out: dict[str, tuple[float, float]] = {}
+        upstream = Upstream("http", "127.0.0.1", port, timeout=10)
+
+        async def via_mocktui() -> None:
+            response = await upstream.request("GET", PATH, [], b"")
+            try:
+                while await response.read():
+                    pass
+            finally:
+                response.release()
+
+        await rate(via_mocktui)  # warm
+        out["mocktui"] = await rate(via_mocktui)
+        await upstream.close()
         async with httpx.AsyncClient(limits=httpx.Limits(max_connections=512)) as client:
 
             async def via_httpx() -> None:
@@ -119,7 +147,6 @@ def clients(port: int, seconds: float, connections: int) -> dict[str, float]:
                     async for _ in r.aiter_raw():
                         pass
 
-            await rate(via_httpx)  # warm
             out["httpx"] = await rate(via_httpx)
         async with httpcore.AsyncConnectionPool(max_connections=512) as pool:
 
@@ -129,6 +156,10 @@ def clients(port: int, seconds: float, connections: int) -> dict[str, float]:
                         pass
 
             out["httpcore"] = await rate(via_httpcore)
+        try:
+            import aiohttp  # not a dependency any more: measured when installed (pip install aiohttp)
+        except ImportError:
+            return out
         connector = aiohttp.TCPConnector(limit=512)
         async with aiohttp.ClientSession(connector=connector, auto_decompress=False) as session:
 
@@ -247,13 +278,9 @@ def main() -> None:
         ]
     try:
         os.sched_setaffinity(0, {1})
-        print(f"HTTP clients, streaming GET {PATH} from the backend, {args.connections} concurrent (req/s):")
-        print(
-            "  "
-            + ", ".join(
-                f"{name} {rps:,.0f}" for name, rps in clients(backend_port, args.duration, args.connections).items()
-            )
-        )
+        print(f"HTTP clients, streaming GET {PATH} from the backend, {args.connections} concurrent:")
+        for name, (rps, cpu) in clients(backend_port, args.duration, args.connections).items():
+            print(f"  {name}: {rps:,.0f} req/s, {cpu:.0f} µs CPU per request")
         runs: dict[str, list[dict[str, float]]] = {"direct": [], **{name: [] for name in proxies}}
         big: dict[str, dict[str, float]] = {}
         for _ in range(args.repeat):
@@ -265,7 +292,10 @@ def main() -> None:
                 try:
                     wrk(port, 1, args.connections)  # warm
                     one = wrk(port, args.duration, 1)
+                    server = (proc or backend).pid
+                    cpu = cpu_seconds(server)
                     many = wrk(port, args.duration, args.connections)
+                    cpu = (cpu_seconds(server) - cpu) / max(many["requests"], 1) * 1e6
                     runs[name].append(
                         {
                             "p50": one["p50"],
@@ -273,6 +303,7 @@ def main() -> None:
                             "rps": many["rps"],
                             "p99_loaded": many["p99"],
                             "non2xx": one["non2xx"] + many["non2xx"],
+                            "cpu_us": cpu,
                         }
                     )
                     if proc is not None and name not in big:
@@ -293,20 +324,24 @@ def report(runs: dict[str, list[dict[str, float]]], big: dict[str, dict[str, flo
         f"\nGET {PATH}: 1 connection for latency, {args.connections} for req/s; {args.duration:g} s per case, "
         f"median of {args.repeat} rounds; servers on core 0, wrk on core 1\n"
     )
-    print("| path | p50 ms | p99 ms | added p50 ms | added p99 ms | req/s | p99 ms loaded | non-2xx |")
-    print("|---|---|---|---|---|---|---|---|")
+    columns = "p50 ms | p99 ms | added p50 ms | added p99 ms | req/s | p99 ms loaded | server CPU µs/req | non-2xx"
+    print(f"| path | {columns} |")
+    print("|---|---|---|---|---|---|---|---|---|")
     d50, d99 = median("direct", "p50"), median("direct", "p99")
     for name in runs:
         p50, p99 = median(name, "p50"), median(name, "p99")
         added = "" if name == "direct" else f"{p50 - d50:+.2f} | {p99 - d99:+.2f}"
         print(
             f"| {name} | {p50:.2f} | {p99:.2f} | {added or ' | '} | {median(name, 'rps'):,.0f} | "
-            f"{median(name, 'p99_loaded'):.1f} | {median(name, 'non2xx'):.0f} |"
+            f"{median(name, 'p99_loaded'):.1f} | {median(name, 'cpu_us'):.0f} | {median(name, 'non2xx'):.0f} |"
         )
     if "prism proxy" in runs:
+        pairs = zip(runs["mocktui --proxy"], runs["prism proxy"], strict=True)
+        ratios = [ours["rps"] / theirs["rps"] for ours, theirs in pairs]
         print(
-            f"\nmocktui --proxy / prism proxy throughput: "
-            f"{median('mocktui --proxy', 'rps') / median('prism proxy', 'rps'):.1f}x"
+            f"\nmocktui --proxy / prism proxy throughput: {statistics.median(ratios):.1f}x "
+            f"(each round: {', '.join(f'{r:.1f}x' for r in ratios)}); CPU per forwarded request: "
+            f"{median('prism proxy', 'cpu_us') / median('mocktui --proxy', 'cpu_us'):.1f}x less"
         )
     print(f"\n{BIG >> 20} MB bodies through the proxy (peak RSS growth over the proxy's RSS before):")
     for name, figures in big.items():

@@ -5,12 +5,17 @@ answer keeps to the spec unless the request names a deviation in `X-Deviate` (on
 then that one answer breaks the spec in that one way, so one backend gives both conforming and
 deviating exchanges. `X-Delay: SECONDS` makes any answer slow; `/api/echo` says what the backend saw
 (method, raw path, query, headers, body size and digest); `/api/download?size=N` streams N bytes.
+Answers vary as a real API's do (users by id and page, orders by id, each create gets the next id;
+orders gzipped for clients that accept it),
+so an answer replayed from a recording is told apart from one the spec generates.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gzip
 import hashlib
+import itertools
 import os
 import signal
 import socket
@@ -80,13 +85,15 @@ def user(uid: int) -> dict[str, Any]:
 
 
 def order(oid: str) -> dict[str, Any]:
+    """An order that differs by id (its uuid, total, currency and items), as a real backend's would."""
+    n = int(hashlib.sha256(oid.encode()).hexdigest()[:8], 16)
     return {
-        "id": f"5f0c6d2e-8a43-4c1b-9a57-3c2b1e0f9d{len(oid) % 100:02d}",
-        "total": 42.5,
-        "currency": "EUR",
+        "id": f"5f0c6d2e-8a43-4c1b-9a57-{n % 10**12:012d}",
+        "total": round(n % 100_000 / 100, 2),
+        "currency": ("EUR", "USD")[n % 2],
         "created": "2025-01-01T10:00:00Z",
-        "note": None,
-        "items": [{"sku": "sku-1", "qty": 2}, {"sku": "sku-2", "qty": 1}],
+        "note": None if n % 3 else f"order {oid}",
+        "items": [{"sku": "sku-1", "qty": 2}, {"sku": "sku-2", "qty": 1}] + [{"sku": oid, "qty": n % 9 + 1}] * (n % 3),
     }
 
 
@@ -115,7 +122,8 @@ async def delay(request: Request) -> None:
 async def list_users(request: Request) -> Response:
     await delay(request)
     deviate = request.headers.get("x-deviate", "")
-    users = [user(i) for i in range(1, 6)]
+    page, size = int(request.query_params.get("page", "1")), int(request.query_params.get("per_page", "5"))
+    users = [user(i) for i in range((page - 1) * size + 1, page * size + 1)]
     headers = {"X-Total-Count": str(len(users))}
     if deviate == "array-item-type":
         users[3]["username"] = 5
@@ -126,10 +134,14 @@ async def list_users(request: Request) -> Response:
     return json(users, headers=headers)
 
 
+CREATED = itertools.count(100)  # each create gets the next id: the same request twice, two different answers
+
+
 async def create_user(request: Request) -> Response:
     sent = orjson.loads(await request.body() or b"{}")
-    made = {**user(99), **{k: v for k, v in sent.items() if k in ("username", "email", "role")}}
-    return json(made, 201, {"Location": "/api/users/99"})
+    uid = next(CREATED)
+    made = {**user(uid), **{k: v for k, v in sent.items() if k in ("username", "email", "role")}}
+    return json(made, 201, {"Location": f"/api/users/{uid}"})
 
 
 async def get_user(request: Request) -> Response:
@@ -165,6 +177,9 @@ async def get_order(request: Request) -> Response:
         body["items"][0]["qty"] = "two"
     elif deviate == "array-item-shape":
         body["items"][1] = "sku-2"
+    if "gzip" in request.headers.get("accept-encoding", ""):  # as a real API behind a gzipping front end
+        headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+        return Response(gzip.compress(orjson.dumps(body)), headers=headers, media_type="application/json")
     return json(body)
 
 

@@ -4,6 +4,8 @@ Pure, so the recorder (server layer), replay (engine) and `mocktui import` share
 format. Redaction happens here, before a byte reaches the disk: credentials (`Authorization`,
 cookies, `X-API-Key`) and every header, query or JSON/form body field whose name looks like a secret
 (at any depth) become "[redacted]", unless the recording was asked to keep them (`--record-secrets`).
+A gzip or deflate answer is kept inflated, as HAR wants it (and so that its secrets are found): its
+`Content-Encoding` header stays for the record, and replay leaves it off an inflated body.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import base64
 import binascii
 import datetime as dt
 import re
+import zlib
 from functools import lru_cache
 from http import HTTPStatus
 from typing import Any
@@ -22,6 +25,8 @@ import orjson
 from mocktui.engine.events import RequestEvent
 
 REDACTED = "[redacted]"
+INFLATE_MAX = 16 * 1024 * 1024  # a compressed body inflating past this stays as it came (no zip bombs)
+_INFLATES = {"gzip": zlib.MAX_WBITS | 16, "x-gzip": zlib.MAX_WBITS | 16, "deflate": zlib.MAX_WBITS}
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"})
 # Words that make a field a secret once case, `-`, `_` and `.` are ignored (`X-Auth-Token`, `client_secret`).
 SECRET_WORDS = (
@@ -97,6 +102,19 @@ def _cookies(header: str, keep: bool, response: bool = False) -> list[dict[str, 
     return out
 
 
+def inflated(body: bytes, encoding: str) -> bytes | None:
+    """A gzip or deflate body inflated whole; None for any other coding, or bytes that are not what it says."""
+    wbits = _INFLATES.get(encoding.strip().lower())
+    if wbits is None or not body:
+        return None
+    try:
+        inflater = zlib.decompressobj(wbits)
+        out = inflater.decompress(body, INFLATE_MAX)
+    except zlib.error:
+        return None
+    return out if inflater.eof and not inflater.unconsumed_tail else None
+
+
 def _content(body: bytes) -> tuple[str, str | None]:
     """(text, encoding): UTF-8 text as it is, anything else in base64 (HAR's own `encoding`)."""
     try:
@@ -132,10 +150,14 @@ def entry(event: RequestEvent, *, secrets: bool = False, scheme: str = "http") -
         request["postData"] = {"mimeType": mime, "text": text, **({"_encoding": encoding} if encoding else {})}
     response_headers = dict((k.lower(), v) for k, v in event.response_headers)
     mime = response_headers.get("content-type", "")
-    text, encoding = _content(event.response_body if keep else redact_body(event.response_body, mime.lower()))
-    content: dict[str, Any] = {"size": len(event.response_body), "mimeType": mime, "text": text}
+    plain = inflated(event.response_body, response_headers.get("content-encoding", ""))
+    answer = event.response_body if plain is None else plain
+    text, encoding = _content(answer if keep else redact_body(answer, mime.lower()))
+    content: dict[str, Any] = {"size": len(answer), "mimeType": mime, "text": text}
     if encoding:
         content["encoding"] = encoding
+    if plain is not None:
+        content["compression"] = len(plain) - len(event.response_body)
     set_cookies = [v for k, v in event.response_headers if k.lower() == "set-cookie"]
     response = {
         "status": event.status,

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import orjson
 
-from mocktui.engine.har import HarError, is_secret, pairs, read, redact_json, request_body, response_body
+from mocktui.engine.har import HarError, inflated, is_secret, pairs, read, redact_json, request_body, response_body
 from mocktui.engine.http import MockRequest, MockResponse
 from mocktui.engine.steer.counters import Counters
 
@@ -83,10 +83,11 @@ class Replay:
                 post = request.get("postData") or {}
                 key = request_key(request["method"], url.path or "/", url.query, request_body(item),
                                   str(post.get("mimeType", "")))  # fmt: skip
-                headers = tuple((k, v) for k, v in pairs(response.get("headers")) if not dropped(k, v))
+                body = response_body(item)
+                headers = tuple((k, v) for k, v in pairs(response.get("headers")) if not dropped(k, v, body))
                 extension = item.get("_mocktui")
                 operation = extension.get("operation") if isinstance(extension, dict) else None
-                recorded = Recorded(int(response["status"]), headers, response_body(item), _text(operation))
+                recorded = Recorded(int(response["status"]), headers, body, _text(operation))
                 answers.setdefault(key, []).append(recorded)
         return cls(answers, files)
 
@@ -105,9 +106,14 @@ class Replay:
         return MockResponse(chosen.status, list(chosen.headers), chosen.body, chosen.operation, tags=("replayed",))
 
 
-def dropped(name: str, value: str) -> bool:
-    """A recorded header the server would send twice: hop-by-hop, length, date, and the CORS it adds itself."""
+def dropped(name: str, value: str, body: bytes | None = None) -> bool:
+    """A recorded header the server would send twice (hop-by-hop, length, date, the CORS it adds itself), or
+    a gzip/deflate `Content-Encoding` of a body the recording holds inflated (HAR's way; None: the body is
+    taken as the HAR text, inflated)."""
     lower = name.lower()
+    if lower == "content-encoding":
+        inflates = value.strip().lower() in ("gzip", "x-gzip", "deflate")
+        return inflates and (body is None or inflated(body, value) is None)
     return lower in DROPPED or lower.startswith("access-control-") or (lower == "vary" and value == "Origin")
 
 

@@ -15,28 +15,28 @@ fails (unreachable, DNS, TLS, slower than `--proxy-timeout`, garbage, closed mid
 answer 502 (504 for a timeout) with a problem body naming the backend and the reason. A backend failing
 after the first MiB went out can only be cut off: the client sees a short body, the journal says why.
 
-The client is aiohttp, one session (and connection pool) per runtime, made on first use in the serving
-loop and closed on stop: bench/proxy.py measured it at 10-20x the throughput of httpx and httpcore
-through the same pool size, and it streams both ways. Its cookie jar is a dummy: a proxy keeps no cookies.
+The client is mocktui's own (server/upstream.py: keep-alive connections on asyncio protocols and
+httptools), one pool per runtime, made on first use in the serving loop and closed on stop: it passes bytes
+through and keeps no cookies. bench/proxy.py measured aiohttp at 10-20x httpx and httpcore through the same
+pool size, and this client at a fifth of aiohttp's CPU per request (why it replaced aiohttp).
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
-import aiohttp
 import orjson
-import yarl
 
 from mocktui.engine.contract.drift import CHECK_MAX, UNKNOWN, Drift
 from mocktui.engine.events import RequestEvent
 from mocktui.engine.http import PROBLEM, MockRequest
 from mocktui.engine.pipeline import MockEngine
 from mocktui.engine.steer.faults import FaultAbort
+from mocktui.server.upstream import Response, Upstream, UpstreamError
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -83,21 +83,26 @@ class Proxy:
         timeout: float = 10.0,
         count: Callable[[int], object] | None = None,
     ) -> None:
-        parsed = yarl.URL(url)
-        if parsed.scheme not in ("http", "https") or not parsed.host:
+        parsed = urlsplit(url)
+        try:
+            port = parsed.port
+        except ValueError:
+            port, parsed = None, parsed._replace(netloc="")
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise ValueError(f"expected an http:// or https:// URL, got {url!r}")
         self.engine = engine
         self.url = url.rstrip("/")
-        self.origin = f"{parsed.scheme}://{parsed.raw_authority}"
-        self.prefix = parsed.raw_path.rstrip("/")
+        self.scheme, self.host = parsed.scheme, parsed.hostname
+        self.port = port or (443 if parsed.scheme == "https" else 80)
+        self.prefix = parsed.path.rstrip("/")
         self.strict = strict
         self.timeout_s = timeout
-        self.timeouts = aiohttp.ClientTimeout(total=None, connect=timeout, sock_connect=timeout, sock_read=timeout)
         self.count = count  # hears how many findings each drifting exchange had (the cluster's counter)
+        self.spec: str | None = None  # its spec's name when one instance serves several: its events say it
         self.drift = Drift()
         self.findings = 0  # findings seen by this process
         self.answer: Answer | None = None
-        self._session: aiohttp.ClientSession | None = None
+        self._upstream: Upstream | None = None
 
     # -- which requests -----------------------------------------------------------------
 
@@ -134,14 +139,12 @@ class Proxy:
             await self._failed(exchange, send, Failure(f"{type(exc).__name__}: {exc}"))
 
     async def _exchange(self, exchange: Exchange, send: Send) -> None:
-        url = yarl.URL(self.origin + self.prefix + exchange.path + (f"?{exchange.query}" if exchange.query else ""),
-                       encoded=True)  # fmt: skip
+        target = self.prefix + exchange.path + (f"?{exchange.query}" if exchange.query else "")
         body = exchange.body
-        data: Any = body.stream() if not body.complete else (body.held or None)
+        data: Any = body.stream() if not body.complete else body.held
         try:
-            resp = await self.session.request(
-                exchange.method, url, headers=forwarded(exchange.scope["headers"], body), data=data,
-                allow_redirects=False, timeout=self.timeouts,
+            resp = await self.upstream.request(
+                exchange.method, target, forwarded(exchange.scope["headers"]), data, body.length
             )  # fmt: skip
         except Exception as exc:  # noqa: BLE001 - every way of not getting an answer has a reason
             await self._failed(exchange, send, failure_of(exc, self.timeout_s))
@@ -151,7 +154,7 @@ class Proxy:
                 await self._failed(exchange, send, Failure(f"the backend answered {resp.status} {resp.reason or ''}"))
                 return
             try:
-                held, ended = await hold(resp.content, CHECK_MAX)
+                held, ended = await hold(resp, CHECK_MAX)
             except Exception as exc:  # noqa: BLE001 - garbage, a reset or a timeout before the answer was whole
                 await self._failed(exchange, send, failure_of(exc, self.timeout_s))
                 return
@@ -159,9 +162,7 @@ class Proxy:
         finally:
             resp.release()
 
-    async def _relay(
-        self, exchange: Exchange, send: Send, resp: aiohttp.ClientResponse, held: list[bytes], ended: bool
-    ) -> None:
+    async def _relay(self, exchange: Exchange, send: Send, resp: Response, held: list[bytes], ended: bool) -> None:
         """The backend's answer, unchanged, to the client; checked, and journalled before its last byte."""
         out = [(k, v) for k, v in dropped(resp.raw_headers) if k.lower() not in _RESPONSE_OWN]
         texts = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in out]
@@ -180,7 +181,7 @@ class Proxy:
         await send({"type": "http.response.body", "body": prefix, "more_body": True})
         size = len(prefix)
         try:
-            while chunk := await resp.content.readany():
+            while chunk := await resp.read():
                 size += len(chunk)
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
         except Exception as exc:  # noqa: BLE001 - the status went out already: cut the client off, say why
@@ -265,6 +266,7 @@ class Proxy:
             response_body=body,
             tags=tags,
             notes=(*findings, *remarks),
+            spec=self.spec,
         )
         event.truncated = (*(("request_body",) if not exchange.body.complete else ()),
                            *(("response_body",) if cut else ()))  # fmt: skip
@@ -273,25 +275,16 @@ class Proxy:
     # -- the client -----------------------------------------------------------------------
 
     @property
-    def session(self) -> aiohttp.ClientSession:
-        """The pooled client, made in the loop that serves (aiohttp binds a session to its loop)."""
-        if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=512, ttl_dns_cache=10, enable_cleanup_closed=True)
-            self._session = aiohttp.ClientSession(
-                connector=connector,
-                cookie_jar=aiohttp.DummyCookieJar(),
-                auto_decompress=False,  # the bytes the backend sent, Content-Encoding and all
-                skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
-                requote_redirect_url=False,
-                max_line_size=65536,  # a backend's long cookies or CSP are not garbage
-                max_field_size=65536,
-            )
-        return self._session
+    def upstream(self) -> Upstream:
+        """The pooled client, made in the loop that serves (its connections belong to that loop)."""
+        if self._upstream is None:
+            self._upstream = Upstream(self.scheme, self.host, self.port, timeout=self.timeout_s)
+        return self._upstream
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        if self._upstream is not None:
+            await self._upstream.close()
+            self._upstream = None
 
 
 class Exchange:
@@ -370,36 +363,31 @@ class RequestBody:
         return self.held, False
 
 
-def forwarded(raw: list[tuple[bytes, bytes]], body: RequestBody) -> list[tuple[str, str]]:
-    """The client's headers as the backend gets them: hop-by-hop ones and Host dropped, Content-Length
-    only for a body that streams (aiohttp frames a held one)."""
-    out = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in dropped(raw) if k.lower() not in _REQUEST_OWN]
-    if not body.complete and body.length is not None:
-        out.append(("content-length", body.length))
-    return out
+def forwarded(raw: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The client's headers as the backend gets them: hop-by-hop ones, Host and the framing dropped (the
+    client frames the body it sends)."""
+    return [(k, v) for k, v in dropped(raw) if k.lower() not in _REQUEST_OWN]
 
 
 def dropped(raw: Any) -> list[tuple[bytes, bytes]]:
     """Headers without the hop-by-hop ones: RFC 9110's list, every Proxy-*, and those Connection names."""
-    named = {
-        token.strip().lower().encode("latin-1")
-        for k, v in raw
-        if k.lower() == b"connection"
-        for token in v.decode("latin-1").split(",")
-    }
-    return [
-        (k, v)
-        for k, v in raw
-        if (low := k.lower()) not in HOP_BY_HOP and not low.startswith(b"proxy-") and low not in named
-    ]
+    out: list[tuple[bytes, bytes]] = []
+    named: set[bytes] = set()
+    for k, v in raw:
+        low = k.lower()
+        if low == b"connection":
+            named.update(token.strip().lower() for token in v.split(b","))
+        elif low not in HOP_BY_HOP and not low.startswith(b"proxy-"):
+            out.append((k, v))
+    return [(k, v) for k, v in out if k.lower() not in named] if named else out
 
 
-async def hold(content: aiohttp.StreamReader, limit: int) -> tuple[list[bytes], bool]:
+async def hold(resp: Response, limit: int) -> tuple[list[bytes], bool]:
     """Read up to `limit` bytes (a chunk more at most); whether that was the whole body."""
     chunks: list[bytes] = []
     size = 0
     while size <= limit:
-        chunk = await content.readany()
+        chunk = await resp.read()
         if not chunk:
             return chunks, True
         chunks.append(chunk)
@@ -409,27 +397,8 @@ async def hold(content: aiohttp.StreamReader, limit: int) -> tuple[list[bytes], 
 
 def failure_of(exc: BaseException, timeout: float) -> Failure:
     """Why the backend gave no answer, in words a person can act on."""
-    if isinstance(exc, asyncio.TimeoutError | TimeoutError):
+    if isinstance(exc, UpstreamError):
+        return Failure(exc.reason, exc.timeout)
+    if isinstance(exc, TimeoutError):
         return Failure(f"no answer within {timeout:g} s (--proxy-timeout)", timeout=True)
-    if isinstance(exc, aiohttp.ClientConnectorDNSError):
-        return Failure(f"cannot resolve host {exc.host!r}: {_os_reason(exc)}")
-    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
-        return Failure(f"TLS certificate refused: {exc.certificate_error}")
-    if isinstance(exc, aiohttp.ClientConnectorSSLError | aiohttp.ClientSSLError):
-        return Failure(f"TLS handshake failed: {_os_reason(exc)}")
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        return Failure(f"cannot connect to {exc.host}:{exc.port}: {_os_reason(exc)}")
-    if isinstance(exc, aiohttp.ServerDisconnectedError):
-        return Failure("the backend closed the connection without a complete answer")
-    if isinstance(exc, aiohttp.ClientPayloadError):
-        return Failure(f"the backend's body broke off: {exc}")
-    if isinstance(exc, aiohttp.ClientResponseError):
-        return Failure(f"the backend's answer is not valid HTTP: {exc.message}")
     return Failure(f"{type(exc).__name__}: {exc}")
-
-
-def _os_reason(exc: aiohttp.ClientConnectorError) -> str:
-    error = exc.os_error
-    if isinstance(error, ConnectionRefusedError):
-        return "connection refused (nothing listens there)"
-    return str(getattr(error, "strerror", None) or getattr(error, "reason", None) or error or exc)

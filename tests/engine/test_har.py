@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,29 @@ def test_secret_looking_names(name: str) -> None:
 @pytest.mark.parametrize("name", ["author", "name", "email", "limit", "keyboard", "content-type"])
 def test_ordinary_names_are_not_secrets(name: str) -> None:
     assert not is_secret(name)
+
+
+def test_a_gzip_answer_is_kept_inflated_and_its_secrets_redacted() -> None:
+    """A backend behind --proxy gzips its token answer: the recording holds it readable, the token redacted."""
+    event = secret_event()
+    event.response_headers = [("content-type", "application/json"), ("content-encoding", "gzip")]
+    event.response_body = gzip.compress(b'{"id": 7, "access_token": "sekrit-deep"}')
+    item = entry(event)
+    content = item["response"]["content"]
+    assert json.loads(content["text"]) == {"id": 7, "access_token": REDACTED} and "encoding" not in content
+    assert content["size"] == 40 and content["compression"] == 40 - len(event.response_body)
+    assert item["response"]["bodySize"] == len(event.response_body)  # what went over the wire
+    assert {"name": "content-encoding", "value": "gzip"} in item["response"]["headers"]
+    assert har_errors(archive(item)) == []
+
+
+@pytest.mark.parametrize("coding", ["br", "gzip"])
+def test_a_body_that_does_not_inflate_is_kept_as_it_came(coding: str) -> None:
+    event = secret_event()
+    event.response_headers = [("content-type", "application/json"), ("content-encoding", coding)]
+    event.response_body = b"\x1f\x8b not gzip at all"
+    content = entry(event)["response"]["content"]
+    assert base64.b64decode(content["text"]) == event.response_body and "compression" not in content
 
 
 def test_binary_bodies_are_base64_and_read_back_exactly(tmp_path: Path) -> None:

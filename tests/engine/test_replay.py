@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
+import json
 from pathlib import Path
 
 import orjson
@@ -61,6 +64,23 @@ def test_a_recorded_request_gets_the_recorded_status_headers_and_body(tmp_path: 
     assert (response.status, response.body) == (418, b'{"teapot": true}')
     assert response.tags == ("replayed",) and response.operation == "getUser"
     assert response.headers == [("content-type", "application/json"), ("x-trace", "abc")]  # no hop-by-hop, no length
+
+
+def test_a_gzip_answer_replays_inflated_and_a_still_compressed_one_keeps_its_coding(tmp_path: Path) -> None:
+    gzipped = [("content-type", "application/json"), ("content-encoding", "gzip")]
+    inflated = event("GET", f"{BASE}/users/1", answer=gzip.compress(b'{"id": 1}'), headers=gzipped)
+    har = write_har(tmp_path / "a.har", inflated)  # entry() keeps the body inflated, as HAR wants it
+    raw = json.loads(Path(har).read_text())
+    raw["log"]["entries"].append(json.loads(json.dumps(raw["log"]["entries"][0])))
+    still = raw["log"]["entries"][1]  # as another tool may write it: the gzip bytes in base64
+    still["request"]["url"] = "http://mock" + f"{BASE}/users/2"
+    still["response"]["content"].update(text=base64.b64encode(gzip.compress(b'{"id": 2}')).decode(), encoding="base64")
+    Path(har).write_text(json.dumps(raw))
+    engine = engine_with(har)
+    first = engine.handle(MockRequest("GET", f"{BASE}/users/1"))
+    assert (first.body, first.headers) == (b'{"id": 1}', [("content-type", "application/json")])
+    second = engine.handle(MockRequest("GET", f"{BASE}/users/2"))
+    assert gzip.decompress(second.body) == b'{"id": 2}' and ("content-encoding", "gzip") in second.headers
 
 
 def test_unrecorded_requests_get_the_spec_answer_not_a_404(tmp_path: Path) -> None:
