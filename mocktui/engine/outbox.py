@@ -18,8 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from mocktui.engine.events import RequestEvent
+
 RECENT = 500  # deliveries remembered for the admin API and the Webhooks pane
-SINK_KEEP = 1000  # requests each sink keeps
+SINK_TAG = "sink"  # a request the built-in receiver got, journaled
+OWN_TAGS = ("webhook", "callback")  # a delivery attempt, journaled
+SINK_PATH = "/__mocktui/sink/"
 NO_BODY: Any = object()  # a Fire without a body of its own: the hook's example or a generated one
 
 
@@ -36,24 +40,28 @@ class Fire:
     values: dict[str, Any] = field(default_factory=dict)  # fields the payload reuses (a stored record)
     exchange: Any = None  # the `expressions.Exchange` a callback's URL is read from
 
+    def to_message(self) -> dict[str, Any]:
+        """As JSON, for another process to deliver (only what the admin API and the control room give)."""
+        message: dict[str, Any] = {"key": self.key, "source": self.source, "targets": list(self.targets)}
+        if self.body is not NO_BODY:
+            message["body"] = self.body
+        if self.delay_ms is not None:
+            message["delay_ms"] = list(self.delay_ms)
+        return message
 
-@dataclass(slots=True)
-class SinkEntry:
-    method: str
-    headers: list[tuple[str, str]]
-    body: bytes
-    time: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"method": self.method, "headers": self.headers, "body": self.body.decode("utf-8", "replace"),
-                "time": self.time}  # fmt: skip
+    @classmethod
+    def from_message(cls, message: dict[str, Any]) -> Fire:
+        delay = message.get("delay_ms")
+        return cls(str(message["key"]), str(message.get("source", "admin")), tuple(message.get("targets", ())),
+                   message.get("body", NO_BODY),
+                   delay_ms=(float(delay[0]), float(delay[1])) if delay else None)  # fmt: skip
 
 
 @dataclass(slots=True)
 class Sink:
-    """A named receiver: what it got (bounded) and how it answers (a status, or never)."""
+    """How a named receiver answers (a status, or never). What it received is in the journal (events
+    tagged `sink`), so every process of the mock lists the same."""
 
-    received: deque[SinkEntry] = field(default_factory=lambda: deque(maxlen=SINK_KEEP))
     status: int = 200
     hang: bool = False
 
@@ -106,8 +114,20 @@ class Outbox:
         """Become another process's `document()` (what the cluster says)."""
         self.subscriptions = {str(k): [str(u) for u in v] for k, v in document.items() if v}
 
+    def sink_document(self) -> dict[str, dict[str, Any]]:
+        """How each sink answers, for every process to answer alike."""
+        return {name: {"status": sink.status, "hang": sink.hang} for name, sink in self.sinks.items()}
+
+    def restore_sinks(self, document: dict[str, dict[str, Any]]) -> None:
+        self.sinks = {str(k): Sink(int(v.get("status", 200)), bool(v.get("hang"))) for k, v in document.items()}
+
     def record(self, delivery: dict[str, Any]) -> None:
         self.deliveries.append(delivery)
+
+    def heard(self, event: RequestEvent) -> None:
+        """A journal event: kept as a delivery when it is an attempt (another process's, in a cluster)."""
+        if event.tags and event.tags[0] in OWN_TAGS:
+            self.deliveries.append(delivery_of(event))
 
     def sink(self, name: str) -> Sink:
         found = self.sinks.get(name)
@@ -115,10 +135,29 @@ class Outbox:
             found = self.sinks[name] = Sink()
         return found
 
-    def receive(self, name: str, method: str, headers: list[tuple[str, str]], body: bytes) -> Sink:
-        sink = self.sink(name)
-        sink.received.append(SinkEntry(method, headers, body, time.time()))
-        return sink
+
+
+def delivery_of(event: RequestEvent) -> dict[str, Any]:
+    """The journal event of one delivery attempt as the Webhooks pane and `GET /webhooks` list it."""
+    tags, said = event.tags, dict(n.split(" ", 1) for n in event.notes if " " in n)
+    outcome = "failed" if "failed" in tags else ("retrying" if "retry" in tags else "delivered")
+    attempt = said.get("attempt", "0").split(" ")[0]
+    return {"hook": event.operation, "kind": tags[0], "url": event.path, "status": event.status,
+            "attempt": int(attempt) if attempt.isdigit() else 0, "latency_ms": round(event.latency_ms, 3),
+            "outcome": outcome, "trigger": int(said.get("trigger", "0") or 0), "time": event.time,
+            "notes": list(event.notes)}  # fmt: skip
+
+
+def sink_event(name: str, method: str, headers: list[tuple[str, str]], body: bytes, status: int) -> RequestEvent:
+    """What sink `name` received, as the journal event that keeps it."""
+    return RequestEvent(time=time.time(), client="sink", method=method, path=f"{SINK_PATH}{name}", query="",
+                        status=status, latency_ms=0.0, operation=None, request_headers=headers, request_body=body,
+                        tags=(SINK_TAG,))  # fmt: skip
+
+
+def sink_entry(event: RequestEvent) -> dict[str, Any]:
+    return {"method": event.method, "headers": event.request_headers,
+            "body": event.request_body.decode("utf-8", "replace"), "time": event.time}  # fmt: skip
 
 
 _OUTBOXES: weakref.WeakKeyDictionary[Any, Outbox] = weakref.WeakKeyDictionary()

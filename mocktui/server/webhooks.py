@@ -24,7 +24,7 @@ import random
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,7 +33,7 @@ import httpx
 
 from mocktui.engine.contract.callbacks import Catalogue, CompiledHook, body_values, exchange_values
 from mocktui.engine.events import RequestEvent
-from mocktui.engine.outbox import NO_BODY, Fire, Outbox, outbox_of
+from mocktui.engine.outbox import NO_BODY, Fire, Outbox, delivery_of, outbox_of
 from mocktui.engine.pipeline import MockEngine
 from mocktui.engine.spec.expressions import MISSING, Exchange, parse_body
 
@@ -65,6 +65,8 @@ class Deliverer:
         retries: int = 3,
         store_map: Mapping[str, list[str]] | None = None,
         schedules: Mapping[str, float] | None = None,
+        delays: Mapping[str, tuple[float, float]] | None = None,
+        claim: Callable[[str, float], bool] | None = None,
         member: str = "",
         timeout: float = 5.0,
         backoff: float = 0.5,
@@ -75,6 +77,8 @@ class Deliverer:
         self.retries = retries
         self.store_map = {k: list(v) for k, v in (store_map or {}).items()}
         self.schedules = dict(schedules or {})
+        self.delays = dict(delays or {})  # ms by webhook name (mocktui.yaml `delay:`), when a firing gives none
+        self.claim = claim  # (key, ttl s) -> won: one process of a cluster fires each scheduled round
         self.member = member  # this process's name in a cluster: only its own requests trigger here
         self.timeout = timeout
         self.backoff = backoff  # seconds before the first retry; doubled each time
@@ -210,9 +214,14 @@ class Deliverer:
             self._fire(Fire(hook.hook.key, "store", body=body, trigger=event.id, values=values))
 
     async def _every(self, key: str, seconds: float) -> None:
+        """Round n fires at n * `seconds` on the wall clock: every process of a cluster wakes for the same
+        round, and the one that claims it fires (so `every: 30s` under `--workers 4` sends once)."""
         while True:
-            await asyncio.sleep(seconds)
-            self._fire(Fire(key, "schedule"))
+            round_ = int(time.time() // seconds) + 1
+            await asyncio.sleep(max(0.0, round_ * seconds - time.time()))
+            claim = self.claim
+            if claim is None or await asyncio.to_thread(claim, f"webhook-every:{key}:{round_}", seconds * 2 + 60):
+                self._fire(Fire(key, "schedule"))
 
     # -- queueing ------------------------------------------------------------------------------
 
@@ -246,8 +255,9 @@ class Deliverer:
         given = MISSING if intent.body is NO_BODY else intent.body
         body = hook.payload(self.rng, values, given)
         delay = 0.0
-        if intent.delay_ms is not None:
-            low, high = intent.delay_ms
+        planned = intent.delay_ms if intent.delay_ms is not None else self.delays.get(hook.hook.name)
+        if planned is not None:
+            low, high = planned
             delay = (low if low == high else self.rng.uniform(low, high)) / 1000
         loop = self._loop
         assert loop is not None
@@ -324,7 +334,7 @@ class Deliverer:
                 notes.extend(hook.drift(status, {k.lower(): v for k, v in answer_headers}, answer))
             tags = () if ok else (("retry",) if retry else ("failed",))
             self._journal(hook, delivery.url, delivery.trigger, status, latency, tags, notes, delivery.body,
-                          [(k, v) for k, v in headers.items()], answer, answer_headers, attempt)  # fmt: skip
+                          [(k, v) for k, v in headers.items()], answer, answer_headers)  # fmt: skip
             if not retry:
                 return
             await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
@@ -352,22 +362,19 @@ class Deliverer:
         headers: list[tuple[str, str]],
         answer: bytes,
         answer_headers: list[tuple[str, str]] | None = None,
-        attempt: int = 0,
     ) -> None:
-        kind = hook.hook.kind
+        """One attempt (or a delivery refused before any), as the journal event `delivery_of` reads back."""
+        if not notes or not notes[0].startswith("trigger "):
+            notes = [f"trigger {trigger}", *notes]
         event = RequestEvent(time=time.time(), client="mocktui", method=hook.method, path=url, query="", status=status,
                              latency_ms=latency, operation=hook.hook.key, request_headers=headers, request_body=body,
-                             response_headers=answer_headers or [], response_body=answer, tags=(kind, *tags),
-                             notes=tuple(notes))  # fmt: skip
-        outcome = "failed" if "failed" in tags else ("retrying" if "retry" in tags else "delivered")
-        delivery = {"hook": hook.hook.key, "kind": kind, "url": url, "status": status, "attempt": attempt,
-                    "latency_ms": round(latency, 3), "outcome": outcome, "trigger": trigger, "time": time.time(),
-                    "notes": notes}  # fmt: skip
-        self._on_serving_loop(self._recorded, event, delivery)
+                             response_headers=answer_headers or [], response_body=answer,
+                             tags=(hook.hook.kind, *tags), notes=tuple(notes))  # fmt: skip
+        self._on_serving_loop(self._recorded, event)
 
-    def _recorded(self, event: RequestEvent, delivery: dict[str, Any]) -> None:
+    def _recorded(self, event: RequestEvent) -> None:
+        self.outbox.record(delivery_of(event))
         self.engine.events.publish(event)
-        self.outbox.record(delivery)
 
 
 def sign(secret: bytes, body: bytes) -> str:

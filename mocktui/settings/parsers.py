@@ -163,6 +163,19 @@ def parse_list(raw: Any) -> list[str]:
     return [p.strip() for p in str(raw).split(",") if p.strip()]
 
 
+def parse_mounts(raw: Any) -> dict[str, str]:
+    """`/prefix=FILE` items (repeated --mount, or comma-separated in MOUNT), or in mocktui.yaml a
+    mapping `{/prefix: FILE}`: where each spec is served. Returns {FILE: prefix}."""
+    items = [f"{k}={v}" for k, v in raw.items()] if isinstance(raw, Mapping) else parse_list(raw)
+    out: dict[str, str] = {}
+    for item in items:
+        prefix, sep, file = item.partition("=")
+        if not sep or not prefix.startswith("/") or not file.strip():
+            raise ValueError(f"expected /PREFIX=FILE such as /billing=billing.yaml, got {item!r}")
+        out[file.strip()] = prefix.strip()
+    return out
+
+
 def parse_keys(raw: Any) -> dict[str, str]:
     """`{offline: O, errors: E}`: control room keys by action id (the ids are checked by the UI)."""
     if not isinstance(raw, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in raw.items()):
@@ -188,6 +201,7 @@ def parse_webhooks(raw: Any) -> dict[str, dict[str, Any]]:
                 value = {"urls": value}
             if not isinstance(value, Mapping):
                 raise ValueError(f"webhook {name}: expected a URL or {{url, every, on, delay}}, got {value!r}")
+            value = {("on" if k is True else k): v for k, v in value.items()}  # YAML 1.1 reads a bare `on` as true
             unknown = set(value) - {"url", "urls", "every", "on", "delay"}
             if unknown:
                 raise ValueError(f"webhook {name}: unknown keys {', '.join(sorted(map(str, unknown)))}")

@@ -8,7 +8,6 @@ import hmac
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,41 +20,8 @@ from mocktui.runtime import Runtime, build
 from mocktui.server.runner import ServerRunner, bind
 from mocktui.settings.table import Settings
 
-from ..helpers import CORPUS, validation_errors
-
-CORPUS_HOOKS = [
-    "openai.json", "museum.yaml", "petstore-v31.yaml", "redocly-cafe/openapi.yaml", "train-travel/openapi.yaml",
-    "webhook-example.yaml", "tictactoe.yaml", "callback-example.yaml",
-]  # fmt: skip
-
-
-@dataclass
-class Receiver:
-    """A raw ASGI receiver: keeps each request; answers the scripted statuses, then 200."""
-
-    script: list[int] = field(default_factory=list)
-    got: list[dict[str, Any]] = field(default_factory=list)
-    times: list[float] = field(default_factory=list)
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            if scope["type"] == "lifespan":
-                while (await receive())["type"] != "lifespan.shutdown":
-                    await send({"type": "lifespan.startup.complete"})
-                await send({"type": "lifespan.shutdown.complete"})
-            return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        self.times.append(time.perf_counter())
-        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
-        self.got.append({"method": scope["method"], "path": scope["path"], "headers": headers, "body": body})
-        status = self.script.pop(0) if self.script else 200
-        await send({"type": "http.response.start", "status": status, "headers": []})
-        await send({"type": "http.response.body", "body": b""})
+from ..helpers import CORPUS
+from ..receiver import CORPUS_HOOK_COUNT, CORPUS_HOOKS, Receiver, declared_success, delivery_errors, drift_notes
 
 
 class Harness:
@@ -108,28 +74,28 @@ def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
         made.close()
 
 
-def test_every_corpus_callback_and_webhook_delivers_a_valid_payload() -> None:
-    checked = 0
+def test_every_corpus_callback_and_webhook_fired_from_the_admin_api_is_valid() -> None:
+    """Each of the 23 hooks of the 8 corpus specs, fired once by `POST /__mocktui/webhooks/{name}`: the
+    receiver built from the spec accepts every delivery, and its declared answer raises no drift note."""
+    fired: list[str] = []
     for name in CORPUS_HOOKS:
         h = Harness(CORPUS / name, Settings())
+        spec = h.runtime.engine.spec
         try:
-            for hook in h.runtime.engine.spec.hooks:
+            for hook in spec.hooks:
+                h.receiver.status = declared_success(hook)
                 answer = h.client.post(f"/__mocktui/webhooks/{hook.key}", json={"url": f"{h.target}/{name}"})
                 assert answer.status_code == 202, answer.text
                 h.idle()
-                got = h.receiver.got.pop()
-                assert got["method"] == hook.operation.method
-                body = hook.operation.body
-                if body is None:
-                    assert got["body"] == b""
-                    continue
-                media = next(iter(body.content.values()))
-                schema = h.runtime.engine.spec.bundle(media.schema)
-                assert validation_errors(schema, orjson.loads(got["body"])) == [], (name, hook.key)
-                checked += 1
+                [got] = h.receiver.got
+                h.receiver.got.clear()
+                assert delivery_errors(spec, hook, got) == [], (name, hook.key)
+                fired.append(f"{name} {hook.key}")
+            deliveries = h.journal("webhook") + h.journal("callback")
+            assert len(deliveries) == len(spec.hooks) and drift_notes(deliveries) == [], name
         finally:
             h.close()
-    assert checked >= 21
+    assert len(fired) == len(set(fired)) == CORPUS_HOOK_COUNT
 
 
 def test_a_receiver_answering_503_503_200_sees_three_attempts(harness: Harness) -> None:
@@ -281,8 +247,8 @@ components:
 """
 
 
-def _p99(port: int, seconds: float = 3.0, rate: int = 500) -> float:
-    """POST /pets at `rate` per second for `seconds` over one keep-alive socket: the 99th percentile in ms."""
+def _latencies(port: int, seconds: float, rate: int = 500) -> list[float]:
+    """POST /pets at `rate` per second for `seconds` over one keep-alive socket: each latency in ms."""
     import socket
 
     body = b'{"name": "Rex"}'
@@ -306,27 +272,40 @@ def _p99(port: int, seconds: float = 3.0, rate: int = 500) -> float:
                     length = int(line.split(b":")[1])
             reader.read(length)
             latencies.append((time.perf_counter() - sent) * 1000)
-    latencies.sort()
-    return latencies[int(len(latencies) * 0.99)]
+    return latencies
+
+
+def _p99(latencies: list[float]) -> float:
+    return sorted(latencies)[int(len(latencies) * 0.99)]
 
 
 def test_a_dead_receiver_does_not_slow_the_mock(tmp_path: Path) -> None:
     """Deliveries run on their own loop and thread: p99 at 500 req/s with every POST firing a webhook at a
-    receiver that refuses connections stays within 10 % (or 1 ms, the noise of a sub-2 ms p99) of none."""
+    receiver that refuses connections stays within 10 % of the same mock with nobody subscribed.
+
+    One process, subscribed and unsubscribed in turns of half a second (16 each way: 4,000 requests), so
+    a busy neighbour on this 2-core machine slows both alike. A p99 near 1 ms moves by more than 10 %
+    between two runs of the same thing, so the bound is 10 % or 1 ms, whichever is larger (README)."""
     from .processes import free_port, mock_process
 
     spec = tmp_path / "pets.yaml"
     spec.write_text(STATEFUL_SPEC)
     dead = f"http://127.0.0.1:{free_port()}/hooks"  # nothing listens there: every attempt is refused
+    subscriptions = "/__mocktui/webhooks/petCreated/subscriptions"
+    quiet: list[float] = []
+    firing: list[float] = []
     args = [str(spec), "--stateful", "--seed", "0"]
-    with mock_process(args, tmp_path) as quiet:
-        _p99(quiet.port, 0.5)  # warm up
-        base = min(_p99(quiet.port), _p99(quiet.port))
-    with mock_process([*args, "--webhook", f"petCreated={dead}"], tmp_path) as firing:
-        _p99(firing.port, 0.5)
-        loaded = min(_p99(firing.port), _p99(firing.port))
-        failed = httpx.get(f"{firing.url}/__mocktui/events", params={"limit": 5000}, timeout=10).json()
-        assert any("failed" in e["tags"] or "retry" in e["tags"] for e in failed)  # they did fail meanwhile
+    with mock_process(args, tmp_path) as mock, httpx.Client(base_url=mock.url, timeout=10) as admin:
+        _latencies(mock.port, 1.0)  # warm up
+        for _ in range(16):
+            quiet += _latencies(mock.port, 0.25)
+            assert admin.post(subscriptions, json={"url": dead}).status_code == 201
+            firing += _latencies(mock.port, 0.5)
+            assert admin.request("DELETE", subscriptions, params={"url": dead}).status_code == 204
+            quiet += _latencies(mock.port, 0.25)  # before and after each firing turn: a slow trend cancels out
+        events = admin.get("/__mocktui/events", params={"limit": 10_000}).json()
+    assert [e for e in events if "webhook" in e["tags"] and e["status"] == 0]  # refused meanwhile (the rest queue)
+    base, loaded = _p99(quiet), _p99(firing)
     assert loaded <= max(base * 1.10, base + 1.0), (base, loaded)
 
 

@@ -17,13 +17,20 @@ from textual.pilot import Pilot
 from textual.widgets import TextArea
 
 from mocktui.engine.pipeline import MockEngine
+from mocktui.engine.spec.read import load_spec
 from mocktui.engine.steer.controls import Controls
+from mocktui.runtime import supervise
+from mocktui.server.runner import ServerRunner, bind
+from mocktui.settings.table import Settings
 from mocktui.ui.app import MocktuiApp
 from mocktui.ui.backend import BackendError
+from mocktui.ui.local import LocalBackend
 from mocktui.ui.remote import RemoteBackend
 from mocktui.ui.webhooks import SINK, PayloadScreen, WebhooksPane
 
-from .harness import shop_app, shop_spec, wait_for
+from ..helpers import CORPUS, SPECS
+from ..receiver import CORPUS_HOOKS, Receiver, declared_success, delivery_errors, drift_notes
+from .harness import FROZEN, shop_app, shop_spec, wait_for
 
 EDITED = {"id": 4242, "email": "edited@example.com", "firstName": "Edit", "lastName": "Ed"}
 
@@ -130,3 +137,67 @@ async def test_the_remote_backend_lists_and_fires_through_the_admin_api() -> Non
                 await remote.fire_webhook("userCreated", url="not a url")
         finally:
             await remote.stop()
+
+
+@pytest.mark.parametrize("name", CORPUS_HOOKS)
+async def test_every_corpus_hook_fired_with_f_is_valid(name: str) -> None:
+    """Every callback and webhook of the spec, highlighted in pane 7 and sent with `f` to a receiver built
+    from the same spec: each delivery is what that receiver accepts, and the pane counts it sent."""
+    spec = load_spec(str(CORPUS / name))
+    receiver = Receiver()
+    runner = ServerRunner(receiver, bind("127.0.0.1", 0))
+    await runner.start()
+    app, url = shop_app(MockEngine.build(spec, controls=Controls(stateful=False), faker_seed=7))
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("7")
+            pane = app.webhooks_pane
+            await wait_for(lambda: pane.table.row_count == len(spec.hooks), pilot, timeout=10)
+            for index, hook in enumerate(spec.hooks):
+                pane.table.move_cursor(row=pane.table.get_row_index(hook.key))
+                pane.target.value = f"http://127.0.0.1:{runner.port}/{index}"
+                receiver.status = declared_success(hook)
+                await pilot.press("f")
+                await wait_for(lambda: len(receiver.got) == 1, pilot)
+                got = receiver.got.pop()
+                assert got["path"] == f"/{index}"
+                assert delivery_errors(spec, hook, got) == [], hook.key
+            keys = [h.key for h in spec.hooks]
+            await wait_for(lambda: [str(pane.table.get_cell(k, "sent")) for k in keys] == ["1"] * len(keys), pilot)
+            async with httpx.AsyncClient(base_url=url, timeout=10) as client:
+                events = (await client.get("/__mocktui/events", params={"limit": 1000})).json()
+            deliveries = [e for e in events if {"webhook", "callback"} & set(e["tags"])]
+            assert len(deliveries) == len(spec.hooks) and drift_notes(deliveries) == []
+    finally:
+        await runner.stop()
+
+
+async def test_f_under_workers_has_one_worker_deliver_and_the_pane_counts_it() -> None:
+    """The supervisor delivers nothing itself: `f` hands the firing to one worker (through the hub), the
+    receiver gets it once, and the pane lists the delivery the worker journaled."""
+    spec = shop_spec("users.yaml")
+    receiver = Receiver()
+    runner = ServerRunner(receiver, bind("127.0.0.1", 0))
+    await runner.start()
+    sock = bind("127.0.0.1", 0)
+    settings = Settings(spec=str(SPECS / "users.yaml"), workers=2, reload=False, log_level="warning")
+    runtime = supervise(spec, settings, sock, token=None, quiet=True, mirror=True)
+    app = MocktuiApp(LocalBackend(runtime), display=FROZEN)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(lambda: len(runtime.service.members()) == 2, pilot, timeout=30)
+            await pilot.press("7")
+            pane = app.webhooks_pane
+            await wait_for(lambda: pane.table.row_count == 1, pilot)
+            pane.target.value = f"http://127.0.0.1:{runner.port}/users"
+            await pilot.press("f")
+            await wait_for(lambda: len(receiver.got) == 1, pilot, timeout=10)
+            assert delivery_errors(spec, spec.hooks[0], receiver.got[0]) == []
+            await wait_for(lambda: str(pane.table.get_cell("userCreated", "sent")) == "1", pilot, timeout=10)
+            assert "delivered" in str(pane.table.get_cell("userCreated", "last"))
+            await pilot.pause(0.3)
+            assert len(receiver.got) == 1  # one worker delivered it, not both
+            await pilot.press("q")
+    finally:
+        await runner.stop()
+        sock.close()

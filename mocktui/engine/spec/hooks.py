@@ -107,7 +107,7 @@ def _on(value: Any) -> list[str]:
     """`{on: orders.created}` -> ["orders.created"]; anything else -> []."""
     if not isinstance(value, dict):
         return []
-    on = value.get("on")
+    on = value.get("on", value.get(True))  # YAML 1.1 reads a bare `on` key as true
     if isinstance(on, str):
         return [on]
     return [str(v) for v in on] if isinstance(on, list) else []
