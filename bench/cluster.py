@@ -7,6 +7,8 @@ list; the CPU time of the server's whole process tree (supervisor, workers) is r
 
 Scaling efficiency = CPU per 1,000 requests of one process / that of `--workers 2` (1.0: no cost).
 Control-plane cost = CPU per request with a Redis plane (`--cluster`) over one process alone.
+The "followed" layouts keep an `/events/stream` client reading throughout (as `attach` or a control
+room would): then every event travels as it happens, which is what following costs.
 Usage: python bench/cluster.py [--duration 5] [--connections 16]   (Redis on 127.0.0.1:6379, db 13)
 """
 
@@ -15,6 +17,9 @@ from __future__ import annotations
 import argparse
 import os
 import subprocess
+import threading
+import time
+import urllib.request
 from pathlib import Path
 
 from run import CASES, MOCK, PY, Case, free_port, rss_mb, start, wrk
@@ -44,12 +49,26 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / TICKS
 
 
+def follower(port: int) -> None:
+    """An `/events/stream` client reading until the mock stops (a daemon thread of this process)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/__mocktui/events/stream", timeout=60) as stream:
+            while stream.readline():
+                pass
+    except OSError:  # the mock stopped
+        pass
+
+
 def measure(name: str, extra: list[str], case: Case, seconds: float, connections: int) -> dict[str, float]:
     port = free_port()
+    followed = "followed" in name
     argv = [PY, *[a.replace("{port}", str(port)) for a in [*MOCK, "--dynamic", *extra]]]
     proc, _ = start(argv, port, case.path)
     try:
         wrk(port, case, 1, connections)  # warm-up; workers up
+        if followed:
+            threading.Thread(target=follower, args=(port,), daemon=True).start()
+            time.sleep(0.5)  # every process sends its events from now on
         pids = tree(proc.pid)
         before = cpu_seconds(pids)
         result = wrk(port, case, seconds, connections)
@@ -77,6 +96,8 @@ def main() -> None:
         "--workers 1 --cluster (Redis plane)": ["--cluster", REDIS],
         "--workers 2 (supervisor hub)": ["--workers", "2"],
         "--workers 2 --cluster (Redis plane)": ["--workers", "2", "--cluster", REDIS],
+        "--workers 2 (hub), followed": ["--workers", "2"],
+        "--workers 1 --cluster, followed": ["--cluster", REDIS],
     }
     rows = {name: measure(name, extra, case, args.duration, args.connections) for name, extra in layouts.items()}
     alone = rows["one process"]["cpu_per_1k"]

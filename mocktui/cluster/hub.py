@@ -1,16 +1,16 @@
 """Workers of one supervisor on one host, without Redis: the supervisor is the hub.
 
-The supervisor holds the document, the journal (its own engine's event stream, so the control
-room that runs there sees every worker's requests) and the counters; each worker keeps one Unix
-socket to it. Messages are JSON lines. A worker writes each request event on its socket before
-the response's bytes leave, and a journal read first asks every worker to answer a `flush` on the
-same ordered socket: once they have, every event of a request a client has seen is in the hub.
+The supervisor holds the document and the counters; each worker keeps one Unix socket to it
+(messages are JSON lines) and its own journal ring. A journal read asks every worker for its ring
+on that ordered socket and merges them, so the events of every request a client has seen answered
+are in it; the hub reads no event it is not asked for. Only while someone follows the journal
+(the event stream, the control room's log, a recorder) do workers send their events as they
+happen, in `E{...}` lines gathered for a few milliseconds.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import itertools
 import os
@@ -22,49 +22,58 @@ from typing import Any
 
 import orjson
 
-from mocktui.cluster.plane import Document, Item, Plane, SoloPlane, adopt, document
+from mocktui.cluster.plane import SLOTS, Document, Item, Plane, SoloPlane, Stamp, adopt, document, merged, ring
 from mocktui.engine.events import Notice, RequestEvent
+from mocktui.engine.outbox import Fire, outbox_of
 from mocktui.engine.pipeline import MockEngine
 
-EVENT = b"E"  # a line that is one request event (`E{...}`): the hub keeps it without parsing it
-JOURNAL_MAX = 10_000
+EVENT = b"E"  # a line that is one request event (`E{...}`), sent only while someone follows
 READ_SIZE = 1 << 16
-LINGER_S = 0.005  # how long a worker gathers events before writing them (a journal read flushes them first)
+LINGER_S = 0.005  # how long a worker gathers followed events before writing them
 LINE_LIMIT = 1 << 28  # bytes of one message: a journal read carries up to 10,000 events with their bodies
-BARRIER_S = 0.5  # how long a read waits for a worker that does not answer its flush (a dying one)
+ASK_S = 5.0  # how long the hub waits for a worker that does not answer (a hung one: a dead one hangs up)
+WATCH_S = 0.05  # how often the hub looks whether anyone here listens (the control room, a recorder)
+BEAT_S = 1.0  # how often a worker tells the hub how many requests it has served
 CALL_S = 10.0
+
+Reply = dict[str, Any]
 
 
 def _line(message: dict[str, Any]) -> bytes:
     return orjson.dumps(message) + b"\n"
 
 
-def _decoded(id: int, raw: bytes) -> RequestEvent:
-    event = RequestEvent.from_dict(orjson.loads(raw))
-    event.id = id  # numbered by the hub: one sequence for the whole cluster
-    return event
+def _in_loop(loop: asyncio.AbstractEventLoop | None) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
 
 
 class HubServer(SoloPlane):
-    """The supervisor's plane: the cluster's document, journal and counters, served to its workers."""
+    """The supervisor's plane: the cluster's document and counters, and its workers' journals on demand."""
 
     shared = True
     def __init__(self, path: str, member: str | None = None) -> None:
         super().__init__(member)
         self.path = path
         self._workers: dict[asyncio.StreamWriter, dict[str, Any]] = {}
-        self._barriers: dict[int, tuple[set[asyncio.StreamWriter], asyncio.Future[None]]] = {}
+        self._turns = itertools.count()  # which worker delivers the next webhook fired here
+        self._asks: dict[int, tuple[set[asyncio.StreamWriter], asyncio.Future[None], list[Reply]]] = {}
         self._tokens = itertools.count(1)
         self._server: asyncio.AbstractServer | None = None
         self._connections: set[asyncio.Task[None]] = set()
-        self._ring: collections.deque[tuple[int, bytes]] = collections.deque(maxlen=JOURNAL_MAX)
-        self._next_id = 1
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._shipping = False  # whether workers send their events as they happen
 
     async def start(self, engine: MockEngine) -> None:
         await super().start(engine)
+        self._loop = asyncio.get_running_loop()
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.path)
         self._server = await asyncio.start_unix_server(self._accept, path=self.path, limit=LINE_LIMIT)
+        self._ship_if_heard()  # a recorder, a control room: workers send from their first request
+        self._keep(asyncio.create_task(self._watch(), name="mocktui-hub-watch"))
 
     async def stop(self) -> None:
         if self._server is not None:
@@ -79,6 +88,10 @@ class HubServer(SoloPlane):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.path)
 
+    def _keep(self, task: asyncio.Task[Any]) -> None:
+        self._connections.add(task)
+        task.add_done_callback(self._connections.discard)
+
     def publish(self, doc: Document) -> int:
         version = super().publish(doc)
         self._broadcast({"op": "doc", "version": version, "doc": doc})
@@ -87,34 +100,105 @@ class HubServer(SoloPlane):
     def members(self) -> list[dict[str, Any]]:
         return [dict(info) for info in self._workers.values()]
 
-    def journal(self) -> list[RequestEvent]:
-        return [_decoded(id, raw) for id, raw in list(self._ring)]
+    def hand_over(self, intent: dict[str, Any]) -> bool:
+        """One worker (in turn) delivers what the control room fired."""
+        live = [w for w in self._workers if not w.is_closing()]
+        if not live:
+            return False
+        writer = live[next(self._turns) % len(live)]
+        line = _line({"op": "fire", "fire": intent})
+        if self._loop is None or _in_loop(self._loop):
+            writer.write(line)
+        else:
+            self._loop.call_soon_threadsafe(writer.write, line)
+        return True
 
-    def _kept(self) -> list[RequestEvent]:
-        return self.journal()
+    # -- the journal: the workers' rings, gathered when read ------------------------------------
+
+    def journal(self) -> list[RequestEvent]:
+        """Every worker's ring, merged. In this process's loop (the control room) it cannot wait for
+        the workers: there it is the copy they send while the room listens."""
+        if self._loop is None or _in_loop(self._loop):
+            return list(self._engine.events)
+        return asyncio.run_coroutine_threadsafe(self._kept(), self._loop).result(CALL_S)
+
+    async def _kept(self) -> list[RequestEvent]:
+        return [RequestEvent.from_dict(event) for event in await self._gathered()]
+
+    async def _gathered(self) -> list[dict[str, Any]]:
+        return merged([reply.get("events", []) for reply in await self._ask_all({"op": "gather"})])
 
     def clear_journal(self) -> None:
-        self._ring.clear()
         self._engine.events.clear()
+        if self._loop is None or _in_loop(self._loop):
+            self._broadcast({"op": "clear"})
+        else:
+            asyncio.run_coroutine_threadsafe(self._ask_all({"op": "clear"}), self._loop).result(CALL_S)
 
-    def _journal(self, raw: bytes, writer: asyncio.StreamWriter) -> None:
-        """A worker's event: kept as its bytes, decoded only when read, or at once when this process
-        has listeners (the control room, a stream follower)."""
-        id = self._next_id
-        self._next_id += 1
-        self._ring.append((id, raw))
-        info = self._workers.get(writer)
-        if info is not None:
-            info["requests"] += 1
+    async def _following(self, on: bool) -> None:
+        """A follower here: every worker sends its events from the moment it answers (none is missed)."""
+        if on:
+            self._shipping = True
+            await self._ask_all({"op": "ship", "on": True})
+        else:
+            self._ship_if_heard()
+
+    def _ship_if_heard(self) -> None:
+        """Workers send their events as they happen exactly while someone here hears them."""
+        wanted = self._engine.events.listening
+        if wanted != self._shipping:
+            self._shipping = wanted
+            self._broadcast({"op": "ship", "on": wanted})
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(WATCH_S)
+            self._ship_if_heard()
+
+    def _journal(self, raw: bytes) -> None:
+        """A worker's event, sent because someone here follows: to them (its id is the worker's)."""
         events = self._engine.events
         if events.listening:
-            events.publish(_decoded(id, raw))
+            events.publish(RequestEvent.from_dict(orjson.loads(raw)))
+
+    # -- the connections --------------------------------------------------------------------------
 
     def _broadcast(self, message: dict[str, Any]) -> None:
         data = _line(message)
         for writer in list(self._workers):
             if not writer.is_closing():
                 writer.write(data)
+
+    async def _ask_all(self, message: dict[str, Any]) -> list[Reply]:
+        """`message` to every connected worker; their answers (on the same ordered socket as their
+        events, so what they sent before is in), or as many as came within `ASK_S` (a dying worker)."""
+        waiting = {w for w in self._workers if not w.is_closing()}
+        if not waiting:
+            return []
+        token = next(self._tokens)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        replies: list[Reply] = []
+        self._asks[token] = (waiting, done, replies)
+        data = _line({**message, "token": token})
+        for writer in waiting:
+            writer.write(data)
+        try:
+            await asyncio.wait_for(done, ASK_S)
+        except TimeoutError:
+            pass
+        finally:
+            del self._asks[token]
+        return replies
+
+    def _answered(self, message: Reply, writer: asyncio.StreamWriter) -> None:
+        found = self._asks.get(int(message.get("token", 0)))
+        if found is not None:
+            waiting, done, replies = found
+            if writer in waiting:
+                replies.append(message)
+            waiting.discard(writer)
+            if not waiting and not done.done():
+                done.set_result(None)
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
@@ -126,7 +210,7 @@ class HubServer(SoloPlane):
             pass
         finally:
             self._workers.pop(writer, None)
-            for waiting, done in self._barriers.values():
+            for waiting, done, _ in self._asks.values():
                 waiting.discard(writer)
                 if not waiting and not done.done():
                     done.set_result(None)
@@ -135,13 +219,17 @@ class HubServer(SoloPlane):
                 self._connections.discard(task)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        rest = b""
-        while chunk := await reader.read(READ_SIZE):  # many lines per read: workers batch their events
-            lines = (rest + chunk).split(b"\n")
-            rest = lines.pop()
+        buffer = bytearray()  # a ring's answer spans many reads: one growing buffer, not a copy per read
+        while chunk := await reader.read(READ_SIZE):
+            buffer += chunk
+            if b"\n" not in chunk:
+                continue
+            end = buffer.rindex(b"\n")
+            lines = bytes(buffer[:end]).split(b"\n")
+            del buffer[: end + 1]
             for line in lines:
                 if line[:1] == EVENT:
-                    self._journal(line[1:], writer)
+                    self._journal(line[1:])
                 elif await self._handle(orjson.loads(line), writer):
                     return
 
@@ -149,16 +237,16 @@ class HubServer(SoloPlane):
         """One message that is not an event; True when the connection now belongs to a stream follower."""
         op = message["op"]
         if op == "ack":
-            self._acked(message["token"], writer)
+            self._answered(message, writer)
+        elif op == "beat":
+            info = self._workers.get(writer)
+            if info is not None:
+                info["requests"] = int(message["requests"])
         elif op == "notice":
             self._engine.events.notice(message["level"], message["text"])
         elif op == "hello":
             if message.get("role") != "sync":
-                self._workers[writer] = {
-                    "worker": str(message["name"]), "pid": message.get("pid"), "host": message.get("host"),
-                    "since": time.time(), "requests": 0,
-                }  # fmt: skip
-                writer.write(_line({"op": "doc", "version": self.version, "doc": document(self._engine)}))
+                self._hello(message, writer)
         elif op == "follow":
             await self._feed(writer, message.get("after"))
             return True
@@ -168,11 +256,20 @@ class HubServer(SoloPlane):
         elif op == "drop":
             self.drop(str(message["key"]))
             writer.write(_line({"rid": message.get("rid", 0), "value": 0}))
-        else:  # a read waits for every worker's flush, this one's too: its ack must still be read meanwhile
-            task = asyncio.create_task(self._reply(op, message, writer))
-            self._connections.add(task)
-            task.add_done_callback(self._connections.discard)
+        else:  # a read waits for every worker's answer, this one's too: its answer must still be read meanwhile
+            self._keep(asyncio.create_task(self._reply(op, message, writer)))
         return False
+
+    def _hello(self, message: dict[str, Any], writer: asyncio.StreamWriter) -> None:
+        """A worker joins: the document, its slot (no live worker has it) and whether to send events."""
+        taken = {info["slot"] for info in self._workers.values()}
+        slot = next(n for n in range(SLOTS) if n not in taken)
+        self._workers[writer] = {
+            "worker": str(message["name"]), "pid": message.get("pid"), "host": message.get("host"),
+            "since": time.time(), "requests": 0, "slot": slot,
+        }  # fmt: skip
+        doc = document(self._engine)
+        writer.write(_line({"op": "doc", "version": self.version, "doc": doc, "slot": slot, "ship": self._shipping}))
 
     async def _reply(self, op: str, message: dict[str, Any], writer: asyncio.StreamWriter) -> None:
         reply = await self._answer(op, message)
@@ -186,41 +283,15 @@ class HubServer(SoloPlane):
             adopt(engine, doc)
             return {"version": self.publish(doc)}
         if op == "read":
-            await self._barrier()
-            return {"events": [e.to_dict() for e in self.journal()]}
+            return {"events": await self._gathered()}
         if op == "clear":
-            self.clear_journal()
+            engine.events.clear()
+            await self._ask_all({"op": "clear"})
         elif op == "reset":
             self.reset_counters()
         elif op == "members":
             return {"members": self.members()}
         return {}
-
-    async def _barrier(self) -> None:
-        """Every connected worker answers a flush: their events written before it are journaled."""
-        waiting = {w for w in self._workers if not w.is_closing()}
-        if not waiting:
-            return
-        token = next(self._tokens)
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._barriers[token] = (waiting, done)
-        data = _line({"op": "flush", "token": token})
-        for writer in waiting:
-            writer.write(data)
-        try:
-            await asyncio.wait_for(done, BARRIER_S)
-        except TimeoutError:
-            pass
-        finally:
-            del self._barriers[token]
-
-    def _acked(self, token: int, writer: asyncio.StreamWriter) -> None:
-        found = self._barriers.get(token)
-        if found is not None:
-            waiting, done = found
-            waiting.discard(writer)
-            if not waiting and not done.done():
-                done.set_result(None)
 
     async def _feed(self, writer: asyncio.StreamWriter, after: int | None) -> None:
         async for item in self._follow_here(after):
@@ -229,13 +300,13 @@ class HubServer(SoloPlane):
 
 
 class HubClient(Plane):
-    """A worker's plane: the hub's document applied as it changes, its events shipped, reads asked for."""
+    """A worker's plane: the hub's document applied as it changes, its ring handed over when the hub asks."""
 
     def __init__(self, path: str, member: str | None = None) -> None:
         super().__init__(member)
         self.path = path
         self._writer: asyncio.StreamWriter | None = None
-        self._listener: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self._rids = itertools.count(1)
@@ -244,6 +315,7 @@ class HubClient(Plane):
         self._sync_lock = threading.Lock()
         self._unsubscribe: list[Any] = []
         self._out: list[bytes] = []  # lines waiting for the end of this loop iteration: one write for many
+        self._stamp = Stamp(self.member, 0)
 
     async def start(self, engine: MockEngine) -> None:
         await super().start(engine)
@@ -251,9 +323,14 @@ class HubClient(Plane):
         reader, self._writer = await asyncio.open_unix_connection(self.path, limit=LINE_LIMIT)
         self._send({"op": "hello", "name": self.member, "pid": os.getpid(), "host": socket.gethostname()})
         first = orjson.loads(await reader.readline())
+        self._stamp = Stamp(self.member, int(first.get("slot", 0)))
+        engine.events.stamp = self._stamp
         self._adopt(first)
-        self._listener = asyncio.create_task(self._listen(reader), name="mocktui-hub-listen")
-        self._unsubscribe = [engine.events.subscribe(self._ship), engine.events.subscribe_notices(self._ship_notice)]
+        self._shipping(bool(first.get("ship")))
+        self._tasks = [
+            asyncio.create_task(self._listen(reader), name="mocktui-hub-listen"),
+            asyncio.create_task(self._beat(), name="mocktui-hub-beat"),
+        ]
         self._sync = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self._sync.connect(self.path)
         self._sync_file = self._sync.makefile("rwb")
@@ -261,17 +338,27 @@ class HubClient(Plane):
         self._sync_file.flush()
 
     async def stop(self) -> None:
-        for unsubscribe in self._unsubscribe:
-            with contextlib.suppress(ValueError):
-                unsubscribe()
-        if self._listener is not None:
-            self._listener.cancel()
+        self._shipping(False)
+        self._flush()  # the last events a follower (a recorder) is owed
+        for task in self._tasks:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
+                await task
         if self._writer is not None:
             self._writer.close()
         if self._sync is not None:
             self._sync.close()
+
+    def _shipping(self, on: bool) -> None:
+        """Send events as they happen (someone follows) or keep them in the ring until asked."""
+        if on and not self._unsubscribe:
+            events = self._engine.events
+            self._unsubscribe = [events.subscribe(self._ship), events.subscribe_notices(self._ship_notice)]
+        elif not on:
+            for unsubscribe in self._unsubscribe:
+                with contextlib.suppress(ValueError):
+                    unsubscribe()
+            self._unsubscribe = []
 
     def _send(self, message: dict[str, Any]) -> None:
         self._queue(_line(message))
@@ -283,13 +370,12 @@ class HubClient(Plane):
         self._out.append(line)
 
     def _flush(self) -> None:
-        """Everything queued, in order, in one write (events before an ack: the barrier relies on it)."""
+        """Everything queued, in order, in one write (events before an answer: a read relies on it)."""
         if self._out and self._writer is not None and not self._writer.is_closing():
             self._writer.write(b"".join(self._out))
         self._out.clear()
 
     def _ship(self, event: RequestEvent) -> None:
-        event.worker = self.member
         self._queue(EVENT + orjson.dumps(event.to_dict()) + b"\n")
 
     def _ship_notice(self, notice: Notice) -> None:
@@ -307,13 +393,35 @@ class HubClient(Plane):
             op = message.get("op")
             if op == "doc":
                 self._adopt(message)
-            elif op == "flush":
-                self._send({"op": "ack", "token": message["token"]})
+            elif op in ("ship", "gather", "clear"):
+                self._asked(op, message)
+            elif op == "fire":  # the supervisor's control room fired a webhook: this worker delivers it
+                outbox_of(self._engine).fire(Fire.from_message(message["fire"]))
             else:
                 waiter = self._pending.pop(int(message.get("rid", 0)), None)
                 if waiter is not None and not waiter.done():
                     waiter.set_result(message)
         self._engine.events.notice("error", "lost the supervisor: this worker now steers alone")
+
+    def _asked(self, op: str, message: dict[str, Any]) -> None:
+        """The hub's question to every worker; answered (when it has a token) after what was queued."""
+        answer: dict[str, Any] = {"op": "ack", "token": message.get("token", 0)}
+        if op == "ship":
+            self._shipping(bool(message["on"]))
+        elif op == "gather":
+            answer["events"] = ring(self._engine.events)
+        else:
+            self._engine.events.clear()
+        if "token" in message:
+            self._send(answer)
+
+    async def _beat(self) -> None:
+        told = 0
+        while True:
+            await asyncio.sleep(BEAT_S)
+            if self._stamp.count != told:
+                told = self._stamp.count
+                self._send({"op": "beat", "requests": told})
 
     async def _call(self, message: dict[str, Any]) -> dict[str, Any]:
         rid = next(self._rids)
@@ -327,11 +435,7 @@ class HubClient(Plane):
         loop = self._loop
         if loop is None:
             raise RuntimeError("the plane has not started")
-        try:
-            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
+        if _in_loop(loop):
             raise RuntimeError("the hub is asked from a thread pool, never from the event loop")
         return asyncio.run_coroutine_threadsafe(self._call(message), loop).result(CALL_S)
 

@@ -8,6 +8,11 @@ supervisor on one host, `RedisPlane` (cluster/redis.py) when a Redis holds it al
 
 The engine knows nothing of this: the service tells the plane after a change, and the plane
 applies what other processes changed to the engine between two requests.
+
+The journal costs a request nothing beyond its own ring: each serving process keeps its events
+(numbered by `Stamp`: ids unique across the cluster and ordered by time), a read gathers every
+process's ring and merges them, and events travel as they happen only while someone follows
+them (the event stream, the control room's log, a recorder).
 """
 
 from __future__ import annotations
@@ -22,13 +27,18 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from mocktui.engine.events import Notice, RequestEvent
+from mocktui.engine.changes import changes_of
+from mocktui.engine.events import EventStream, Notice, RequestEvent
 from mocktui.engine.outbox import outbox_of
 from mocktui.engine.pipeline import MockEngine
 from mocktui.engine.steer.counters import LocalCounters
 
 Document = dict[str, Any]
 FOLLOW_QUEUE = 20_000  # items a slow follower may lag before it is told it lost some
+JOURNAL_MAX = 10_000  # events a gathered journal keeps (the newest)
+SLOTS = 256  # members an id tells apart
+EPOCH = 1_735_689_600  # 2025-01-01: ids in 10 µs ticks since then stay exact in JavaScript (< 2**53) until 2036
+TICKS = 100_000  # per second
 
 
 def member_name() -> str:
@@ -41,7 +51,8 @@ def document(engine: MockEngine) -> Document:
     scenarios = engine.scenarios
     rules = [rule.enabled for rule in scenarios.rules] if scenarios is not None else []
     return {"controls": engine.controls.snapshot(), "rules": rules, "sessions": engine.sessions.override_document(),
-            "webhooks": outbox_of(engine).document()}  # fmt: skip
+            "webhooks": outbox_of(engine).document(), "changes": changes_of(engine).document(),
+            "sinks": outbox_of(engine).sink_document()}  # fmt: skip
 
 
 def adopt(engine: MockEngine, doc: Document) -> None:
@@ -50,17 +61,54 @@ def adopt(engine: MockEngine, doc: Document) -> None:
     engine.sessions.restore_overrides(doc.get("sessions", {}))
     if isinstance(doc.get("webhooks"), dict):
         outbox_of(engine).restore(doc["webhooks"])
+    if isinstance(doc.get("sinks"), dict):
+        outbox_of(engine).restore_sinks(doc["sinks"])
+    if isinstance(doc.get("changes"), dict):
+        changes_of(engine).restore(doc["changes"])
     scenarios = engine.scenarios
     if scenarios is not None:
         for rule, enabled in zip(scenarios.rules, doc.get("rules", ()), strict=False):
             rule.enabled = bool(enabled)
 
 
+class Stamp:
+    """A serving member's event numbering (its EventStream's `stamp`): `tick * SLOTS + slot`, rising.
+
+    Unique across the cluster while no two live members share a slot (the hub or Redis hands them
+    out), ordered by time across members, so a gathered journal merges by id and `Last-Event-ID`
+    means "after this moment". Names the member on each event and counts them (the fleet list)."""
+
+    def __init__(self, member: str, slot: int) -> None:
+        self.member = member
+        self.slot = slot % SLOTS
+        self.last = 0
+        self.count = 0
+
+    def __call__(self, event: RequestEvent) -> int:
+        event.worker = self.member
+        self.count += 1
+        id = int((event.time - EPOCH) * TICKS) * SLOTS + self.slot
+        self.last = id if id > self.last else self.last + SLOTS
+        return self.last
+
+
+def ring(events: EventStream) -> list[dict[str, Any]]:
+    """This member's share of a gathered journal: its events, as dicts."""
+    return [e.to_dict() for e in events]
+
+
+def merged(rings: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Every member's ring as one journal: by id (so by time), each once (a control room's ring holds
+    copies of the others'), the newest `JOURNAL_MAX`."""
+    everything = {int(event["id"]): event for one in rings for event in one}
+    return [everything[id] for id in sorted(everything)[-JOURNAL_MAX:]]
+
+
 @dataclass(frozen=True, slots=True)
 class Item:
     """One thing a follower of the journal hears: a request event, a notice, or a control change."""
 
-    kind: str  # request | notice | controls
+    kind: str  # request | notice | controls | ready (following has begun: every later event will be heard)
     id: int  # the request event's id (resumable with Last-Event-ID); 0 for the others
     data: dict[str, Any]
 
@@ -110,6 +158,11 @@ class Plane(ABC):
     def follow(self, after: int | None = None) -> AsyncIterator[Item]:
         """Request events after `after` (the journal's, when given), then live ones, notices and control changes."""
 
+    def hand_over(self, intent: dict[str, Any]) -> bool:
+        """Have one process that delivers webhooks send `intent` (`Fire.to_message()`): how a supervisor,
+        which delivers none itself, fires from its control room. False when no process would."""
+        return False
+
     def members(self) -> list[dict[str, Any]]:
         """The processes serving this mock right now."""
         return [{"worker": self.member, "pid": os.getpid(), "host": socket.gethostname(), "seen": time.time()}]
@@ -120,9 +173,12 @@ class Plane(ABC):
             raise RuntimeError("the plane has not started")
         return self.engine
 
-    def _kept(self) -> list[RequestEvent]:
+    async def _kept(self) -> list[RequestEvent]:
         """The journal a follower catches up from."""
         return list(self._engine.events)
+
+    async def _following(self, on: bool) -> None:  # noqa: B027 - only planes whose members ship on demand
+        """A follower of this process begins (every member sends its events here from now on) or ends."""
 
     def _announce(self, item: Item) -> None:
         for put in list(self._followers):
@@ -146,23 +202,29 @@ class Plane(ABC):
         unsubscribe = engine.events.subscribe(lambda e: put(Item("request", e.id, e.to_dict())))
         unnotice = engine.events.subscribe_notices(lambda n: put(notice_item(n)))
         self._followers.add(put)
+        replayed: set[int] = set()
         try:
+            await self._following(True)
+            yield Item("ready", 0, {})
             if after is not None:
-                for event in self._kept():
+                for event in await self._kept():
                     if event.id > after:
+                        replayed.add(event.id)
                         yield Item("request", event.id, event.to_dict())
             while True:
                 item = await queue.get()
                 if lost:
                     lost = False
                     yield Item("notice", 0, {"level": "warning", "text": "this stream fell behind; some were skipped"})
-                yield item
+                if item.id not in replayed:  # heard live while the kept ones were gathered: once is enough
+                    yield item
         finally:
             self._followers.discard(put)
             with contextlib.suppress(ValueError):
                 unsubscribe()
             with contextlib.suppress(ValueError):
                 unnotice()
+            await self._following(False)
 
 
 class SoloPlane(Plane):

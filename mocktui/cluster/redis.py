@@ -2,10 +2,13 @@
 
 The document sits in one key with its version and travels on a pub/sub channel; a change is
 one Lua script (version, document, announcement and journal entry at once), so two changes made
-at once on two hosts are ordered and every process ends on the same one. The journal is a
-bounded Redis Stream fed by each process's pipelined writer; a read first asks every live
-member (heartbeats in a sorted set) to flush its writer and waits for their acks, so the events
-of requests a client has already seen answered are in it. Counters are Redis integers.
+at once on two hosts are ordered and every process ends on the same one. Counters are Redis integers.
+
+The journal is every member's own ring: a read asks every live member (heartbeats in a sorted set)
+for its ring on the pub/sub channel and merges their answers, so the events of requests a client
+has already seen answered are in it, and a request pays nothing for it. While someone follows the
+journal (the event stream on any host, a control room), each member also appends its events to a
+bounded Redis Stream, in pipelined batches; followers register in a hash that members read.
 """
 
 from __future__ import annotations
@@ -25,8 +28,9 @@ import orjson
 import redis
 import redis.asyncio as aioredis
 
-from mocktui.cluster.plane import Document, Item, Plane, adopt, document
+from mocktui.cluster.plane import SLOTS, Document, Item, Plane, Stamp, adopt, document, merged, ring
 from mocktui.engine.events import Notice, RequestEvent
+from mocktui.engine.outbox import Fire, outbox_of
 from mocktui.engine.pipeline import MockEngine
 from mocktui.engine.stores.bridge import bridged, wait_for
 from mocktui.engine.stores.redis import redis_target
@@ -34,9 +38,11 @@ from mocktui.engine.stores.redis import redis_target
 JOURNAL_MAX = 10_000  # entries the stream keeps (approximately: Redis trims whole nodes)
 HEARTBEAT_S = 1.0
 ALIVE_S = 3.5  # a member silent this long is gone
-BARRIER_S = 0.5
+ASK_S = 3.0  # how long a read waits for members' rings (a member that died within ALIVE_S, a busy one)
+FOLLOWER_S = 5.0  # a follower that stopped renewing its entry this long ago is gone: members stop sending
+SLOT_S = 30  # a member's slot (part of its event ids) is its own while it renews the lease
 BATCH = 500
-LINGER_S = 0.01  # how long a batch gathers: 10 ms late on the stream, and a journal read flushes first
+LINGER_S = 0.01  # how long a batch gathers: 10 ms late on the stream
 
 _PUBLISH = """
 local v = redis.call('INCR', KEYS[1])
@@ -66,17 +72,6 @@ def spec_scope(title: str, version: str, operations: list[str]) -> str:
     return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:12]
 
 
-def stream_id(number: int) -> str:
-    """The Redis stream id of a journal event id (ms * 1000 + sequence)."""
-    return f"{number // 1000}-{number % 1000}"
-
-
-def event_number(raw: bytes | str) -> int:
-    text = raw.decode() if isinstance(raw, bytes) else raw
-    ms, seq = text.split("-")
-    return int(ms) * 1000 + int(seq)
-
-
 class RedisPlane(Plane):
     """One process of a cluster whose document, journal and counters live in Redis.
 
@@ -92,9 +87,12 @@ class RedisPlane(Plane):
         url, namespace = redis_target(url)
         self.url = url
         ns = f"{namespace}:plane" + (f":{scope}" if scope else "")
-        self.keys = {name: f"{ns}:{name}" for name in ("version", "doc", "bus", "journal", "members", "info")}
+        names = ("version", "doc", "bus", "journal", "members", "info", "followers", "slots")
+        self.keys = {name: f"{ns}:{name}" for name in names}
         self._counter_prefix = f"{ns}:n:"
         self._ack_prefix = f"{ns}:ack:"
+        self._ring_prefix = f"{ns}:ring:"
+        self._slot_prefix = f"{ns}:slot:"
         self.mirror = mirror
         try:
             self._r = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5)
@@ -108,7 +106,7 @@ class RedisPlane(Plane):
         self._busy = False
         self._tasks: list[asyncio.Task[None]] = []
         self._unsubscribe: list[Any] = []
-        self._shipped = 0
+        self._stamp = Stamp(self.member, 0)
         self._mirroring = False
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -119,6 +117,9 @@ class RedisPlane(Plane):
             self._r.ping()
         except redis.RedisError as exc:
             raise PlaneError(f"cannot reach the cluster's Redis at {self.url}: {exc}") from None
+        if self.serves:  # its events carry ids no other live member makes
+            self._stamp = Stamp(self.member, self._lease())
+            engine.events.stamp = self._stamp
         raw = self._r.get(self.keys["doc"])
         if raw is not None and self._live():  # joining a running cluster: obey it
             self._adopt(orjson.loads(raw))
@@ -135,14 +136,11 @@ class RedisPlane(Plane):
             self._tasks.append(asyncio.create_task(self._heartbeat(), name="mocktui-plane-beat"))
         if self.mirror:
             self._tasks.append(asyncio.create_task(self._copy_others(), name="mocktui-plane-mirror"))
-        if self.serves:  # a supervisor has no requests of its own to journal (what it mirrors is journaled)
-            events = engine.events
-            self._unsubscribe = [events.subscribe(self._ship), events.subscribe_notices(self._ship_notice)]
+        if self.serves:  # a supervisor has no requests of its own to journal
+            self._shipping(self._followed(self._r.hgetall(self.keys["followers"])))
 
     async def stop(self) -> None:
-        for unsubscribe in self._unsubscribe:
-            with contextlib.suppress(ValueError):
-                unsubscribe()
+        self._shipping(False)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self._drain(), 2)
         for task in self._tasks:
@@ -152,6 +150,8 @@ class RedisPlane(Plane):
         with contextlib.suppress(redis.RedisError):
             self._r.zrem(self.keys["members"], self.member)
             self._r.hdel(self.keys["info"], self.member)
+            if self.serves:
+                self._r.delete(self._slot_prefix + str(self._stamp.slot))
         with contextlib.suppress(Exception):
             await self._a.aclose()
         self._r.close()
@@ -177,22 +177,69 @@ class RedisPlane(Plane):
             if raw.get("type") != "message":
                 continue
             message = orjson.loads(raw["data"])
-            if message.get("op") == "doc":
+            op = message.get("op")
+            if op == "doc":
                 self._adopt(message)
-            elif message.get("op") == "flush" and self.serves:
-                await self._drain()
-                ack = self._ack_prefix + str(message["token"])
-                async with self._a.pipeline(transaction=False) as pipe:
-                    pipe.incr(ack)
-                    pipe.expire(ack, 30)
-                    await pipe.execute()
+            elif self.serves and op in ("ship", "gather", "clear"):
+                try:
+                    await self._asked(op, message)
+                except redis.RedisError as exc:
+                    self._engine.events.notice("error", f"the cluster asked for this worker's journal: {exc}")
+            elif op == "fire" and outbox_of(self._engine).delivering:
+                await self._claim_fire(message)
+
+    def hand_over(self, intent: dict[str, Any]) -> bool:
+        """Every member hears it; the first to claim its token delivers it."""
+        if not self._live():
+            return False
+        self._r.publish(self.keys["bus"], orjson.dumps({"op": "fire", "token": uuid.uuid4().hex, "fire": intent}))
+        return True
+
+    async def _claim_fire(self, message: dict[str, Any]) -> None:
+        try:
+            won = await self._a.set(f"{self._counter_prefix}fire:{message['token']}", self.member, nx=True, ex=60)
+        except redis.RedisError as exc:
+            self._engine.events.notice("error", f"a webhook fired elsewhere was not delivered: {exc}")
+            return
+        if won:
+            outbox_of(self._engine).fire(Fire.from_message(message["fire"]))
+
+    async def _asked(self, op: str, message: dict[str, Any]) -> None:
+        """A member's question to every member: send events from now on, hand over the ring, forget it."""
+        token = str(message.get("token", ""))
+        if op == "ship":
+            self._shipping(self._followed(await self._a.hgetall(self.keys["followers"])))
+        elif op == "gather":
+            answer = self._ring_prefix + token
+            async with self._a.pipeline(transaction=False) as pipe:
+                pipe.rpush(answer, orjson.dumps(ring(self._engine.events)))
+                pipe.expire(answer, 30)
+                await pipe.execute()
+            return
+        else:
+            self._engine.events.clear()
+        if token:
+            ack = self._ack_prefix + token
+            async with self._a.pipeline(transaction=False) as pipe:
+                pipe.incr(ack)
+                pipe.expire(ack, 30)
+                await pipe.execute()
 
     # -- membership -------------------------------------------------------------------
 
     def _info(self) -> bytes:
         """What the fleet list says of this member (its heartbeat carries it)."""
-        info = {"worker": self.member, "pid": os.getpid(), "host": socket.gethostname(), "requests": self._shipped}
+        info = {"worker": self.member, "pid": os.getpid(), "host": socket.gethostname(), "requests": self._stamp.count}
         return orjson.dumps(info)
+
+    def _lease(self) -> int:
+        """A slot no live member holds (the low bits of this member's event ids), renewed by the heartbeat."""
+        first = int(self._r.incr(self.keys["slots"]))
+        for n in range(SLOTS):
+            slot = (first + n) % SLOTS
+            if self._r.set(self._slot_prefix + str(slot), self.member, nx=True, ex=SLOT_S):
+                return slot
+        raise PlaneError(f"more than {SLOTS} processes serve this mock on one Redis")
 
     def _beat(self) -> None:
         with self._r.pipeline(transaction=False) as pipe:
@@ -208,7 +255,10 @@ class RedisPlane(Plane):
                     pipe.zadd(self.keys["members"], {self.member: time.time()})
                     pipe.hset(self.keys["info"], self.member, self._info())
                     pipe.zremrangebyscore(self.keys["members"], 0, time.time() - 60)
-                    await pipe.execute()
+                    pipe.expire(self._slot_prefix + str(self._stamp.slot), SLOT_S)
+                    pipe.hgetall(self.keys["followers"])
+                    *_, followers = await pipe.execute()
+                self._shipping(self._followed(followers))  # a follower that vanished: stop sending
             except redis.RedisError:
                 continue
 
@@ -225,12 +275,27 @@ class RedisPlane(Plane):
 
     # -- the journal ------------------------------------------------------------------
 
+    def _shipping(self, on: bool) -> None:
+        """Append events to the stream as they happen (someone follows) or keep them in the ring until asked."""
+        if on and not self._unsubscribe:
+            events = self._engine.events
+            self._unsubscribe = [events.subscribe(self._ship), events.subscribe_notices(self._ship_notice)]
+        elif not on:
+            for unsubscribe in self._unsubscribe:
+                with contextlib.suppress(ValueError):
+                    unsubscribe()
+            self._unsubscribe = []
+
+    @staticmethod
+    def _followed(followers: dict[Any, Any]) -> bool:
+        """Whether any follower registered in `followers` (id -> until when) is still there."""
+        now = time.time()
+        return any(float(until) > now for until in followers.values())
+
     def _ship(self, event: RequestEvent) -> None:
         if self._mirroring:  # another member's event, copied here for the control room: journaled already
             return
-        event.worker = self.member
         self._queue.append(("request", orjson.dumps(event.to_dict())))
-        self._shipped += 1
         self._wake.set()
 
     def _ship_notice(self, notice: Notice) -> None:
@@ -241,7 +306,7 @@ class RedisPlane(Plane):
         self._wake.set()
 
     async def _flusher(self) -> None:
-        """Events to the stream in pipelined batches, in the order they happened."""
+        """Followed events to the stream in pipelined batches, in the order they happened."""
         while True:
             await self._wake.wait()
             self._busy = True
@@ -273,59 +338,105 @@ class RedisPlane(Plane):
             self._wake.set()
             await asyncio.sleep(0.001)
 
-    def _barrier(self) -> None:
-        """Every live member flushes its writer before the journal is read."""
+    def _others(self) -> tuple[int, bool]:
+        """How many live members answer a question on the bus, and whether this one is left out: in its
+        own loop it cannot answer while it waits (it answers here, directly)."""
         expected = len(self._live())
         try:
             in_loop = asyncio.get_running_loop() is self._loop
         except RuntimeError:
             in_loop = False
-        if in_loop and self.serves:  # this process cannot answer its own flush while it waits here
-            expected -= 1
-        if expected <= 0:
-            return
+        itself = in_loop and self.serves
+        return expected - itself, itself
+
+    def journal(self) -> list[RequestEvent]:
+        """Every live member's ring, merged: each hands over its ring when asked, so the events of every
+        request a client has seen answered are in."""
+        expected, itself = self._others()
+        rings = [ring(self._engine.events)] if itself else []
+        if expected > 0:
+            token = uuid.uuid4().hex
+            answers = self._ring_prefix + token
+            self._r.publish(self.keys["bus"], orjson.dumps({"op": "gather", "token": token}))
+            deadline = time.monotonic() + ASK_S
+            while len(rings) < expected + itself and (left := deadline - time.monotonic()) > 0:
+                found: Any = self._r.blpop([answers], timeout=max(left, 0.01))
+                if found is not None:
+                    rings.append(orjson.loads(found[1]))
+            self._r.delete(answers)
+        return [RequestEvent.from_dict(event) for event in merged(rings)]
+
+    def clear_journal(self) -> None:
+        """The stream, and every live member's ring: the call returns once each has forgotten its own."""
+        self._r.delete(self.keys["journal"])
+        expected, itself = self._others()
+        if itself:
+            self._engine.events.clear()
+        if expected > 0:
+            self._ask({"op": "clear"}, expected)
+
+    def _ask(self, message: dict[str, Any], expected: int) -> None:
+        """`message` to every member on the bus; back once `expected` have acked it (or `ASK_S` passed)."""
         token = uuid.uuid4().hex
-        self._r.publish(self.keys["bus"], orjson.dumps({"op": "flush", "token": token}))
-        deadline = time.monotonic() + BARRIER_S
+        self._r.publish(self.keys["bus"], orjson.dumps({**message, "token": token}))
+        deadline = time.monotonic() + ASK_S
         while time.monotonic() < deadline:
             acked = self._r.get(self._ack_prefix + token)
             if acked is not None and int(acked) >= expected:
                 return
             time.sleep(0.002)
 
-    def journal(self) -> list[RequestEvent]:
-        self._barrier()
-        out = []
-        entries: list[tuple[bytes, dict[bytes, bytes]]] = self._r.xrange(self.keys["journal"])  # type: ignore[assignment]
-        for raw_id, fields in entries:
-            if fields.get(b"k") == b"request":
-                event = RequestEvent.from_dict(orjson.loads(fields[b"d"]))
-                event.id = event_number(raw_id)
-                out.append(event)
-        return out
-
-    def clear_journal(self) -> None:
-        self._r.delete(self.keys["journal"])
-
     async def follow(self, after: int | None = None) -> AsyncIterator[Item]:
-        last = stream_id(after) if after is not None else "$"
+        """Registered as a follower (every member appends its events to the stream while it renews), then
+        the kept events after `after`, then the stream's."""
         reader = aioredis.from_url(self.url, socket_timeout=None)
+        me = uuid.uuid4().hex
+        followers, stream = self.keys["followers"], self.keys["journal"]
+        renewing: asyncio.Task[None] | None = None
         try:
+            newest: Any = await reader.xrevrange(stream, count=1)
+            last: Any = newest[0][0] if newest else "0-0"  # read from here: what members send once they know
+            gone = [who for who, until in (await reader.hgetall(followers)).items() if float(until) < time.time()]
+            if gone:  # followers that died without saying so
+                await reader.hdel(followers, *gone)
+            await reader.hset(followers, me, time.time() + FOLLOWER_S)
+            renewing = asyncio.create_task(self._renew(me), name="mocktui-plane-follower")  # a slow reader too
+            await asyncio.to_thread(self._ask, {"op": "ship"}, len(self._live()))  # every member sends from now
+            yield Item("ready", 0, {})
+            replayed: set[int] = set()
+            if after is not None:
+                for event in await asyncio.to_thread(self.journal):
+                    if event.id > after:
+                        replayed.add(event.id)
+                        yield Item("request", event.id, event.to_dict())
             while True:
-                found: Any = await reader.xread({self.keys["journal"]: last}, count=BATCH, block=5000)
+                found: Any = await reader.xread({stream: last}, count=BATCH, block=5000)
                 for _, entries in found or ():
                     for raw_id, fields in entries:
-                        last = raw_id.decode() if isinstance(raw_id, bytes) else raw_id
+                        last = raw_id
                         kind = fields[b"k"].decode()
                         data = orjson.loads(fields[b"d"])
-                        number = event_number(raw_id) if kind == "request" else 0
                         if kind == "request":
-                            data["id"] = number
-                        elif kind == "controls":
+                            if int(data["id"]) not in replayed:
+                                yield Item(kind, int(data["id"]), data)
+                            continue
+                        if kind == "controls":
                             data = {"version": data["version"], **data["doc"]}
-                        yield Item(kind, number, data)
+                        yield Item(kind, 0, data)
         finally:
+            if renewing is not None:
+                renewing.cancel()
+            with contextlib.suppress(Exception):
+                await reader.hdel(followers, me)
+                await reader.publish(self.keys["bus"], orjson.dumps({"op": "ship"}))  # the last one gone: stop
             await reader.aclose()
+
+    async def _renew(self, follower: str) -> None:
+        """A follower's entry stays while it lives (members stop sending `FOLLOWER_S` after it vanished)."""
+        while True:
+            await asyncio.sleep(HEARTBEAT_S)
+            with contextlib.suppress(redis.RedisError):
+                await self._a.hset(self.keys["followers"], follower, time.time() + FOLLOWER_S)
 
     async def _copy_others(self) -> None:
         """The control room's request log: every other member's events into this process's stream."""

@@ -39,6 +39,7 @@ class RequestEvent:
     truncated: tuple[str, ...] = ()  # "request_body", "response_body": cut at the journal's body_max
     session: str | None = None  # the client's session (X-Mocktui-Session): its own store and counters
     worker: str = ""  # which process answered: "host/pid", set where workers share one journal
+    spec: str | None = None  # which spec answered, when one instance serves several (its name)
     id: int = 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -62,6 +63,7 @@ class RequestEvent:
             "truncated": list(self.truncated),
             "session": self.session,
             "worker": self.worker,
+            "spec": self.spec,
         }
 
 
@@ -87,6 +89,7 @@ class RequestEvent:
             truncated=tuple(data.get("truncated", ())),
             session=data.get("session"),
             worker=str(data.get("worker") or ""),
+            spec=data.get("spec"),
             id=int(data.get("id", 0)),
         )
 
@@ -113,6 +116,7 @@ class EventStream:
         self._next_id = 1
         self.notices: deque[Notice] = deque(maxlen=200)
         self._notice_listeners: list[Callable[[Notice], None]] = []
+        self.stamp: Callable[[RequestEvent], int] | None = None  # a cluster's numbering (ids unique across it)
 
     def publish(self, event: RequestEvent) -> None:
         """Journal `event`, its bodies cut at `body_max` (and the cut said on the event)."""
@@ -123,6 +127,8 @@ class EventStream:
             event.truncated = tuple(cut)
         if event.id:  # already numbered by the cluster's journal (a mirror of it): keep its number
             self._next_id = max(self._next_id, event.id + 1)
+        elif self.stamp is not None:
+            event.id = self.stamp(event)
         else:
             event.id = self._next_id
             self._next_id += 1

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis
 
 from ..engine.stores.test_stores import require_redis
 from ..helpers import SPECS
@@ -85,8 +86,14 @@ def test_two_instances_on_one_redis_obey_one_patch(tmp_path: Path, redis_url: st
             assert {m["pid"] for m in members} == {one.proc.pid, two.proc.pid}
 
 
-def test_the_journal_holds_every_request_of_every_worker(tmp_path: Path) -> None:
-    with mock_process([PETSTORE, "--workers", "4"], tmp_path) as mock:
+def cluster_args(shared: str, redis_url: str) -> list[str]:
+    """Workers that share through the supervisor's hub, or through a Redis plane."""
+    return ["--cluster", redis_url] if shared == "redis" else []
+
+
+@pytest.mark.parametrize("shared", ["hub", "redis"])
+def test_the_journal_holds_every_request_of_every_worker(tmp_path: Path, shared: str, redis_url: str) -> None:
+    with mock_process([PETSTORE, "--workers", "4", *cluster_args(shared, redis_url)], tmp_path) as mock:
         mock.wait_members(4)
         with httpx.Client(timeout=10, limits=FRESH) as client:  # fresh connections land on every worker
             for _ in range(200):
@@ -102,9 +109,11 @@ def test_the_journal_holds_every_request_of_every_worker(tmp_path: Path) -> None
         assert verdict.status_code == 200 and verdict.json()["count"] == 1000
 
 
-def test_the_event_stream_pushes_every_request(tmp_path: Path) -> None:
-    """A client of `/events/stream` hears each of 2,000 requests made as fast as the mock answers them."""
-    with mock_process([PETSTORE, "--workers", "2"], tmp_path) as mock:
+@pytest.mark.parametrize("shared", ["hub", "redis"])
+def test_the_event_stream_pushes_every_request(tmp_path: Path, shared: str, redis_url: str) -> None:
+    """A client of `/events/stream` hears each of 2,000 requests made as fast as the mock answers them
+    (the first bytes it gets mean every worker sends its events from then on)."""
+    with mock_process([PETSTORE, "--workers", "2", *cluster_args(shared, redis_url)], tmp_path) as mock:
         mock.wait_members(2)
         heard: list[int] = []
         notices: list[str] = []
@@ -138,6 +147,53 @@ def test_the_event_stream_pushes_every_request(tmp_path: Path) -> None:
         assert notices == ["controls"]
         assert len(heard) == 2000 and len(set(heard)) == 2000
         print(f"stream: 2,000 requests at {load.rate:,.0f} req/s, all heard")  # noqa: T201 - the figure
+
+
+def stream_ids(url: str, last: int, count: int) -> list[int]:
+    """The ids of the first `count` request events `/events/stream` sends after `Last-Event-ID: last`."""
+    ids: list[int] = []
+    headers, timeout = {"Last-Event-ID": str(last)}, httpx.Timeout(10, read=30)
+    with httpx.stream("GET", f"{url}/__mocktui/events/stream", headers=headers, timeout=timeout) as r:
+        kind = "message"
+        for line in r.iter_lines():
+            if line.startswith("event:"):
+                kind = line[6:].strip()
+            elif line.startswith("data:"):
+                if kind == "message":
+                    ids.append(int(json.loads(line[5:])["id"]))
+                    if len(ids) == count:
+                        break
+                kind = "message"
+    return ids
+
+
+@pytest.mark.parametrize("shared", ["hub", "redis"])
+def test_a_read_gathers_every_workers_ring_and_the_stream_resumes_after_an_id(
+    tmp_path: Path, shared: str, redis_url: str
+) -> None:
+    """Nobody follows: each worker keeps its events (with Redis, none reach the stream) and a read merges
+    them in time order; DELETE /events empties every ring; `Last-Event-ID` resumes after that event."""
+    with mock_process([PETSTORE, "--workers", "2", *cluster_args(shared, redis_url)], tmp_path) as mock:
+        mock.wait_members(2)
+        Load(mock.port, "/pets/3", total=300, connections=8).run()
+        assert httpx.delete(f"{mock.url}/__mocktui/events", timeout=10).status_code == 204
+        assert httpx.get(f"{mock.url}/__mocktui/events", timeout=10).json() == []
+        with httpx.Client(timeout=10, limits=FRESH) as client:  # one at a time, on fresh connections: both workers
+            for _ in range(200):
+                assert client.get(f"{mock.url}/pets/7").status_code == 200
+                time.sleep(0.002)
+        events = httpx.get(f"{mock.url}/__mocktui/events", params={"limit": 1000}, timeout=10).json()
+        ids = [e["id"] for e in events]
+        assert len(ids) == 200 and ids == sorted(set(ids))
+        assert [e["time"] for e in events] == sorted(e["time"] for e in events)
+        assert len({e["worker"] for e in events}) == 2
+        if shared == "redis":  # the stream only carries events while someone follows
+            plane = redis.Redis.from_url(redis_url.split("?")[0])
+            namespace = redis_url.split("namespace=")[1]
+            journals = plane.keys(f"{namespace}:plane:*:journal")
+            kinds = [fields[b"k"] for key in journals for _, fields in plane.xrange(key)]
+            assert b"request" not in kinds
+        assert stream_ids(mock.url, ids[149], 50) == ids[150:]
 
 
 def test_a_killed_worker_is_replaced_and_loses_nothing(tmp_path: Path) -> None:
@@ -194,7 +250,7 @@ def test_call_1_fires_once_per_cluster_under_200_concurrent_requests(
 ) -> None:
     rules = tmp_path / "rules.yaml"
     rules.write_text("- name: the very first read\n  when: {operation: getPet, call: 1}\n  then: {status: 503}\n")
-    extra = ["--cluster", redis_url] if shared == "redis" else []
+    extra = cluster_args(shared, redis_url)
     with mock_process([PETSTORE, "--workers", "4", "--scenarios", str(rules), *extra], tmp_path) as mock:
         mock.wait_members(4)
         load = Load(mock.port, "/pets/7", total=200, connections=200).run()  # 200 connections: all at once
