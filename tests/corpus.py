@@ -13,6 +13,7 @@ import httpx
 from mocktui.engine.contract.media import is_json
 from mocktui.engine.contract.validate import request_schema, response_schema
 from mocktui.engine.data.generate import Ctx, TooDeep
+from mocktui.engine.export.samples import credentials
 from mocktui.engine.pipeline import MockEngine
 from mocktui.engine.spec.model import Operation
 
@@ -70,25 +71,16 @@ def _value(engine: MockEngine, schema: Any, name: str, rng: random.Random) -> An
 
 
 def _credentials(engine: MockEngine, op: Operation, params: list[tuple[str, str]], headers: dict[str, str]) -> None:
-    """Credentials for the operation's first security alternative, as a client would send them."""
-    requirements = engine.operations[op.id].security
+    """Credentials for the operation's first security alternative, as a client would send them (as the
+    Postman export sends them: `mocktui.engine.export.samples.credentials`)."""
     cookies = []
-    for _, scheme in requirements[0] if requirements else []:
-        kind = str(scheme.get("type", "")).lower()
-        if kind == "apikey":
-            name, where = str(scheme.get("name")), scheme.get("in")
-            if where == "query":
-                params.append((name, "test-key"))
-            elif where == "cookie":
-                cookies.append(f"{name}=test-key")
-            else:
-                headers[name] = "test-key"
-        elif kind == "basic" or (kind == "http" and str(scheme.get("scheme", "")).lower() == "basic"):
-            headers["Authorization"] = "Basic dXNlcjpwYXNz"
-        elif kind == "http":
-            headers["Authorization"] = f"{scheme.get('scheme', 'Bearer')} test-token"
-        elif kind in ("oauth2", "openidconnect"):
-            headers["Authorization"] = "Bearer test-token"
+    for credential in credentials(engine.spec, op):
+        if credential.where == "query":
+            params.append((credential.name, credential.value))
+        elif credential.where == "cookie":
+            cookies.append(f"{credential.name}={credential.value}")
+        else:
+            headers[credential.name] = credential.value
     if cookies:
         headers["Cookie"] = "; ".join(cookies)
 

@@ -45,6 +45,7 @@ PALETTE_BEFORE = [
     ("Clear filter", "set_filter('')", ""),
     ("Toggle follow", "toggle_follow", "f"),
     ("Clear request log", "clear_log", "ctrl+l"),
+    ("Export the requests shown", "export_requests", "x"),
     ("Copy last request as curl", "copy_last_curl", ""),
     ("Reset store to seed", "reset_store", "R"),
     ("Fire the webhook", "fire_webhook", "f"),
