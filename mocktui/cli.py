@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
@@ -16,8 +17,11 @@ import shtab
 from mocktui import __version__
 from mocktui.engine.spec.errors import SpecError
 from mocktui.engine.spec.model import Spec
+from mocktui.engine.spec.mounts import Mounted, conflicts, mount, mount_of, spec_names
 from mocktui.engine.spec.structure import load_checked
-from mocktui.settings.resolve import ConfigError, add_arguments, resolve
+from mocktui.settings.parsers import parse_mounts
+from mocktui.settings.resolve import ConfigError, add_arguments, resolve, spec_files
+from mocktui.settings.table import Settings
 
 LOAD_TICK_S = 1.0  # how often a slow spec load says it is still reading
 MAX_LISTED = 50  # problems printed for a broken spec; the rest are counted
@@ -29,10 +33,12 @@ def serve_parser() -> argparse.ArgumentParser:
         allow_abbrev=False,  # `--headles` is a typo, not --headless
         description="Mock an OpenAPI 3.0/3.1 or Swagger 2.0 API, with a live terminal control room.",
         epilog="Other commands: 'mocktui validate SPEC', 'mocktui init [DIR]', 'mocktui attach URL', "
-        "'mocktui import FILE.har --into examples|state|rules'. "
+        "'mocktui import FILE.har --into examples|state|rules', 'mocktui export URL postman|har|pytest|scenario'. "
         "Every option also comes from the environment, .env or mocktui.yaml (see the README).",
     )
-    spec = parser.add_argument("spec", nargs="?", default=None, help="OpenAPI/Swagger file (YAML or JSON), URL, or -")
+    spec = parser.add_argument("spec", nargs="*", default=None, metavar="SPEC",
+                               help="OpenAPI/Swagger file (YAML or JSON), URL, or -; several: each mounted at its "
+                               "base path (or --mount)")  # fmt: skip
     spec.complete = shtab.FILE  # type: ignore[attr-defined]
     parser.add_argument("--config", metavar="FILE", help="settings file (default: ./mocktui.yaml when present)")
     add_arguments(parser)
@@ -45,7 +51,11 @@ def validate_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mocktui validate", allow_abbrev=False, description="Check a spec and print its problems."
     )
-    parser.add_argument("spec", help="OpenAPI/Swagger file (YAML or JSON)")
+    parser.add_argument("spec", nargs="+", metavar="SPEC",
+                        help="OpenAPI/Swagger file (YAML or JSON); several: also checks that their routes do not "
+                        "collide once mounted")  # fmt: skip
+    parser.add_argument("--mount", action="append", default=[], metavar="/PREFIX=FILE",
+                        help="mount a spec under this path instead of its servers base path (repeatable)")  # fmt: skip
     return parser
 
 
@@ -59,7 +69,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(args: list[str]) -> int:
     if args and args[0] == "validate":
-        return validate(validate_parser().parse_args(args[1:]).spec)
+        options = validate_parser().parse_args(args[1:])
+        try:
+            mounts = parse_mounts(options.mount)
+        except ValueError as exc:
+            print(f"mocktui validate: --mount: {exc}", file=sys.stderr)
+            return 2
+        return validate_all(spec_files(options.spec, mounts), mounts)
     if args and args[0] == "init":
         from mocktui.scaffold import init
 
@@ -68,6 +84,10 @@ def _main(args: list[str]) -> int:
         return attach(args[1:])
     if args and args[0] == "import":
         return import_har(args[1:])
+    if args and args[0] == "export":
+        from mocktui.exporting import export
+
+        return export(args[1:])
     given = serve_parser().parse_args(args)
     try:
         settings = resolve(given, config=Path(given.config) if given.config else None)
@@ -77,9 +97,22 @@ def _main(args: list[str]) -> int:
     if not settings.spec:
         print("mocktui: no spec: give SPEC, or `spec:` in mocktui.yaml", file=sys.stderr)
         return 2
-    spec = _load_or_report(settings.spec)
-    if spec is None:
+    # Reading and compiling specs allocates millions of objects that live on; the cyclic collector would walk
+    # them again and again (half the CPU of 31 specs' start-up). Off until the server runs: then one collection,
+    # start-up's objects frozen out of its way, and on again (headless.serve, ui.room; at the latest, here).
+    gc.disable()
+    try:
+        return _serve(settings)
+    finally:
+        gc.enable()
+
+
+def _serve(settings: Settings) -> int:
+    """The specs loaded, mounted and served, headless or in the control room; the exit code."""
+    specs = load_mounted(settings.specs, settings.mounts)
+    if specs is None:
         return 2
+    spec: Spec | list[Spec] = specs[0] if len(specs) == 1 else specs
     from mocktui.headless import run_headless  # the server stack loads only to serve
     from mocktui.runtime import StartError
 
@@ -182,11 +215,51 @@ def load_telling(path: str, every: float = LOAD_TICK_S, *, semantic: bool = Fals
                 print(f"mocktui: reading {path}... {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
 
 
+def load_mounted(files: Sequence[str], mounts: Mapping[str, str], semantic: bool = False) -> list[Spec] | None:
+    """Every spec loaded and mounted (its base path, or --mount's); None (said on stderr) when one is broken
+    or two serve the same route: each collision names both places, `file:line`."""
+    specs = [_load_or_report(file, semantic=semantic) for file in files]
+    return mounted(files, specs, mounts)
+
+
+def mounted(files: Sequence[str], specs: Sequence[Spec | None], mounts: Mapping[str, str]) -> list[Spec] | None:
+    """The loaded specs mounted, or None: one did not load, or two serve the same route (said on stderr)."""
+    if any(spec is None for spec in specs):
+        return None
+    loaded = [mount(spec, mount_of(file, mounts)) for file, spec in zip(files, specs, strict=True) if spec is not None]
+    found = conflicts([Mounted(name, spec) for name, spec in zip(spec_names(files), loaded, strict=True)])
+    for problem in found[:MAX_LISTED]:
+        print(problem.format(), file=sys.stderr)
+    if found:
+        print(f"mocktui: {len(found)} route{'s' if len(found) != 1 else ''} served by two specs; not served",
+              file=sys.stderr)  # fmt: skip
+        return None
+    return loaded
+
+
+def validate_all(files: Sequence[str], mounts: Mapping[str, str]) -> int:
+    """`mocktui validate SPEC...`: each spec checked, then (several) their routes once mounted; 2 on any error."""
+    checked = [_validate(file) for file in files]
+    if len(files) < 2 or None in checked:
+        return 2 if None in checked else 0
+    specs = mounted(files, checked, mounts)
+    if specs is None:
+        return 2
+    print(f"ok: {len(specs)} specs, no route served twice: " + ", ".join(
+        f"{name} at {spec.base_path or '/'}" for name, spec in zip(spec_names(files), specs, strict=True)))  # fmt: skip
+    return 0
+
+
 def validate(path: str) -> int:
+    return 2 if _validate(path) is None else 0
+
+
+def _validate(path: str) -> Spec | None:
+    """The spec checked with every check there is, its warnings and resources printed; None when broken."""
     started = time.perf_counter()
     spec = _load_or_report(path, semantic=True)
     if spec is None:
-        return 2
+        return None
     from mocktui.engine.contract.lint import example_problems, pattern_problems
 
     warnings = spec.warnings + example_problems(spec) + pattern_problems(spec)
@@ -201,7 +274,7 @@ def validate(path: str) -> int:
         f"{spec.named_schemas} schemas, {len(warnings)} warnings, base path {spec.base_path or '/'} "
         f"({elapsed:.2f}s)"
     )
-    return 0
+    return spec
 
 
 def _resource_lines(spec: Spec) -> list[str]:

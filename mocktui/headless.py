@@ -16,20 +16,26 @@ import json
 import signal
 import sys
 import time
+from collections.abc import Sequence
 
 from mocktui.engine.events import Notice, RequestEvent
 from mocktui.engine.spec.model import Spec
 from mocktui.engine.stateful.seeding import SeedProgress
-from mocktui.runtime import Runtime, StartError, admin_token, build, listen, supervise
+from mocktui.runtime import Runtime, StartError, admin_token, build, build_many, listen, refuse_several, supervise
 from mocktui.settings.table import Settings
 
 
-def run_headless(spec: Spec, settings: Settings) -> int:
+def run_headless(spec: Spec | Sequence[Spec], settings: Settings) -> int:
+    """Serve `spec` (or several specs in one instance) until SIGINT or SIGTERM."""
+    if not isinstance(spec, Spec):
+        refuse_several(settings)
     sock = listen(settings)
     token = admin_token(settings)
     out = log_for(settings)
     lines = SeedLines(out)
-    if settings.workers > 1:
+    if not isinstance(spec, Spec):
+        runtime = build_many(spec, settings, sock, token=token, progress=lines)
+    elif settings.workers > 1:
         if settings.spec in (None, "-"):
             raise StartError("--workers: each worker reads the spec again; give a file or URL, not stdin")
         runtime = supervise(spec, settings, sock, token=token, progress=lines)  # seeds once, before spawning
@@ -78,6 +84,7 @@ def serve(
             raise SystemExit(exc.code) from None
         gc.collect()
         gc.freeze()  # start-up's objects (spec, compiled generators) out of the collector's way: shorter pauses
+        gc.enable()  # the CLI turned it off while it read and compiled the specs
         if banner:
             out.started(runtime)
         await stop.wait()
@@ -140,8 +147,9 @@ class TextLog:
         if runtime.token:
             lines.append(f"mocktui: admin API token: {runtime.token}  (Authorization: Bearer {runtime.token})")
         if runtime.settings.log_level in ("debug", "info"):
-            base = runtime.engine.spec.base_path
-            lines += [f"  {op['method']:<7} {base}{op['path']}  {op['id']}" for op in runtime.service.operations()]
+            for service in [m.service for m in runtime.mounts] or [runtime.service]:
+                base, name = service.engine.spec.base_path, f"{service.scope}: " if service.scope else ""
+                lines += [f"  {op['method']:<7} {base}{op['path']}  {name}{op['id']}" for op in service.operations()]
         print("\n".join(lines), flush=True)
 
     def request(self, event: RequestEvent) -> None:
@@ -171,7 +179,11 @@ class JsonLog:
         fields: dict[str, object] = {"url": runtime.url + spec.base_path, "title": spec.title}
         if runtime.token:
             fields["admin_token"] = runtime.token
-        fields["routes"] = [{k: op[k] for k in ("method", "path", "id")} for op in runtime.service.operations()]
+        fields["routes"] = [
+            {k: op[k] for k in ("method", "path", "id")} | ({"spec": service.scope} if service.scope else {})
+            for service in [m.service for m in runtime.mounts] or [runtime.service]
+            for op in service.operations()
+        ]
         self._write("listening", time.time(), "info", fields)
 
     def request(self, event: RequestEvent) -> None:
@@ -187,6 +199,8 @@ class JsonLog:
             "notes": list(event.notes),
             "scenario": event.scenario,
         }
+        if event.spec:  # several specs in one instance: which one answered
+            fields["spec"] = event.spec
         self._write("request", event.time, level, fields)
 
     def notice(self, notice: Notice) -> None:

@@ -19,8 +19,10 @@ import os
 import secrets
 import socket
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from functools import partial
+from typing import Any, Literal
 
 from mocktui.cluster.hub import HubClient, HubServer
 from mocktui.cluster.plane import Plane, SoloPlane
@@ -35,6 +37,7 @@ from mocktui.engine.scenarios.decision import ScenarioError
 from mocktui.engine.scenarios.runner import ScenarioFiles
 from mocktui.engine.sessions import Sessions, SessionSource
 from mocktui.engine.spec.model import Spec
+from mocktui.engine.spec.mounts import Mounted, mount_of, spec_names
 from mocktui.engine.stateful.seeding import Progress, SeedCancelled, SeedProgress
 from mocktui.engine.steer.behaviour import Behaviour, CountingLimiter, MemoryLimiter
 from mocktui.engine.steer.controls import Controls, Delay, Faults, RateLimit
@@ -42,6 +45,7 @@ from mocktui.engine.stores.base import State, Store, StoreError
 from mocktui.engine.stores.registry import open_store, store_kind
 from mocktui.server.admin import build_admin
 from mocktui.server.app import MockApp
+from mocktui.server.dispatch import AdminDispatch, Dispatcher, Mount, MountReloader
 from mocktui.server.proxy import Proxy
 from mocktui.server.recorder import Recorder
 from mocktui.server.reload import Reloader
@@ -81,7 +85,9 @@ class Runtime:
     recorder: Recorder | None = None  # --record: in the one process, or the supervisor (never a worker)
     proxy: Proxy | None = None  # --proxy: the backend's client (its connection pool), closed on stop
     webhooks: Deliverer | None = None  # callbacks and webhooks: in each process that serves requests
+    mounts: list[Mount] = field(default_factory=list)  # several specs in one instance: each one (`engine`: the first)
     _watcher: asyncio.Task[None] | None = field(default=None, repr=False)
+    _watchers: list[asyncio.Task[None]] = field(default_factory=list, repr=False)
     _seeder: asyncio.Task[None] | None = field(default=None, repr=False)
 
     @property
@@ -115,6 +121,11 @@ class Runtime:
             await self.webhooks.start()
         if self.reloader is not None:
             self._watcher = asyncio.create_task(self.reloader.run(), name="mocktui-reload")
+        for item in self.mounts:
+            if item.webhooks is not None:
+                await item.webhooks.start()
+            if item.reloader is not None and self.settings.reload:
+                self._watchers.append(asyncio.create_task(item.reloader.run(), name=f"mocktui-reload-{item.name}"))
         if self.seeding is not None and self.seeding.busy and self._seeder is None:
             self._seeder = asyncio.create_task(self._seed(self.seeding), name="mocktui-seed")
 
@@ -148,6 +159,16 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watcher
             self._watcher = None
+        for task in self._watchers:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._watchers.clear()
+        for item in self.mounts:
+            if item.webhooks is not None:
+                await item.webhooks.stop()
+            if item.app.proxy is not None:
+                await item.app.proxy.close()
         if self.supervisor is not None:
             await self.supervisor.stop()
         if self.runner.task is not None:
@@ -168,17 +189,22 @@ class Runtime:
 
     def close(self) -> None:
         """Release the store's connections and files (after `stop`)."""
-        if self.engine.state is not None:
-            self.engine.state.store.close()
+        for engine in [m.engine for m in self.mounts] or [self.engine]:
+            if engine.state is not None:
+                engine.state.store.close()
 
     def banner(self) -> str:
+        if self.mounts:
+            specs = "; ".join(f"{m.name}: {m.engine.spec.title!r} at {m.prefix or '/'} ({len(m.engine.operations)} "
+                              "operations)" for m in self.mounts)  # fmt: skip
+            return f"serving {len(self.mounts)} specs ({specs}) on {self.url}  (admin: /__mocktui/, Ctrl+C to stop)"
         spec, engine = self.engine.spec, self.engine
         mode = f", stateful ({engine.state.store.kind} store)" if engine.state and engine.controls.stateful else ""
         if self.supervisor is not None:
             mode += f", {self.supervisor.count} workers"
         return (
             f"serving {spec.title!r} ({len(spec.operations)} operations{mode}) on "
-            f"{self.url}{spec.base_path}  (admin: /__mocktui/, Ctrl+C to stop)"
+            f"{self.url}{spec.base_path}  (docs: /__mocktui/api-docs, admin: /__mocktui/, Ctrl+C to stop)"
         )
 
 
@@ -201,13 +227,24 @@ def admin_token(settings: Settings) -> str | None:
     return secrets.token_urlsafe(18)
 
 
-def build_engine(spec: Spec, settings: Settings, *, seed: bool = True, progress: Progress | None = None) -> MockEngine:
+def build_engine(
+    spec: Spec,
+    settings: Settings,
+    *,
+    seed: bool = True,
+    progress: Progress | None = None,
+    events: EventStream | None = None,
+    scope: str | None = None,
+    state: State | None = None,
+) -> MockEngine:
     """The engine the settings describe: controls, store, stages, seeded or loaded state.
 
-    `progress(collection, done, total)` hears how seeding goes (after every batch of records).
+    `progress(collection, done, total)` hears how seeding goes (after every batch of records);
+    `events`: a journal shared with other engines (several specs in one instance); `scope`: the spec's
+    name there, keeping its records apart in a shared store; `state`: its part of the `--state` file.
     """
     controls = controls_from(settings)
-    store = _open_store(settings) if controls.stateful else None
+    store = _open_store(settings, scope) if controls.stateful else None
     recipe = Recipe(
         faker_seed=settings.faker_seed,
         store=store,
@@ -221,16 +258,18 @@ def build_engine(spec: Spec, settings: Settings, *, seed: bool = True, progress:
         stages = build_stages(spec, controls, recipe)
     except ScenarioError as exc:
         raise StartError("scenarios:\n  " + "\n  ".join(exc.problems)) from None
-    events = EventStream(body_max=settings.journal_body_max)
+    events = EventStream(body_max=settings.journal_body_max) if events is None else events
     sessions = Sessions(SessionSource.parse(settings.session_from))
     engine = MockEngine(stages, recipe=recipe, events=events, behaviour=Behaviour(controls, limiter), sessions=sessions)
     scenarios = engine.scenarios
     if scenarios is not None:  # the packs that fit this spec, on or off: the TUI and admin API switch them
         controls.packs = {name: scenarios.pack_enabled(name) for name, fits in scenarios.packs.items() if fits}
-    if engine.state is not None and settings.state:
-        engine.state.load(read_state(settings.state))
-    elif seed and engine.state is not None and _unseeded(engine, settings):
-        engine.state.seed(progress)
+    if engine.state is not None and scope is None and settings.state:
+        state = read_state(settings.state)
+    if engine.state is not None and state is not None:
+        engine.state.load(state)
+    elif seed and engine.state is not None and not engine.state.store.collections() and (scope or not settings.state):
+        engine.state.seed(progress)  # several specs: one the --state file leaves out is seeded
     return engine
 
 
@@ -287,27 +326,121 @@ def assemble(
         engine.use_counters(plane)
         if isinstance(engine.behaviour.limiter, MemoryLimiter):  # a Redis store brings its own shared limiter
             engine.behaviour.limiter = CountingLimiter(plane)
-    reloader = Reloader(engine, settings.spec) if settings.spec else None
+    reloader = reloader_for(engine, settings)
     service = MockService(engine, reloader.reload_now if reloader is not None else None, plane)
     engine.seeding = seeding  # mock requests get 503 and store verbs 409 until it is done
     proxy = proxy_for(engine, settings, plane)
     runner = ServerRunner(MockApp(engine, build_admin(service, token), proxy), sock)
     reload = reloader if settings.reload else None
     recorder = open_recorder(settings, engine.events)
+    subscribe_settings(engine, settings)
     hooks = deliverer_for(engine, settings, plane) if supervisor is None else None
     return Runtime(settings, engine, service, runner, reload, token, seeding, plane, supervisor, recorder, proxy=proxy,
                    webhooks=hooks)  # fmt: skip
 
 
-def deliverer_for(engine: MockEngine, settings: Settings, plane: Plane) -> Deliverer:
-    """Callbacks and webhooks: subscriptions, store-event mapping and schedules from the settings."""
+def reloader_for(engine: MockEngine, settings: Settings) -> Reloader | None:
+    """The spec file watched and read again; under `--mount`, mounted again where it was."""
+    if not settings.spec:
+        return None
+    prefix = mount_of(settings.spec, settings.mounts)
+    if prefix is None:
+        return Reloader(engine, settings.spec)
+    return MountReloader(engine, settings.spec, "", prefix, others=list, swapped=lambda: None)
+
+
+def build_many(
+    specs: Sequence[Spec], settings: Settings, sock: socket.socket, *, token: str | None = None,
+    progress: Progress | None = None,
+) -> Runtime:  # fmt: skip
+    """Several specs in one instance (`settings.specs`, in order, already mounted and clear of conflicts):
+    an engine, service and app each, one journal, one dispatcher by prefix, a reloader per file."""
+    refuse_several(settings)
+    names = spec_names(settings.specs)
+    states = read_states(settings.state, names) if settings.state else {}
+    events = EventStream(body_max=settings.journal_body_max)
+    mounts: list[Mount] = []
+    dispatcher: Dispatcher | None = None
+
+    def swapped() -> None:
+        if dispatcher is not None:
+            dispatcher.compile()
+
+    for name, file, spec in zip(names, settings.specs, specs, strict=True):
+        try:  # each spec's records under its name in a shared SQLite file or Redis; its part of --state
+            engine = build_engine(spec, settings, progress=progress, events=events, scope=name, state=states.get(name))
+            reloader = MountReloader(
+                engine, file, name, mount_of(file, settings.mounts),
+                others=partial(_others, mounts, name), swapped=swapped,
+            )  # fmt: skip
+            service = MockService(engine, reloader.reload_now, SoloPlane(), scope=name)
+            drift = mounts[0].service.plane if mounts else service.plane  # --fail-on-drift counts every spec's
+            app = MockApp(engine, proxy=proxy_for(engine, settings, drift), name=name)  # validated against its spec
+        except StartError as exc:  # rules or hooks that do not fit this spec: say which one
+            raise StartError(f"{name} ({file}): {exc}", exc.code) from None
+        hooks = deliverer_for(engine, settings, service.plane) if spec.hooks else None
+        mounts.append(Mount(name, file, engine, service, app, reloader, hooks))
+    first = mounts[0]
+    default = MockService(first.engine, None, first.service.plane)  # the whole journal: no scope
+    admin = AdminDispatch(mounts, build_admin(default, token), lambda service: build_admin(service, token), token)
+    dispatcher = Dispatcher(mounts, admin, events)
+    runner = ServerRunner(dispatcher, sock)
+    recorder = open_recorder(settings, events)
+    return Runtime(settings, first.engine, default, runner, None, token, plane=first.service.plane, recorder=recorder,
+                   mounts=mounts)  # fmt: skip
+
+
+def _others(mounts: list[Mount], name: str) -> list[Mounted]:
+    """The specs as served now but `name`: what a reload of `name` must not collide with."""
+    return [Mounted(m.name, m.engine.spec) for m in mounts if m.name != name]
+
+
+def refuse_several(settings: Settings) -> None:
+    """What one instance of several specs does not do (yet): one line saying so."""
+    one_process = "several specs in one instance run in one process"
+    refused = [
+        ("--workers", settings.workers > 1, one_process),
+        ("--cluster", bool(settings.cluster), one_process),
+        ("a spec from stdin (-)", "-" in settings.specs, "several specs in one instance are read from files"),
+    ]
+    for what, given, why in refused:
+        if given:
+            raise StartError(f"{what}: one spec at a time; {why}")
+
+
+def read_states(path: str, names: Sequence[str]) -> dict[str, State]:
+    """A `--state` file of several specs: `{spec: {collection: [records...]}}`; a spec it leaves out is seeded."""
+    states = read_state_json(path)
+    expected = f"expected {{spec: {{collection: [records...]}}}}, spec one of {', '.join(names)}"
+    if not isinstance(states, dict):
+        raise StartError(f"--state {path}: several specs in one instance: {expected}")
+    for name, state in states.items():
+        if name not in names:
+            raise StartError(f"--state {path}: no spec {name!r}: several specs in one instance: {expected}")
+        if not isinstance(state, dict) or not all(isinstance(v, list) for v in state.values()):
+            raise StartError(f"--state {path}: {name}: {expected}")
+    return states
+
+
+def subscribe_settings(engine: MockEngine, settings: Settings) -> None:
+    """The subscriptions `--webhook` and mocktui.yaml name, in this process's outbox (a supervisor's too:
+    its document is what its workers start from)."""
     outbox = outbox_of(engine)
     for name, plan in settings.webhooks.items():
         for url in plan["urls"]:
             outbox.subscribe(name, url)
+
+
+def deliverer_for(engine: MockEngine, settings: Settings, plane: Plane) -> Deliverer:
+    """Callbacks and webhooks: subscriptions, store-event mapping, delays and schedules from the settings;
+    in a cluster, each scheduled round is claimed in the plane, so one process fires it."""
+    subscribe_settings(engine, settings)
+    plans = settings.webhooks.items()
+    claim = (lambda key, ttl: plane.incr(key, 1, ttl) == 1) if plane.shared else None
     return Deliverer(engine, secret=settings.webhook_secret, retries=settings.webhook_retries, member=plane.member,
-                     store_map={n: list(p["on"]) for n, p in settings.webhooks.items() if p["on"]},
-                     schedules={n: p["every"] for n, p in settings.webhooks.items() if p["every"]})  # fmt: skip
+                     store_map={n: list(p["on"]) for n, p in plans if p["on"]},
+                     schedules={n: p["every"] for n, p in plans if p["every"]},
+                     delays={n: p["delay"] for n, p in plans if p.get("delay")}, claim=claim)  # fmt: skip
 
 
 def proxy_for(engine: MockEngine, settings: Settings, plane: Plane) -> Proxy | None:
@@ -377,13 +510,15 @@ def supervise(
     plane = plane_for(spec, settings, mirror=mirror, serves=False) if url else HubServer(str(hub))
     say = engine.events.notice
     supervisor = Supervisor(settings, sock, settings.workers, hub=hub, token=token, say=say, quiet=quiet)
+    if mirror:  # the control room lists the workers' deliveries: their attempts' journal events, as heard here
+        engine.events.subscribe(outbox_of(engine).heard)
     return assemble(engine, sock, settings, token=token, plane=plane, supervisor=supervisor)
 
 
-def _open_store(settings: Settings) -> Store:
+def _open_store(settings: Settings, scope: str | None = None) -> Store:
     url = settings.store_url or "memory"
     try:
-        return open_store(url)
+        return open_store(url, scope)
     except StoreError as exc:
         flag = "--persist" if settings.persist and not settings.store else "--store"
         raise StartError(f"{flag}: {exc}", code=1 if exc.environment else 2) from None
@@ -450,13 +585,18 @@ def controls_from(settings: Settings) -> Controls:
     )
 
 
-def read_state(path: str) -> State:
-    """A `--state` file: `{collection: [records...]}` as the admin API exports it."""
+def read_state_json(path: str) -> Any:
+    """A `--state` file's JSON."""
     try:
         with open(path, encoding="utf-8") as fh:
-            state = json.load(fh)
+            return json.load(fh)
     except (OSError, ValueError) as exc:
         raise StartError(f"--state {path}: {exc}") from None
+
+
+def read_state(path: str) -> State:
+    """A `--state` file: `{collection: [records...]}` as the admin API exports it."""
+    state = read_state_json(path)
     if not isinstance(state, dict) or not all(isinstance(v, list) for v in state.values()):
         raise StartError(f"--state {path}: expected {{collection: [records...]}}")
     return state

@@ -11,12 +11,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
+from mocktui import __version__
 from mocktui.cluster.plane import Item, Plane, SoloPlane, document
+from mocktui.engine.changes import changes_of
 from mocktui.engine.contract.compiled import response_for_code
 from mocktui.engine.contract.validate import Violation
 from mocktui.engine.events import EventQuery, RequestEvent
-from mocktui.engine.outbox import NO_BODY, Fire, Sink, outbox_of
+from mocktui.engine.export.formats import FORMATS, Export, build, sampler
+from mocktui.engine.export.session import Session, answered
+from mocktui.engine.outbox import NO_BODY, SINK_PATH, SINK_TAG, Fire, Sink, outbox_of, sink_entry, sink_event
 from mocktui.engine.pipeline import MockEngine
+from mocktui.engine.spec.mounts import spec_names
 from mocktui.engine.stateful.crud import Stateful
 from mocktui.engine.steer.controls import ControlError
 from mocktui.engine.stores import session as session_store
@@ -39,10 +44,17 @@ class MockService:
     """The verbs over one engine. `reload` re-reads the spec now (the composition root gives it);
     `plane` carries every change to the other processes of the mock and reads the shared journal."""
 
-    def __init__(self, engine: MockEngine, reload: Callable[[], str] | None = None, plane: Plane | None = None) -> None:
+    def __init__(
+        self,
+        engine: MockEngine,
+        reload: Callable[[], str] | None = None,
+        plane: Plane | None = None,
+        scope: str | None = None,
+    ) -> None:
         self.engine = engine
         self._reload = reload
         self.plane = plane or SoloPlane()
+        self.scope = scope  # several specs share one journal: this spec's view of it (None: all of it)
         if self.plane.engine is None:
             self.plane.engine = engine
 
@@ -62,6 +74,11 @@ class MockService:
             "base_path": spec.base_path,
             "operations": len(spec.operations),
         }
+
+    def describe(self) -> dict[str, Any]:
+        """The spec as `GET /__mocktui/specs` lists it: its name (`?spec=NAME`) and where it is mounted."""
+        spec = self.spec()
+        return {"name": self.scope or spec_names([spec["file"]])[0], **spec, "mount": spec["base_path"] or "/"}
 
     def operations(self) -> list[dict[str, Any]]:
         out = []
@@ -96,10 +113,12 @@ class MockService:
 
     def patch_controls(self, changes: dict[str, Any]) -> dict[str, Any]:
         """Nested changes, e.g. `{"delay": {"max_ms": 300}}`: all or nothing."""
+        before = self.engine.controls.snapshot()
         try:
             self.engine.controls.update(changes)
         except ControlError as exc:
             raise ServiceError(422, str(exc)) from None
+        changes_of(self.engine).note("PATCH", "/__mocktui/controls", changes, before)
         self._share()
         return self.controls()
 
@@ -135,6 +154,7 @@ class MockService:
         self._operation(operation)
         if changes:
             self._check_declared(operation, changes)
+        before = self.engine.controls.snapshot()
         try:
             if session is not None:
                 self.engine.sessions.set_override(session, operation, changes, replace=replace)
@@ -142,6 +162,8 @@ class MockService:
                 self.engine.controls.override(operation, changes, replace=replace)
         except ControlError as exc:
             raise ServiceError(422, str(exc)) from None
+        method = "DELETE" if changes is None else "PUT" if replace else "PATCH"
+        changes_of(self.engine).note(method, f"/__mocktui/overrides/{operation}", changes, before, session)
         self._share()
         return self.override(operation, session)
 
@@ -203,13 +225,25 @@ class MockService:
 
     def follow(self, after: int | None = None) -> AsyncIterator[Item]:
         """Request events after `after`, then live ones, notices and control changes (the SSE stream)."""
-        return self.plane.follow(after)
+        if self.scope is None:
+            return self.plane.follow(after)
+        return self._follow_scope(after)
+
+    async def _follow_scope(self, after: int | None) -> AsyncIterator[Item]:
+        async for item in self.plane.follow(after):
+            if item.kind != "request" or item.data.get("spec") == self.scope:
+                yield item
+
+    def _journal(self) -> list[RequestEvent]:
+        """The journal as this service sees it: every event, or its spec's when it has a scope."""
+        events = self.plane.journal()
+        return events if self.scope is None else [e for e in events if e.spec == self.scope]
 
     # -- the journal ------------------------------------------------------------------------
 
     def events(self, query: EventQuery, limit: int = 100) -> list[RequestEvent]:
         """The journal, newest last."""
-        items = [e for e in self.plane.journal() if query.matches(e)]
+        items = [e for e in self._journal() if query.matches(e)]
         return items[-max(limit, 0) :] if limit else []
 
     def verify(
@@ -224,7 +258,7 @@ class MockService:
         them: at least once. When not, the near misses say which requests came closest and why not."""
         misses: list[tuple[list[str], RequestEvent]] = []
         matched = []
-        for event in self.plane.journal():
+        for event in self._journal():
             why = query.why_not(event)
             if why:
                 misses.append((why, event))
@@ -247,11 +281,25 @@ class MockService:
             ]
         return result
 
+    def export(
+        self, kind: str, query: EventQuery, base_url: str, limit: int = 0, ids: set[int] | None = None
+    ) -> Export:
+        """The spec and the journal (filtered as `events` filters it; `limit`: the newest only; `ids`: those
+        events only, what the control room's filter shows) as one of `FORMATS` (postman, har, pytest, scenario)."""
+        if kind not in FORMATS:
+            raise ServiceError(404, f"no export {kind!r}; known: {', '.join(FORMATS)}")
+        events = [e for e in self._journal() if answered(e) and query.matches(e) and (ids is None or e.id in ids)]
+        events = events[-limit:] if limit > 0 else events
+        log = changes_of(self.engine)
+        session = Session(self.engine.spec, events, log.items(), log.base, self.controls(), base_url.rstrip("/"),
+                          __version__, sampler(self.engine.contract.generator))  # fmt: skip
+        return build(kind, session)
+
     def drift(self) -> list[dict[str, Any]]:
         """What the backend behind `--proxy` did that the spec does not allow, by operation (most findings
         first): from the journal's events tagged `drift`, on every process of the mock."""
         by_operation: dict[str, dict[str, Any]] = {}
-        for event in self.plane.journal():
+        for event in self._journal():
             if "drift" not in event.tags:
                 continue
             name = event.operation or f"{event.method} {event.path} (unknown operation)"
@@ -272,12 +320,16 @@ class MockService:
 
     def unmatched(self, limit: int = 100) -> list[RequestEvent]:
         """Requests no operation of the spec matched (a client calling what the spec does not describe)."""
-        items = [e for e in self.plane.journal() if e.operation is None and e.status in (404, 405)]
+        items = [e for e in self._journal() if e.operation is None and e.status in (404, 405)]
         return items[-max(limit, 0) :] if limit else []
 
     def clear_events(self) -> None:
+        """Forget the journal, and the control changes of that session (what exports replay)."""
         self.engine.events.clear()
         self.plane.clear_journal()
+        if changes_of(self.engine).items():
+            changes_of(self.engine).clear()
+            self._share()
 
     def reset(self, *, journal: bool = True, counters: bool = True, state: bool = False) -> None:
         """Journal, rate-limit counters and scenario call counts, and (when stateful) the store."""
@@ -429,10 +481,12 @@ class MockService:
         if not targets:
             why = "no subscriptions; subscribe one or give a url" if kind == "webhook" else "a callback needs a url"
             raise ServiceError(422, f"{name}: nothing to send to: {why}")
-        if not outbox.delivering:
-            raise ServiceError(409, "this process does not deliver webhooks (the workers do)")
         delay = (float(delay_ms), float(delay_ms)) if delay_ms else None
-        outbox.fire(Fire(name, "admin", tuple(targets), body, delay_ms=delay))
+        intent = Fire(name, "admin", tuple(targets), body, delay_ms=delay)
+        if outbox.delivering:
+            outbox.fire(intent)
+        elif not self.plane.hand_over(intent.to_message()):  # a supervisor: one of its workers delivers it
+            raise ServiceError(409, "no process of this mock delivers webhooks right now (no worker is running)")
         return {"fired": name, "kind": kind, "targets": targets}
 
     def _hook(self, name: str, webhook: bool = False) -> str:
@@ -444,12 +498,16 @@ class MockService:
         return hooks[name]
 
     def sink(self, name: str) -> list[dict[str, Any]]:
-        """What the built-in receiver `name` was sent, oldest first."""
-        return [entry.to_dict() for entry in outbox_of(self.engine).sink(name).received]
+        """What the built-in receiver `name` was sent, oldest first: from the journal, so whichever
+        process of the mock received it."""
+        path = SINK_PATH + name
+        return [sink_entry(e) for e in self.plane.journal() if e.path == path and SINK_TAG in e.tags]
 
     def sink_receive(self, name: str, method: str, headers: list[tuple[str, str]], body: bytes) -> Sink:
-        """The built-in receiver got a request: kept; the sink says how to answer."""
-        return outbox_of(self.engine).receive(name, method, headers, body)
+        """The built-in receiver got a request: journaled (in the serving loop); the sink says how to answer."""
+        sink = outbox_of(self.engine).sink(name)
+        self.engine.events.publish(sink_event(name, method, headers, body, sink.status))
+        return sink
 
     def sink_behaviour(self, name: str, status: int | None = None, hang: bool | None = None) -> dict[str, Any]:
         sink = outbox_of(self.engine).sink(name)
@@ -459,6 +517,7 @@ class MockService:
             sink.status = status
         if hang is not None:
             sink.hang = hang
+        self._share()  # every process's sink answers alike
         return {"status": sink.status, "hang": sink.hang}
 
     def _state(self) -> Stateful:

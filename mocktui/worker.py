@@ -11,6 +11,7 @@ import sys
 
 from mocktui.cluster.supervisor import worker_payload, worker_settings
 from mocktui.engine.spec.errors import SpecError
+from mocktui.engine.spec.mounts import mount, mount_of
 from mocktui.engine.spec.structure import load_checked
 from mocktui.headless import serve
 from mocktui.runtime import StartError, build, plane_for
@@ -24,7 +25,7 @@ def main() -> int:
     settings = worker_settings(payload)
     sock = socket.socket(fileno=int(str(payload["fd"])))
     try:
-        spec = load_checked(str(settings.spec))
+        spec = mount(load_checked(str(settings.spec)), mount_of(str(settings.spec), settings.mounts))
         hub = payload.get("hub")
         plane = plane_for(spec, settings, hub=str(hub) if hub else None)
         token = payload.get("token")

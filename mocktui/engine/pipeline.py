@@ -84,7 +84,7 @@ class MockEngine:
             stages.scenarios.use_counters(self.counters)
         self.controls = stages.contract.controls
         self.recipe = recipe or Recipe()
-        self.events = events or EventStream()
+        self.events = events if events is not None else EventStream()  # an empty stream is falsy
         self.behaviour = behaviour or Behaviour(self.controls)
         self.idempotency = Idempotency()  # kept across reloads, like the journal
         self.seeding: SeedProgress | None = None  # a store being seeded in the background: 503 until done

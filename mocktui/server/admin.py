@@ -10,15 +10,16 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
-from swagger_ui_bundle import swagger_ui_path
 
 from mocktui import __version__
 from mocktui.engine.events import EventQuery, RequestEvent
+from mocktui.engine.export.formats import Export
 from mocktui.engine.outbox import NO_BODY
+from mocktui.server.docs import ASSETS, ASSETS_DIR, add_docs
 from mocktui.service import MockService, ServiceError
 from mocktui.settings.parsers import parse_duration
 
@@ -39,16 +40,18 @@ def build_admin(service: MockService, token: str | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    app.mount("/__mocktui/static", StaticFiles(directory=swagger_ui_path), name="swagger")
+    app.mount(ASSETS, StaticFiles(directory=ASSETS_DIR), name="assets")  # Swagger UI 5 and ReDoc: no CDN
+    add_docs(app, service)  # the mocked API's docs: /__mocktui/api-docs, /__mocktui/spec.json|yaml
 
     @app.get("/__mocktui/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
         return get_swagger_ui_html(
             openapi_url="/__mocktui/openapi.json",
             title="mocktui admin",
-            swagger_js_url="/__mocktui/static/swagger-ui-bundle.js",
-            swagger_css_url="/__mocktui/static/swagger-ui.css",
-            swagger_favicon_url="/__mocktui/static/favicon-32x32.png",
+            swagger_js_url=ASSETS + "/swagger-ui-bundle.js",
+            swagger_css_url=ASSETS + "/swagger-ui.css",
+            swagger_favicon_url=ASSETS + "/favicon.png",
+            swagger_ui_parameters={"validatorUrl": None},
         )
 
     api = APIRouter(prefix="/__mocktui", dependencies=guard)
@@ -65,6 +68,8 @@ def build_admin(service: MockService, token: str | None = None) -> FastAPI:
             "mocktui": __version__,
             "spec": service.spec(),
             "docs": "/__mocktui/docs",
+            "api_docs": "/__mocktui/api-docs",
+            "spec_files": ["/__mocktui/spec.json", "/__mocktui/spec.yaml"],
             "openapi": "/__mocktui/openapi.json",
             "calls": [f"{m} {r.path}" for r in api.routes if isinstance(r, APIRoute) for m in sorted(r.methods or ())],
         }
@@ -76,6 +81,11 @@ def build_admin(service: MockService, token: str | None = None) -> FastAPI:
     @api.get("/operations")
     def operations() -> list[dict[str, Any]]:
         return service.operations()
+
+    @api.get("/specs")
+    def specs() -> list[dict[str, Any]]:
+        """Every spec this instance serves: one here (several are listed in front of this app, `server/dispatch.py`)."""
+        return [service.describe()]
 
     @api.post("/reload")
     def reload() -> dict[str, Any]:
@@ -95,6 +105,28 @@ def build_admin(service: MockService, token: str | None = None) -> FastAPI:
         """The journal, newest last: filter by method, path glob, status (404, 5xx), operation, time, session."""
         query = EventQuery(method, path, status, operation, since, session=session)
         return [e.to_dict() for e in service.events(query, limit)]
+
+    @api.get("/export/{kind}", response_class=Response)
+    def export(
+        kind: str,
+        request: Request,
+        limit: int = 0,
+        method: str | None = None,
+        path: str | None = None,
+        status: str | None = None,
+        operation: str | None = None,
+        since: float | None = None,
+        session: str | None = None,
+    ) -> Response:
+        """The spec and the journal (filtered as `/events` is; `limit`: the newest only) as `postman` (a v2.1
+        collection), `har` (HAR 1.2), `pytest` (a test file) or `scenario` (a rules file for --scenarios)."""
+        query = EventQuery(method, path, status, operation, since, session=session)
+        return _exported(service.export(kind, query, str(request.base_url), limit))
+
+    @api.post("/export/{kind}", response_class=Response)
+    def export_events(kind: str, chosen: Chosen, request: Request) -> Response:
+        """As the GET, of the events with these ids (what a filter in the control room shows)."""
+        return _exported(service.export(kind, EMPTY, str(request.base_url), ids=set(chosen.ids)))
 
     @api.get("/events/unmatched")
     def unmatched(limit: int = 100) -> list[dict[str, Any]]:
@@ -303,6 +335,15 @@ def build_admin(service: MockService, token: str | None = None) -> FastAPI:
     return app
 
 
+class Chosen(BaseModel):
+    ids: list[int]
+
+
+def _exported(made: Export) -> Response:
+    disposition = {"content-disposition": f'attachment; filename="{made.filename}"'}
+    return Response(made.content, media_type=made.media_type, headers=disposition)
+
+
 class Subscription(BaseModel):
     url: str
 
@@ -353,9 +394,10 @@ def _token_guard(token: str) -> Callable[[Request], None]:
 
 
 async def _sse(service: MockService, after: int | None, query: EventQuery) -> AsyncIterator[bytes]:
-    yield b"retry: 1000\n\n"
     async for item in service.follow(after):
-        if item.kind == "request":
+        if item.kind == "ready":  # the first bytes: a client that sees them misses no later request
+            yield b"retry: 1000\n\n"
+        elif item.kind == "request":
             if query != EMPTY and not query.matches(RequestEvent.from_dict(item.data)):
                 continue
             yield b"id: %d\ndata: %s\n\n" % (item.id, orjson.dumps(item.data))

@@ -31,19 +31,24 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 ADMIN_PREFIX = "/__mocktui"
+DOCS_ALIASES = ("/api-docs", "/docs")  # the API docs, where the spec leaves these paths free
 log = logging.getLogger("mocktui.server")
 
 
 class MockApp:
     """The ASGI application serving one engine."""
 
-    def __init__(self, engine: MockEngine, admin: ASGIApp | None = None, proxy: Proxy | None = None) -> None:
+    def __init__(
+        self, engine: MockEngine, admin: ASGIApp | None = None, proxy: Proxy | None = None, name: str | None = None
+    ) -> None:
         self.engine = engine
+        self.name = name  # the spec's name when one instance serves several: its events say it
         self.admin = admin
         self.plain_health = not any(op.path == "/health" for op in engine.spec.operations)
         self.proxy = proxy  # --proxy: operations in mode proxy or auto go to the backend
         if proxy is not None:
             proxy.answer = self.answer  # auto mode's fallback: the mock's own answer
+            proxy.spec = name
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -58,7 +63,18 @@ class MockApp:
                 return
             await self.admin(_as_json(scope), receive, send)
             return
+        if path in DOCS_ALIASES and self.admin is not None and self._docs_free(scope["method"], path):
+            await self.admin({**scope, "path": ADMIN_PREFIX + "/api-docs", "raw_path": None}, receive, send)
+            return
         await self._mock(scope, receive, send)
+
+    def _docs_free(self, method: str, path: str) -> bool:
+        """`/docs` and `/api-docs` show the API docs unless the spec routes that path (the mock wins) or
+        `--proxy` sends it to the backend (its own docs win)."""
+        if method != "GET" or (self.proxy is not None and self.proxy.route(method, path, {}) is not None):
+            return False
+        compiled, _, methods = self.engine.match(method, path)
+        return compiled is None and not methods
 
     async def _mock(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
@@ -137,6 +153,7 @@ class MockApp:
                 notes=response.notes,
                 scenario=response.scenario,
                 session=request.session,
+                spec=self.name,
             )
         )
         if response.fault is not None:

@@ -14,6 +14,7 @@ import os
 from mocktui.engine.pipeline import MockEngine
 from mocktui.engine.scenarios.decision import ScenarioError
 from mocktui.engine.spec.errors import SpecError
+from mocktui.engine.spec.model import Spec
 from mocktui.engine.spec.structure import load_checked
 
 POLL_S = 1.0
@@ -68,26 +69,35 @@ class Reloader:
         if not any(p not in self.extra for p in changed):
             return False
         try:
-            spec = await asyncio.to_thread(load_checked, self.spec_path)
+            spec = await asyncio.to_thread(self.load)
             fresh = await asyncio.to_thread(self.engine.prepare, spec)
         except (SpecError, ScenarioError) as exc:
             events.notice("error", _kept(exc))
             return False
         self.engine.swap(fresh)
+        self.swapped()
         self._seen = self._stamps()  # the new spec may reference other files
         events.notice("info", f"reloaded {os.path.basename(self.spec_path)}: {len(spec.operations)} operations")
         return True
+
+    def load(self) -> Spec:
+        """The spec read again and checked as start-up checks it (several specs: mounted, and clear of the others)."""
+        return load_checked(self.spec_path)
+
+    def swapped(self) -> None:
+        """Called after a new spec went in (the dispatcher of several specs learns its routes)."""
 
     def reload_now(self) -> str:
         """Spec, rules and hooks read again at once (the admin API's reload); raises nothing."""
         self._seen = self._stamps()
         try:
-            spec = load_checked(self.spec_path)
+            spec = self.load()
             self.engine.swap(self.engine.prepare(spec))
         except (SpecError, ScenarioError) as exc:
             text = _kept(exc)
             self.engine.events.notice("error", text)
             return text
+        self.swapped()
         self._seen = self._stamps()
         text = f"reloaded {os.path.basename(self.spec_path)}: {len(spec.operations)} operations"
         self.engine.events.notice("info", text)

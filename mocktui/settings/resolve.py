@@ -33,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         if setting.switch:
             parser.add_argument(*setting.flags, dest=setting.name, action="store_const", const=setting.switch_value,
                                 default=argparse.SUPPRESS, help=setting.help)  # fmt: skip
-        elif setting.name in ("replay", "webhooks"):  # repeatable: --replay a.har --replay b.har
+        elif setting.name in ("replay", "webhooks", "mounts"):  # repeatable: --replay a.har --replay b.har
             parser.add_argument(*setting.flags, dest=setting.name, action="append", default=argparse.SUPPRESS,
                                 metavar=setting.metavar, help=setting.help)  # fmt: skip
         elif setting.name == "scenarios":
@@ -91,7 +91,7 @@ def read_config(path: Path) -> dict[str, Any]:
 
 
 _KEYS = {s.key: s for s in SETTINGS if s.key}
-_LEAVES = {"spec", "seeds", "faults.mix", "faults.chaos"}  # config keys whose value is read whole
+_LEAVES = {"spec", "specs", "seeds", "faults.mix", "faults.chaos"}  # config keys whose value is read whole
 
 
 def resolve(
@@ -136,8 +136,24 @@ def resolve(
         raise ConfigError(f"{config_path.name} seeds: expected {{collection: count}}")
     from_seeds = {f"SEED_{name.upper()}": count for name, count in seeds.items()}
     values["seed_counts"] = _seed_counts({**from_seeds, **dotenv, **dict(environ)})
-    spec = getattr(given, "spec", None) or from_file.get("spec")
-    return Settings(spec=str(spec) if spec else None, config=getattr(given, "config", None), **values)
+    given_specs = getattr(given, "spec", None) or from_file.get("specs") or from_file.get("spec")
+    specs = spec_files(given_specs, values["mounts"])
+    return Settings(spec=specs[0] if specs else None, specs=specs, config=getattr(given, "config", None), **values)
+
+
+def spec_files(given: Any, mounts: Mapping[str, str]) -> tuple[str, ...]:
+    """Every spec to serve: the ones given (a file, or a list: SPEC... or `specs:`), then --mount's others."""
+    if given and not isinstance(given, (list, tuple)):
+        given = [given]
+    if given is not None and not all(isinstance(item, str) for item in given or ()):
+        raise ConfigError(f"specs: expected a list of files, got {given!r}")
+    files = [str(item) for item in given or ()]
+    known = {os.path.abspath(f) for f in files}
+    for file in mounts:
+        if os.path.abspath(file) not in known:
+            files.append(file)
+            known.add(os.path.abspath(file))
+    return tuple(files)
 
 
 def _first(environ: Mapping[str, str], dotenv: dict[str, str], config: dict[str, Any], env: str, key: str) -> Any:

@@ -22,6 +22,7 @@ from mocktui.settings.parsers import (
     parse_keys,
     parse_list,
     parse_mix,
+    parse_mounts,
     parse_number,
     parse_percent,
     parse_port,
@@ -57,6 +58,9 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("host", "--host", "HOST", "server.host", parse_text, "127.0.0.1", "address to listen on"),
     Setting("port", "--port", "PORT", "server.port", parse_port, 3000, "port to listen on", short="-p"),
+    Setting("mounts", "--mount", "MOUNT", "mount", parse_mounts, {},
+            "serve a spec under this path instead of its servers base path: /PREFIX=FILE (repeatable)",
+            metavar="/PREFIX=FILE"),
     Setting("log_level", "--log-level", "LOG_LEVEL", "log_level", parse_choice(*LOG_LEVELS), "info",
             "info prints one line per request; warning is quiet", metavar="LEVEL"),
     Setting("log_format", "--log-format", "LOG_FORMAT", "log_format", parse_choice("text", "json"), "text",
@@ -180,10 +184,12 @@ class Settings:
     `spec`, `config` and `seed_counts`. Built by `resolve`; never changed after start-up (live
     changes go through the controls)."""
 
-    spec: str | None = None
+    spec: str | None = None  # the first spec (the only one, but for several specs in one instance)
+    specs: tuple[str, ...] = ()  # every spec to serve: SPEC..., `specs:` in mocktui.yaml, --mount files
     config: str | None = None
     host: str = "127.0.0.1"
     port: int = 3000
+    mounts: Mapping[str, str] = field(default_factory=dict)  # spec file -> the prefix it is served under
     log_level: str = "info"
     log_format: str = "text"
     headless: bool = False

@@ -9,10 +9,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from mocktui.runtime import admin_token, build, listen, plane_for, supervise
+from mocktui.engine.spec.model import Spec
+from mocktui.runtime import admin_token, build, build_many, listen, plane_for, refuse_several, supervise
 from mocktui.ui.keys import KeysError, check_keys
 from mocktui.ui.local import LocalBackend
 from mocktui.ui.panes import VOCABULARY
@@ -21,7 +22,6 @@ from mocktui.ui.requests import Display
 from mocktui.ui.room import MocktuiApp
 
 if TYPE_CHECKING:
-    from mocktui.engine.spec.model import Spec
     from mocktui.settings.table import Settings
 
 __all__ = ["Display", "MocktuiApp", "run_attach", "run_tui"]
@@ -50,16 +50,20 @@ def _fast_loop() -> None:
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
 
 
-def run_tui(spec: Spec, settings: Settings) -> int:
+def run_tui(spec: Spec | Sequence[Spec], settings: Settings) -> int:
     """`mocktui SPEC` without --headless: build the runtime, run the control room over it until quit.
 
     With `--workers N` this process steers N spawned workers (they serve; the log shows them all).
     """
     if not _keys_ok(settings.keys):
         return 2
+    if not isinstance(spec, Spec):
+        refuse_several(settings)
     sock = listen(settings)
     token = admin_token(settings)
-    if settings.workers > 1:
+    if not isinstance(spec, Spec):  # several specs in one instance: seeded now (small memory stores)
+        runtime = build_many(spec, settings, sock, token=token)
+    elif settings.workers > 1:
         runtime = supervise(spec, settings, sock, token=token, quiet=True, mirror=True)
     else:  # the bar shows a big seed; with a shared Redis, the log shows the other instances' requests too
         plane = plane_for(spec, settings, mirror=True)

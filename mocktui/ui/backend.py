@@ -7,7 +7,7 @@ over the same service. The app never knows which one it has.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -32,6 +32,7 @@ class OperationInfo:
     summary: str = ""
     statuses: tuple[str, ...] = ()  # declared response keys: "200", "4XX", "default"
     examples: tuple[str, ...] = ()  # named examples across its responses
+    spec: str = ""  # the spec it belongs to, when the mock serves several (its `id` is then `spec:operationId`)
 
 
 @dataclass(slots=True)
@@ -42,6 +43,7 @@ class BackendInfo:
     base_path: str
     operations: list[OperationInfo] = field(default_factory=list)
     remote: bool = False
+    specs: list[str] = field(default_factory=list)  # several specs in one instance: their names (else empty)
 
 
 @dataclass(slots=True)
@@ -109,7 +111,9 @@ class Backend(Protocol):
 
     async def delete_record(self, collection: str, id: str) -> bool: ...
 
-    async def reset_store(self) -> None: ...
+    async def reset_store(self, spec: str | None = None) -> None:
+        """Reseed the store (of several specs: `spec`'s, or every one's when None)."""
+        ...
 
     async def sessions(self) -> list[dict[str, Any]]:
         """Client sessions, most recently seen first: id, requests, records, last_seen, overrides."""
@@ -128,17 +132,89 @@ class Backend(Protocol):
         """Send it now, to `url` or else its subscribers; `body` replaces the generated payload."""
         ...
 
+    async def export(self, kind: str, ids: Sequence[int] | None = None) -> tuple[str, bytes]:
+        """The journal (the events with these `ids`, else all) as `kind` (postman, har, pytest, scenario):
+        a file name and its content (`MockService.export`)."""
+        ...
 
-def operation_info(op: dict[str, Any]) -> OperationInfo:
-    """An operation as the admin API and the service list it."""
+
+def operation_info(op: dict[str, Any], spec: str = "", base_path: str = "") -> OperationInfo:
+    """An operation as the admin API and the service list it; of one spec of several: its id qualified
+    (`spec:operationId`) and its path mounted."""
     return OperationInfo(
-        str(op["id"]),
+        route(spec, str(op["id"])),
         str(op["method"]),
-        str(op["path"]),
+        base_path + str(op["path"]),
         str(op.get("summary") or ""),
         tuple(str(k) for k in op.get("responses", ())),
         tuple(str(k) for k in op.get("examples", ())),
+        spec,
     )
+
+
+# -- several specs in one instance: routes are `spec:operationId` --------------------------------
+
+
+def route(spec: str | None, operation: str) -> str:
+    """The control room's key for an operation: its id, qualified by its spec when the mock serves several."""
+    return f"{spec}:{operation}" if spec else operation
+
+
+def route_of(event: RequestEvent) -> str | None:
+    """The route an event counts for (None: no operation matched)."""
+    if event.operation is None:
+        return None
+    return f"{event.spec}:{event.operation}" if event.spec else event.operation
+
+
+def split_route(key: str, specs: Sequence[str]) -> tuple[str | None, str]:
+    """(spec, operation id) of a route key; (None, key) when the mock serves one spec."""
+    if not specs:
+        return None, key
+    spec, _, operation = key.partition(":")
+    if spec not in specs or not operation:
+        raise BackendError(f"no route {key!r}: expected SPEC:OPERATION, SPEC one of {', '.join(specs)}")
+    return spec, operation
+
+
+def merged_controls(snapshots: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+    """The controls of several specs as the control room shows them: the first spec's, with every spec's
+    overrides under their routes (`spec:operationId`)."""
+    first = dict(next(iter(snapshots.values())))
+    first["overrides"] = {
+        route(spec, op): override
+        for spec, snapshot in snapshots.items()
+        for op, override in (snapshot.get("overrides") or {}).items()
+    }
+    return first
+
+
+def merged_store(infos: Mapping[str, StoreInfo | None]) -> StoreInfo | None:
+    """The stores of several specs as one, the way routes are: collections `spec:name`, writers keyed by
+    route (`spec:operationId`), so the panes and the journal's writes address the right spec's records."""
+    present = {spec: info for spec, info in infos.items() if info is not None}
+    if not present:
+        return None
+    return StoreInfo(
+        kind=next(iter(present.values())).kind,
+        stateful=any(info.stateful for info in present.values()),
+        collections={route(s, c): n for s, info in present.items() for c, n in info.collections.items()},
+        id_fields={route(s, c): f for s, info in present.items() for c, f in info.id_fields.items()},
+        writers={route(s, op): route(s, c) for s, info in present.items() for op, c in info.writers.items()},
+        unique={route(s, c): u for s, info in present.items() for c, u in info.unique.items()},
+    )
+
+
+def merged_entries(by_spec: Mapping[str, list[dict[str, Any]]], key: str) -> list[dict[str, Any]]:
+    """Sessions or webhooks of several specs in one list: each one's `key` qualified (`spec:name`), `spec` added."""
+    return [{**entry, key: route(spec, str(entry[key])), "spec": spec} for spec, entries in by_spec.items()
+            for entry in entries]  # fmt: skip
+
+
+def merged_sessions(by_spec: Mapping[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The sessions of several specs (ids `spec:session`), most recently seen first."""
+    merged = merged_entries(by_spec, "id")
+    return sorted(merged, key=lambda session: float(session.get("last_seen") or 0), reverse=True)
 
 
 def store_info(data: dict[str, Any]) -> StoreInfo:

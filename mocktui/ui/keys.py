@@ -93,6 +93,11 @@ ACTIONS: tuple[Action, ...] = (
         "clear-log", "clear_log", "Clear request log", "forget the requests shown", "ctrl+l", "Clear log",
         show=False, scope="requests", local="clear",
     ),
+    Action(
+        "export", "export_requests", "Export the requests shown",
+        "the requests the filter shows as HAR, Postman, pytest and rules files, in ./mocktui-export/", "x", "Export",
+        show=False, scope="requests", local="export",
+    ),
     Action("copy-curl", "copy_last_curl", "Copy last request as curl", "a curl command replaying the latest request"),
     Action(
         "reset-store", "reset_store", "Reset store to seed",

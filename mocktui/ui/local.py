@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from mocktui.engine.events import RequestEvent
+from mocktui.engine.events import EventQuery, RequestEvent
+from mocktui.engine.export.formats import Export
 from mocktui.engine.outbox import NO_BODY
 from mocktui.runtime import Runtime
-from mocktui.service import ServiceError
+from mocktui.service import MockService, ServiceError
 from mocktui.ui.backend import (
     BackendError,
     BackendInfo,
@@ -23,7 +24,12 @@ from mocktui.ui.backend import (
     NoticeListener,
     Record,
     StoreInfo,
+    merged_controls,
+    merged_entries,
+    merged_sessions,
+    merged_store,
     operation_info,
+    split_route,
     store_info,
     violation_lines,
 )
@@ -35,14 +41,28 @@ class LocalBackend:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.service = runtime.service
+        self.by_spec = {m.name: m.service for m in runtime.mounts}  # several specs: each one's verbs (else empty)
         self.token = runtime.token
         self._spec: object = None
-        self._payloads: tuple[object, dict[str, Any]] = (None, {})  # (catalogue, hook -> its unedited payload)
+        self._payloads: dict[str | None, tuple[object, dict[str, Any]]] = {}  # spec -> (catalogue, hook -> payload)
         self._info = self._describe()
 
+    def _specs(self) -> object:
+        return tuple(s.engine.spec for s in self.by_spec.values()) or self.runtime.engine.spec
+
     def _describe(self) -> BackendInfo:
-        self._spec = self.runtime.engine.spec
+        self._spec = self._specs()
         spec = self.service.spec()
+        if self.by_spec:
+            return BackendInfo(
+                url=self.runtime.url,
+                title=f"{len(self.by_spec)} specs: {', '.join(self.by_spec)}",
+                version="",
+                base_path="",
+                operations=[operation_info(op, name, service.engine.spec.base_path)
+                            for name, service in self.by_spec.items() for op in service.operations()],
+                specs=list(self.by_spec),
+            )  # fmt: skip
         return BackendInfo(
             url=self.runtime.url,
             title=spec["title"],
@@ -53,9 +73,19 @@ class LocalBackend:
 
     @property
     def info(self) -> BackendInfo:
-        if self.runtime.engine.spec is not self._spec:  # a reload swapped the spec in
+        if self._specs() != self._spec:  # a reload swapped a spec in
             self._info = self._describe()
         return self._info
+
+    def _service(self, key: str) -> tuple[MockService, str]:
+        """The service a route's verbs go to, and the operation id there."""
+        spec, operation = split_route(key, list(self.by_spec))
+        return (self.by_spec[spec] if spec is not None else self.service), operation
+
+    def _controls(self) -> dict[str, Any]:
+        if not self.by_spec:
+            return self.service.controls()
+        return merged_controls({name: service.controls() for name, service in self.by_spec.items()})
 
     @property
     def problem(self) -> str | None:
@@ -78,45 +108,50 @@ class LocalBackend:
         return self.runtime.engine.events.subscribe_notices(lambda notice: listener(notice.level, notice.text))
 
     async def controls(self) -> dict[str, Any]:
-        return self.service.controls()
+        return self._controls()
 
     async def update_controls(self, changes: dict[str, Any]) -> dict[str, Any]:
-        snapshot: dict[str, Any] = _call(self.service.patch_controls, changes)
-        return snapshot
+        """The live settings changed: of every spec the mock serves (the control room steers them as one)."""
+        for service in list(self.by_spec.values()) or [self.service]:
+            _call(service.patch_controls, changes)
+        return self._controls()
 
     async def put_override(self, operation: str, override: dict[str, Any] | None) -> dict[str, Any]:
-        _call(self.service.put_override, operation, override)
-        return self.service.controls()
+        service, op = self._service(operation)
+        _call(service.put_override, op, override)
+        return self._controls()
 
     async def patch_override(self, operation: str, changes: dict[str, Any]) -> dict[str, Any]:
-        _call(self.service.patch_override, operation, changes)
-        return self.service.controls()
+        service, op = self._service(operation)
+        _call(service.patch_override, op, changes)
+        return self._controls()
 
     async def store(self) -> StoreInfo | None:
-        try:
-            summary = self.service.store()
-        except ServiceError:
-            return None
-        return store_info(summary)
+        if self.by_spec:  # several specs: every one's collections, as `spec:collection`
+            return merged_store({name: _store_of(service) for name, service in self.by_spec.items()})
+        return _store_of(self.service)
 
     async def records(self, collection: str, offset: int = 0, limit: int = 100) -> list[Record]:
-        records: list[Record] = _call(self.service.records, collection, offset, limit)
+        service, name = self._service(collection)
+        records: list[Record] = _call(service.records, name, offset, limit)
         return records
 
     async def record(self, collection: str, id: str) -> Record | None:
+        service, name = self._service(collection)
         try:
-            return self.service.record(collection, id)
+            return service.record(name, id)
         except ServiceError as exc:
             if exc.status == 404:
                 return None
             raise BackendError(str(exc)) from None
 
     async def save_record(self, collection: str, record: Record, id: str | None = None) -> tuple[str, list[str]]:
+        service, name = self._service(collection)
         try:
             if id is None:
-                saved = self.service.create_record(collection, record)
+                saved = service.create_record(name, record)
             else:
-                saved = self.service.replace_record(collection, id, record)
+                saved = service.replace_record(name, id, record)
         except ServiceError as exc:
             if exc.status in (409, 422):  # a duplicate unique field, or the schema's violations
                 return "", violation_lines(exc.detail)
@@ -127,16 +162,21 @@ class LocalBackend:
         return str(saved.get(info.id_fields.get(collection, "id") if info else "id", "")), []
 
     async def delete_record(self, collection: str, id: str) -> bool:
+        service, name = self._service(collection)
         try:
-            self.service.delete_record(collection, id)
+            service.delete_record(name, id)
         except ServiceError:
             return False
         return True
 
-    async def reset_store(self) -> None:
-        _call(self.service.reset_store)
+    async def reset_store(self, spec: str | None = None) -> None:
+        chosen = [self.by_spec[spec]] if spec in self.by_spec else list(self.by_spec.values())
+        for service in chosen or [self.service]:
+            _call(service.reset_store)
 
     async def sessions(self) -> list[dict[str, Any]]:
+        if self.by_spec:
+            return merged_sessions({name: _call(service.sessions) for name, service in self.by_spec.items()})
         sessions: list[dict[str, Any]] = _call(self.service.sessions)
         return sessions
 
@@ -145,20 +185,27 @@ class LocalBackend:
         return drift
 
     async def webhooks(self) -> list[dict[str, Any]]:
-        hooks: list[dict[str, Any]] = _call(self.service.webhooks)
+        if self.by_spec:  # several specs: every one's hooks, as `spec:name`
+            hooks = merged_entries({name: _call(service.webhooks) for name, service in self.by_spec.items()}, "name")
+            deliverers = {m.name: m.webhooks for m in self.runtime.mounts}
+            for hook in hooks:
+                name = str(hook["name"]).partition(":")[2]
+                hook["payload"] = self._payload(name, deliverers[hook["spec"]], hook["spec"])
+            return hooks
+        hooks = list(_call(self.service.webhooks))
         for hook in hooks:
-            hook["payload"] = self._payload(str(hook["name"]))
+            hook["payload"] = self._payload(str(hook["name"]), self.runtime.webhooks)
         return hooks
 
-    def _payload(self, name: str) -> Any:
-        """The deliverer's own payload for `name`, made once per compiled spec (a reload makes them again)."""
-        deliverer = self.runtime.webhooks
+    def _payload(self, name: str, deliverer: Any, spec: str | None = None) -> Any:
+        """The deliverer's own payload for `name`, made once per compiled spec (a reload makes them again);
+        `deliverer`: the runtime's (or the spec's, of several), typed loosely as the UI does not import the server."""
         if deliverer is None:  # the workers deliver: this process has no generators
             return None
         catalogue = deliverer.catalogue
-        if self._payloads[0] is not catalogue:
-            self._payloads = (catalogue, {})
-        made = self._payloads[1]
+        if self._payloads.get(spec, (None,))[0] is not catalogue:
+            self._payloads[spec] = (catalogue, {})
+        made = self._payloads[spec][1]
         if name not in made:
             hook = catalogue.hooks.get(name)
             raw = hook.payload(random.Random(name)) if hook is not None else b""
@@ -169,8 +216,22 @@ class LocalBackend:
         return made[name]
 
     async def fire_webhook(self, name: str, body: Any = NO_BODY, url: str | None = None) -> dict[str, Any]:
-        fired: dict[str, Any] = _call(self.service.fire_webhook, name, body, url)
+        service, hook = self._service(name)
+        fired: dict[str, Any] = _call(service.fire_webhook, hook, body, url)
         return fired
+
+
+    async def export(self, kind: str, ids: Sequence[int] | None = None) -> tuple[str, bytes]:
+        chosen = set(ids) if ids is not None else None
+        made: Export = _call(self.service.export, kind, EventQuery(), self.runtime.url, 0, chosen)
+        return made.filename, made.content
+
+
+def _store_of(service: MockService) -> StoreInfo | None:
+    try:
+        return store_info(service.store())
+    except ServiceError:  # stateless
+        return None
 
 
 def _call(verb: Callable[..., Any], *args: Any) -> Any:

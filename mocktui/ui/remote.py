@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -23,7 +23,12 @@ from mocktui.ui.backend import (
     NoticeListener,
     Record,
     StoreInfo,
+    merged_controls,
+    merged_entries,
+    merged_sessions,
+    merged_store,
     operation_info,
+    split_route,
     store_info,
     violation_lines,
 )
@@ -80,9 +85,15 @@ class RemoteBackend:
             self._client = httpx.AsyncClient(base_url=self.url, timeout=5.0, headers=headers)
         return self._client
 
+    def _first(self) -> dict[str, str]:
+        """The query naming the first spec, for the verbs the control room asks of one (its store, sessions...)."""
+        return {"spec": self._info.specs[0]} if self._info.specs else {}
+
     async def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         import httpx
 
+        if self._info.specs and not path.startswith(("/events", "/drift", "/specs")) and "params" not in kwargs:
+            kwargs["params"] = self._first()
         try:
             response = await self.client.request(method, f"/__mocktui{path}", **kwargs)
         except httpx.HTTPError as exc:
@@ -100,13 +111,23 @@ class RemoteBackend:
         return response.json() if response.content else None
 
     async def start(self) -> None:
-        spec = await self._json("GET", "/spec")
-        operations = await self._json("GET", "/operations")
-        self._info.title = str(spec.get("title", ""))
-        self._info.version = str(spec.get("version", ""))
-        self._info.base_path = str(spec.get("base_path", ""))
-        self._info.operations = [operation_info(op) for op in operations]
-        self._controls = await self._json("GET", "/controls")
+        specs = await self._json("GET", "/specs")
+        if len(specs) > 1:  # several specs in one instance: each addressed with ?spec=NAME
+            self._info.specs = [str(s["name"]) for s in specs]
+            self._info.title = f"{len(specs)} specs: {', '.join(self._info.specs)}"
+            self._info.operations = []
+            for item in specs:
+                listed = await self._json("GET", "/operations", params={"spec": item["name"]})
+                base = str(item.get("base_path", ""))
+                self._info.operations += [operation_info(op, str(item["name"]), base) for op in listed]
+        else:
+            spec = await self._json("GET", "/spec")
+            operations = await self._json("GET", "/operations")
+            self._info.title = str(spec.get("title", ""))
+            self._info.version = str(spec.get("version", ""))
+            self._info.base_path = str(spec.get("base_path", ""))
+            self._info.operations = [operation_info(op) for op in operations]
+        self._controls = await self._all_controls()
         events = await self._json("GET", "/events", params={"limit": self.history_size})
         self._backlog = [RequestEvent.from_dict(e) for e in events]
         if self._backlog:
@@ -165,7 +186,7 @@ class RemoteBackend:
         elif kind == "notice":
             for notice in list(self._notice_listeners):
                 notice(str(data.get("level", "info")), str(data.get("text", "")))
-        elif kind == "controls":
+        elif kind == "controls" and not self._info.specs:  # several specs: the stream carries the first's only
             self._controls = data.get("controls", self._controls)
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -180,41 +201,72 @@ class RemoteBackend:
         self._notice_listeners.append(listener)
         return lambda: self._notice_listeners.remove(listener)
 
+    async def _all_controls(self) -> dict[str, Any]:
+        """The controls; of several specs, merged (the first's, with every spec's overrides by route)."""
+        if not self._info.specs:
+            snapshot: dict[str, Any] = await self._json("GET", "/controls")
+            return snapshot
+        return merged_controls(
+            {name: await self._json("GET", "/controls", params={"spec": name}) for name in self._info.specs}
+        )
+
     async def controls(self) -> dict[str, Any]:
-        if not self._controls:
-            self._controls = await self._json("GET", "/controls")
+        if not self._controls or self._info.specs:  # several specs: no stream of their changes, so asked
+            self._controls = await self._all_controls()
         return self._controls
 
     async def update_controls(self, changes: dict[str, Any]) -> dict[str, Any]:
-        self._controls = await self._json("PATCH", "/controls", json=changes)
+        """The live settings changed: of every spec the mock serves (the control room steers them as one)."""
+        if not self._info.specs:
+            self._controls = await self._json("PATCH", "/controls", json=changes)
+            return self._controls
+        for name in self._info.specs:
+            await self._json("PATCH", "/controls", json=changes, params={"spec": name})
+        self._controls = await self._all_controls()
         return self._controls
 
     async def put_override(self, operation: str, override: dict[str, Any] | None) -> dict[str, Any]:
-        await self._json("PUT", f"/overrides/{quote(operation, safe='')}", json=override or {})
-        self._controls = await self._json("GET", "/controls")
+        spec, op = split_route(operation, self._info.specs)
+        params = {"spec": spec} if spec else {}
+        await self._json("PUT", f"/overrides/{quote(op, safe='')}", json=override or {}, params=params)
+        self._controls = await self._all_controls()
         return self._controls
 
     async def patch_override(self, operation: str, changes: dict[str, Any]) -> dict[str, Any]:
-        await self._json("PATCH", f"/overrides/{quote(operation, safe='')}", json=changes)
-        self._controls = await self._json("GET", "/controls")
+        spec, op = split_route(operation, self._info.specs)
+        params = {"spec": spec} if spec else {}
+        await self._json("PATCH", f"/overrides/{quote(op, safe='')}", json=changes, params=params)
+        self._controls = await self._all_controls()
         return self._controls
 
-    async def store(self) -> StoreInfo | None:
-        response = await self._call("GET", "/store")
+    def _scoped(self, key: str) -> tuple[dict[str, str], str]:
+        """The query naming the spec of a `spec:name` key (a route, collection or hook), and the name there."""
+        spec, name = split_route(key, self._info.specs)
+        return ({"spec": spec} if spec else {}), name
+
+    async def _store(self, params: dict[str, str]) -> StoreInfo | None:
+        response = await self._call("GET", "/store", params=params)
         if response.status_code == 409:
             return None
         if response.status_code >= 400:
             raise BackendError(f"GET /__mocktui/store: {response.status_code} {_detail(response)}")
         return store_info(response.json())
 
+    async def store(self) -> StoreInfo | None:
+        if self._info.specs:  # several specs: every one's collections, as `spec:collection`
+            return merged_store({name: await self._store({"spec": name}) for name in self._info.specs})
+        return await self._store({})
+
     async def records(self, collection: str, offset: int = 0, limit: int = 100) -> list[Record]:
+        params, name = self._scoped(collection)
         records: list[Record] = await self._json(
-            "GET", f"/store/{quote(collection, safe='')}", params={"offset": offset, "limit": limit}
+            "GET", f"/store/{quote(name, safe='')}", params={"offset": offset, "limit": limit, **params}
         )
         return records
 
     async def record(self, collection: str, id: str) -> Record | None:
-        response = await self._call("GET", f"/store/{quote(collection, safe='')}/{quote(id, safe='')}")
+        params, name = self._scoped(collection)
+        response = await self._call("GET", f"/store/{quote(name, safe='')}/{quote(id, safe='')}", params=params)
         if response.status_code == 404:
             return None
         if response.status_code >= 400:
@@ -225,11 +277,13 @@ class RemoteBackend:
     async def save_record(self, collection: str, record: Record, id: str | None = None) -> tuple[str, list[str]]:
         import httpx
 
-        path = f"/store/{quote(collection, safe='')}"
+        params, name = self._scoped(collection)
+        path = f"/store/{quote(name, safe='')}"
         if id is not None:
             path += f"/{quote(id, safe='')}"
         try:
-            response = await self.client.request("PUT" if id else "POST", f"/__mocktui{path}", json=record)
+            method = "PUT" if id else "POST"
+            response = await self.client.request(method, f"/__mocktui{path}", json=record, params=params)
         except httpx.HTTPError as exc:
             raise BackendError(f"{self.url}: {exc}") from None
         if response.status_code in (409, 422):  # a duplicate unique field, or the schema's violations
@@ -244,13 +298,20 @@ class RemoteBackend:
         return str(saved.get(id_field, "")), []
 
     async def delete_record(self, collection: str, id: str) -> bool:
-        response = await self._call("DELETE", f"/store/{quote(collection, safe='')}/{quote(id, safe='')}")
+        params, name = self._scoped(collection)
+        response = await self._call("DELETE", f"/store/{quote(name, safe='')}/{quote(id, safe='')}", params=params)
         return response.status_code < 300
 
-    async def reset_store(self) -> None:
-        await self._json("POST", "/store/reset")
+    async def reset_store(self, spec: str | None = None) -> None:
+        if not self._info.specs:
+            await self._json("POST", "/store/reset")
+        for name in [spec] if spec in self._info.specs else self._info.specs:
+            await self._json("POST", "/store/reset", params={"spec": name})
 
     async def sessions(self) -> list[dict[str, Any]]:
+        if self._info.specs:
+            return merged_sessions({name: await self._json("GET", "/sessions", params={"spec": name})
+                                    for name in self._info.specs})  # fmt: skip
         sessions: list[dict[str, Any]] = await self._json("GET", "/sessions")
         return sessions
 
@@ -258,8 +319,23 @@ class RemoteBackend:
         drift: list[dict[str, Any]] = await self._json("GET", "/drift")
         return drift
 
+    async def export(self, kind: str, ids: Sequence[int] | None = None) -> tuple[str, bytes]:
+        if ids is None:
+            response = await self._call("GET", f"/export/{kind}", params={})
+        else:
+            response = await self._call("POST", f"/export/{kind}", params={}, json={"ids": list(ids)})
+        if response.status_code >= 400:
+            raise BackendError(f"export {kind}: {response.status_code} {_detail(response)}")
+        disposition = response.headers.get("content-disposition", "")
+        name = disposition.split('filename="', 1)[-1].rstrip('"') if "filename=" in disposition else f"mocktui.{kind}"
+        return name, response.content
+
     async def webhooks(self) -> list[dict[str, Any]]:
-        hooks: list[dict[str, Any]] = await self._json("GET", "/webhooks")
+        if self._info.specs:  # several specs: every one's hooks, as `spec:name`
+            hooks = merged_entries({name: await self._json("GET", "/webhooks", params={"spec": name})
+                                    for name in self._info.specs}, "name")  # fmt: skip
+        else:
+            hooks = await self._json("GET", "/webhooks")
         for hook in hooks:
             hook.setdefault("payload", None)  # the admin API does not say what an unedited firing sends
         return hooks
@@ -268,7 +344,9 @@ class RemoteBackend:
         firing: dict[str, Any] = {} if body is NO_BODY else {"body": body}
         if url:
             firing["url"] = url
-        fired: dict[str, Any] = await self._json("POST", f"/webhooks/{quote(name, safe='.')}", json=firing)
+        params, hook = self._scoped(name)
+        path = f"/webhooks/{quote(hook, safe='.')}"
+        fired: dict[str, Any] = await self._json("POST", path, json=firing, params=params)
         return fired
 
 

@@ -321,6 +321,7 @@ class RequestsPane(Vertical):
         action("follow").binding(),
         Binding("escape", "leave_filter", "Back to list", show=False, tooltip="from the filter back to the list"),
         action("clear-log").binding(),
+        action("export").binding(),
     ]
 
     DEFAULT_CSS = """
@@ -423,6 +424,13 @@ class RequestsPane(Vertical):
 
     def action_clear(self) -> None:
         self.clear()
+
+    async def action_export(self) -> None:
+        await self.app.run_action("export_requests")
+
+    def shown_ids(self) -> list[int] | None:
+        """The ids of the requests the filter shows; None without a filter (every request)."""
+        return [event.id for event in self.request_list.rows] if self.filter.active else None
 
     def focus_main(self) -> None:
         self.request_list.focus()

@@ -16,6 +16,7 @@ import json
 import logging
 import signal
 from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from textual import on
@@ -25,10 +26,11 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input, TabbedContent, TabPane
 
 from mocktui.engine.events import RequestEvent
-from mocktui.ui.backend import Backend, BackendError, StoreInfo
+from mocktui.ui.backend import Backend, BackendError, StoreInfo, route_of
 from mocktui.ui.commands import Command, MocktuiCommands, palette
 from mocktui.ui.controls import ControlsPane
 from mocktui.ui.drift import DriftPane, DriftTable
+from mocktui.ui.export import EXPORT_DIR, export_shown
 from mocktui.ui.header import HeaderState, StatusHeader
 from mocktui.ui.help import HelpScreen, key_rows
 from mocktui.ui.keys import APP, check_keys, display_key, effective_keys
@@ -91,6 +93,7 @@ class MocktuiApp(App[int]):
                 self.bind(key, row.action, description=row.label or row.name, show=False)
         self.shown_keys = {row.id: display_key(key) for row, key in effective_keys(VOCABULARY, keymap).items()}
         self.backend = backend
+        self.export_dir = Path.cwd() / EXPORT_DIR  # where `x` writes the exports
         self.display_options = display or Display()
         self.blink = self.display_options.blink
         self.history = history
@@ -242,7 +245,7 @@ class MocktuiApp(App[int]):
         self._pending.append(event)
         self.counters.add(event.status, live)
         self._last_event = event
-        op = event.operation
+        op = route_of(event)  # several specs: `spec:operationId`
         if op is not None:
             stats = self.route_stats.get(op)
             if stats is None:
@@ -519,6 +522,11 @@ class MocktuiApp(App[int]):
     def action_clear_log(self) -> None:
         self.requests_pane.clear()
 
+    async def action_export_requests(self) -> None:
+        """Every export format of the requests the filter shows, into `export_dir`."""
+        text, severity = await export_shown(self.backend, self.requests_pane.shown_ids(), self.export_dir)
+        self.notify(text, title="export", severity="error" if severity == "error" else "information")
+
     def action_copy_last_curl(self) -> None:
         event = self.requests_pane.request_list.selected or self._last_event
         if event is None:
@@ -566,3 +574,4 @@ def _settle_heap() -> None:
     """
     gc.collect()
     gc.freeze()
+    gc.enable()  # the CLI turned it off while it read and compiled the specs

@@ -28,6 +28,7 @@ from mocktui.ui.traffic import RouteLatency
 
 _STATUS_VARIABLE = {"2xx": "success", "3xx": "secondary", "4xx": "warning", "5xx": "error"}
 WIDE = 100  # from this many columns the table also shows the operation id
+GROUP = "\x00spec:"  # the row key of a spec's header row, when the mock serves several
 
 
 def next_mode(mode: str) -> str:
@@ -70,10 +71,11 @@ class RoutesTable(DataTable[Any]):
 
     @property
     def current(self) -> str | None:
+        """The highlighted route (None on a spec's header row)."""
         if not self.row_count:
             return None
         key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        return str(key) if key is not None else None
+        return str(key) if key is not None and not str(key).startswith(GROUP) else None
 
     def action_edit(self) -> None:
         if self.current:
@@ -148,7 +150,13 @@ class RoutesPane(Vertical):
         else:
             table.clear()
         self.shown_modes = {op.id: self.mode_of(op.id) for op in operations} if with_mode else {}
+        group = None
         for op in operations:
+            if op.spec and op.spec != group:  # several specs: each one's routes under a row naming it
+                group = op.spec
+                count = sum(1 for o in operations if o.spec == group)
+                heading = Text(f"{group} · {count} operation{'s' if count != 1 else ''}", style="bold")
+                table.add_row(Text("spec", style="dim"), heading, *[""] * (len(table.columns) - 2), key=GROUP + group)
             hit = stats.get(op.id) or RouteStats()
             table.add_row(
                 Text(op.method, style="bold"),
@@ -245,8 +253,10 @@ class RoutesPane(Vertical):
 
     def _show_state(self) -> None:
         count = len(self.overrides)
+        specs = len({op.spec for op in self.operations.values() if op.spec})
         self.state_label.update(
-            f"{len(self.operations)} operations · {count} override{'s' if count != 1 else ''} · mode {self.mode}"
+            (f"{specs} specs · " if specs else "")
+            + f"{len(self.operations)} operations · {count} override{'s' if count != 1 else ''} · mode {self.mode}"
             " · enter: edit a route's override · x: clear it"
         )
 

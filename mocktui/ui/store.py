@@ -18,6 +18,7 @@ from textual.widgets.option_list import Option
 from mocktui.ui.backend import Backend, BackendError, StoreInfo
 from mocktui.ui.keys import action
 from mocktui.ui.model import cell_text, record_columns
+from mocktui.ui.routes import GROUP
 from mocktui.ui.screens import ConfirmScreen, RecordScreen
 
 PAGE = 100
@@ -127,9 +128,10 @@ class StorePane(Vertical):
             return
         options = self.query_one("#collections", OptionList)
         names = list(self.info.collections)
-        if [o.id for o in options.options] != names:
+        listed = self._listed(names)
+        if [o.id for o in options.options] != [option.id for option in listed]:
             options.clear_options()
-            options.add_options(Option(self._prompt(name), id=name) for name in names)
+            options.add_options(listed)
         else:
             for name in names:
                 options.replace_option_prompt(name, self._prompt(name))
@@ -137,7 +139,7 @@ class StorePane(Vertical):
             self.collection = names[0] if names else None
             self.page_offset = 0
         if self.collection is not None:
-            options.highlighted = names.index(self.collection)
+            options.highlighted = options.get_option_index(self.collection)
         await self.load_records()
 
     async def load_sessions(self) -> None:
@@ -151,9 +153,26 @@ class StorePane(Vertical):
         if sessions:
             box.update(sessions_text(sessions))
 
+    def _listed(self, names: list[str]) -> list[Option]:
+        """The collections; of several specs (`spec:collection`), each spec's under a row naming it."""
+        listed: list[Option] = []
+        group = None
+        for name in names:
+            spec = self._spec_of(name)
+            if spec is not None and spec != group:
+                group = spec
+                listed.append(Option(f"[b]{escape(spec[:21])}[/b]", id=GROUP + spec, disabled=True))
+            listed.append(Option(self._prompt(name), id=name))
+        return listed
+
+    def _spec_of(self, collection: str) -> str | None:
+        """The spec a collection belongs to when the mock serves several (its key is `spec:collection`)."""
+        return collection.partition(":")[0] if self.backend.info.specs else None
+
     def _prompt(self, name: str) -> str:
         count = self.info.collections.get(name, 0) if self.info else 0
-        return f"{name[:14]:<14}{count:>7}"
+        short = name.partition(":")[2] if self._spec_of(name) is not None else name
+        return escape(f"{short[:14]:<14}{count:>7}")
 
     async def load_records(self) -> None:
         table = self.query_one("#records", RecordsTable)
@@ -192,7 +211,7 @@ class StorePane(Vertical):
         pages = max((total + PAGE - 1) // PAGE, 1)
         stateful = "" if self.info.stateful else " (stateful off)"
         label.update(
-            f"{self.info.kind} store{stateful} · {self.collection}: {total} records · "
+            f"{self.info.kind} store{stateful} · {escape(self.collection)}: {total} records · "
             f"page {self.page_offset // PAGE + 1}/{pages}" + (" · [ ] pages" if pages > 1 else "")
         )
 
@@ -290,14 +309,17 @@ class StorePane(Vertical):
     async def action_reset(self) -> None:
         if self.info is None:
             return
+        spec = self._spec_of(self.collection or "")  # several specs: the shown collection's spec is reset
 
         async def confirmed(yes: bool | None) -> None:
             if yes:
-                await self.backend.reset_store()
-                self.app.notify("store reset to its seed", title="store")
+                await self.backend.reset_store(spec)
+                self.app.notify(f"{spec + ' ' if spec else ''}store reset to its seed", title="store")
                 await self.load()
 
-        await self.app.push_screen(ConfirmScreen("Replace every record with freshly seeded data?"), confirmed)
+        question = f"Replace every record of {spec} with freshly seeded data?" if spec else \
+            "Replace every record with freshly seeded data?"  # fmt: skip
+        await self.app.push_screen(ConfirmScreen(question), confirmed)
 
     async def action_reload(self) -> None:
         await self.load()

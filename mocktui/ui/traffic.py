@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from mocktui.engine.events import RequestEvent
+from mocktui.ui.backend import route_of
 
 CLASSES = ("2xx", "3xx", "4xx", "5xx")
 SPAN_S = 60  # the sparkline's and the status bar's minute
@@ -150,7 +151,7 @@ class Traffic:
                 if name:
                     seen = workers[slot]
                     seen[name] = seen.get(name, 0) + 1
-            op = event.operation
+            op = route_of(event)
             if op is None:
                 continue
             window = routes.get(op)

@@ -24,6 +24,7 @@ from textual.widgets import Button, DataTable, Input, Label, Static, TextArea
 from mocktui.engine.outbox import NO_BODY
 from mocktui.ui.backend import Backend, BackendError
 from mocktui.ui.keys import action
+from mocktui.ui.routes import GROUP
 
 __all__ = ["SINK", "EMPTY_HELP", "PayloadScreen", "WebhooksPane", "WebhooksTable"]
 
@@ -60,7 +61,7 @@ class WebhooksTable(DataTable[Any]):
         if not self.row_count:
             return None
         key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        return str(key) if key is not None else None
+        return str(key) if key is not None and not str(key).startswith(GROUP) else None  # not a spec's row
 
     def action_fire(self) -> None:
         if self.current is not None:
@@ -173,7 +174,13 @@ class WebhooksPane(Vertical):
         table = self.table
         current = table.current
         table.clear()
+        group = None
         for entry in entries:
+            if entry.get("spec") and entry["spec"] != group:  # several specs: each one's hooks under a row naming it
+                group = str(entry["spec"])
+                count = sum(1 for e in entries if e.get("spec") == group)
+                heading = Text(f"{group} · {count} hook{'s' if count != 1 else ''}", style="bold")
+                table.add_row(heading, Text("spec", style="dim"), *[""] * (len(table.columns) - 2), key=GROUP + group)
             deliveries = entry.get("deliveries") or []
             table.add_row(
                 Text(str(entry["name"]), style="bold"),
@@ -184,9 +191,8 @@ class WebhooksPane(Vertical):
                 _delivery(deliveries[-1]) if deliveries else Text("never sent", style="dim"),
                 key=str(entry["name"]),
             )
-        names = [str(e["name"]) for e in entries]
-        if current in names:
-            table.move_cursor(row=names.index(current))
+        if current is not None and current in table.rows:
+            table.move_cursor(row=table.get_row_index(current))
         empty = not entries
         self.empty.display = empty
         table.display = self.detail.display = not empty

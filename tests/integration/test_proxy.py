@@ -197,3 +197,11 @@ def test_a_cors_preflight_goes_to_the_backend_without_drift(mock: MockProcess) -
     response, event = call(mock, "OPTIONS", "/api/users", headers=headers)
     assert response.status_code == 405  # the backend's own answer (it has no CORS), not the mock's 204
     assert event["tags"] == ["proxied", "cors"] and event["notes"] == []
+
+
+def test_docs_go_to_the_backend_while_it_is_proxied_and_to_the_mock_docs_otherwise(mock: MockProcess) -> None:
+    response, event = call(mock, "GET", "/docs")
+    assert "proxied" in event["tags"] and event["path"] == "/docs"  # the backend's /docs, whatever it answers
+    assert "swagger-ui-bundle.js" not in response.text
+    httpx.patch(f"{mock.url}/__mocktui/controls", json={"mode": "mock"}).raise_for_status()
+    assert "swagger-ui-bundle.js" in httpx.get(mock.url + "/docs").text

@@ -226,37 +226,44 @@ def _failures(spec: Spec, junit: Path) -> tuple[list[str], dict[str, int]]:
 
 def _run(spec_path: Path, tmp_path: Path) -> None:
     spec = load_spec(str(spec_path))
+    with serve(spec, faker_seed=7) as server:
+        check_conformance(spec_path, server.url + spec.base_path, tmp_path)
+
+
+def check_conformance(spec_path: Path, url: str, tmp_path: Path, max_examples: int = MAX_EXAMPLES) -> None:
+    """`st run` of the spec at `spec_path` against the mock serving it at `url` (its base path included):
+    every check, every phase; fails on any failure but the waivers above."""
+    spec = load_spec(str(spec_path))
     junit = tmp_path / "junit.xml"
     (tmp_path / "schemathesis.toml").write_text(_auth_config(spec))
-    with serve(spec, faker_seed=7) as server:
-        command = [
-            ST,
-            "run",
-            str(spec_path),
-            "--url",
-            server.url + spec.base_path,
-            "--checks",
-            "all",
-            "--mode",
-            "all",
-            "--phases",
-            "examples,coverage,fuzzing",
-            "--max-examples",
-            str(MAX_EXAMPLES),
-            "--generation-deterministic",
-            "--workers",
-            "1",
-            "--request-timeout",
-            "10",
-            "--report",
-            "junit",
-            "--report-junit-path",
-            str(junit),
-        ]
-        env = {**os.environ, "NO_COLOR": "1", "SCHEMATHESIS_TELEMETRY": "false"}
-        result = subprocess.run(
-            command, cwd=tmp_path, capture_output=True, text=True, timeout=TIMEOUT_S, env=env, check=False
-        )
+    command = [
+        ST,
+        "run",
+        str(spec_path),
+        "--url",
+        url,
+        "--checks",
+        "all",
+        "--mode",
+        "all",
+        "--phases",
+        "examples,coverage,fuzzing",
+        "--max-examples",
+        str(max_examples),
+        "--generation-deterministic",
+        "--workers",
+        "1",
+        "--request-timeout",
+        "10",
+        "--report",
+        "junit",
+        "--report-junit-path",
+        str(junit),
+    ]
+    env = {**os.environ, "NO_COLOR": "1", "SCHEMATHESIS_TELEMETRY": "false"}
+    result = subprocess.run(
+        command, cwd=tmp_path, capture_output=True, text=True, timeout=TIMEOUT_S, env=env, check=False
+    )
     assert result.returncode in (0, 1), f"schemathesis could not run:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     failures, waived = _failures(spec, junit)
     summary = [line for line in result.stdout.splitlines() if "generated" in line]

@@ -11,7 +11,7 @@ from mocktui.settings.table import SETTINGS, Settings
 
 from ..helpers import ROOT
 
-EXTRA = {"spec", "config", "seed_counts"}  # not rows: the positional spec, --config, SEED_<NAME>
+EXTRA = {"spec", "specs", "config", "seed_counts"}  # not rows: the positional specs, --config, SEED_<NAME>
 
 
 def test_one_field_per_row_with_the_rows_default() -> None:

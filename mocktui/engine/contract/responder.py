@@ -53,7 +53,7 @@ class Responder:
         self.controls = controls
         self.seed = faker_seed
         self.rng = random.Random(faker_seed)
-        self.generator = Generator(spec.schemas.defs, Pools(faker_seed), spec.schemas.bundle)
+        self.generator = Generator(spec.schemas.defs, Pools.shared(faker_seed), spec.schemas.bundle)
         self.shapes = Shapes(spec, self.generator)
         self.router: Router[CompiledOperation] = Router()
         self.operations: dict[str, CompiledOperation] = {}

@@ -9,6 +9,7 @@ names, product names) and the image URLs of avatar-like fields are made here too
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
 from mocktui.engine.data.pools import normalise, singular
@@ -110,6 +111,7 @@ _SIZES = {"avatar": (256, 256), "logo": (128, 128), "icon": (64, 64), "thumbnail
           "banner": (1200, 300), "cover": (1200, 400), "headshot": (256, 256), "portrait": (400, 600)}  # fmt: skip
 
 
+@cache
 def image_word(name: str) -> str | None:
     """The image word of an image-like property (`avatarUrl` -> avatar, `photo_urls` -> photo), or None."""
     parts = words(name)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from mocktui.engine.data.context import Ctx, Gen
@@ -214,10 +215,16 @@ def image_pool(word: str, max_len: int | None, pools: Pools) -> list[str] | None
     return [template.replace("{t}", t) for t in tokens] if template and tokens else None
 
 
+@cache
+def _iso_kind(name: str) -> str | None:
+    """country, currency or language, when the name says one (asked per property at start-up: kept)."""
+    key = normalise(name)
+    return next((k for suffix, k in _ISO_KINDS if key.endswith(suffix)), None)
+
+
 def iso_pool(schema: dict[str, Any], name: str) -> list[str] | None:
     """ISO codes for a two- or three-letter country, currency or language field, cased as the schema wants."""
-    key = normalise(name)
-    kind = next((k for suffix, k in _ISO_KINDS if key.endswith(suffix)), None)
+    kind = _iso_kind(name)
     if kind is None:
         return None
     lo = schema.get("minLength")

@@ -26,6 +26,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -89,7 +90,7 @@ def structure_problems(loader: Loader, root: dict[str, Any], *, semantic: bool =
     version = _version(root)
     if version is None:
         return []  # the model says which versions it reads
-    found = _meta_problems(loader, root, version)
+    found = _meta_problems(loader, root, version, thorough=semantic)
     if semantic:
         found += _semantic_problems(loader, root, version)
     unique: dict[tuple[str, str, str], Problem] = {}
@@ -131,7 +132,10 @@ def _thorough(version: str) -> Any:
     return cls(_meta_schema(version))
 
 
-def _meta_problems(loader: Loader, root: dict[str, Any], version: str) -> list[Problem]:
+def _meta_problems(loader: Loader, root: dict[str, Any], version: str, *, thorough: bool = True) -> list[Problem]:
+    """The meta-schema's findings. Not `thorough` (start-up): when jsonschema-rs finds only what is a warning
+    (OpenAI's 3.1 spec: 3.0-style bounds, repeated `required` names), its words are enough; jsonschema's
+    explanation of the same findings takes 10 s there, and only `mocktui validate` prints warnings."""
     doc: Any = root
     if _EXTERNAL_REF.search(loader.text(loader.root)):
         doc = _bundle(loader, root, loader.root, ())
@@ -142,10 +146,39 @@ def _meta_problems(loader: Loader, root: dict[str, Any], version: str) -> list[P
         doc = _stringify(doc)
         if _fast(version).is_valid(doc):
             return []
+    if not thorough:
+        warnings = _fast_warnings(loader, root, _fast(version).iter_errors(doc))
+        if warnings is not None:
+            return warnings
     out: list[Problem] = []
     for error in _thorough(version).iter_errors(doc):
         for leaf in _leaves(error):
             out.extend(_meta_problem(loader, root, leaf))
+    return out
+
+
+@dataclass(frozen=True)
+class _FastFinding:
+    """A jsonschema-rs finding, in the shape `_severity` reads."""
+
+    validator: str
+    instance: Any
+    validator_value: Any = None
+
+
+def _fast_warnings(loader: Loader, root: dict[str, Any], errors: Iterator[Any]) -> list[Problem] | None:
+    """jsonschema-rs's findings as warnings, or None when one may be an error (jsonschema then explains them)."""
+    out: list[Problem] = []
+    for error in errors:
+        path = list(error.instance_path)
+        keyword = str(error.schema_path[-1]) if error.schema_path else ""
+        unknown = keyword in ("additionalProperties", "unevaluatedProperties")
+        finding = _FastFinding(keyword, error.instance)
+        if keyword == "required" or (not unknown and _severity(finding, path) != "warning"):  # type: ignore[arg-type]
+            return None
+        file, pointer = _locate(loader, root, path)
+        name = str(path[-1]) if path else "the document"
+        out.append(loader.problem(file, pointer, f"{name}: {error.message}"[:300], "warning"))
     return out
 
 

@@ -53,12 +53,21 @@ def store_kind(url: str) -> StoreKind:
     return STORES[0] if url == "" else _SQLITE
 
 
-def open_store(url: str) -> Store:
-    """`memory`, `redis://host:port/db`, or SQLite as `sqlite:PATH` (`sqlite:///abs/path`) or a file path."""
+def open_store(url: str, scope: str | None = None) -> Store:
+    """`memory`, `redis://host:port/db`, or SQLite as `sqlite:PATH` (`sqlite:///abs/path`) or a file path.
+
+    `scope` (a spec's name, when one instance serves several) keeps that spec's records apart from the
+    others' in the same Redis (namespace `NAMESPACE:scope`) or SQLite file (collections `scope/name`)."""
     kind = store_kind(url)
+    if scope is not None and kind.name == "redis":
+        from mocktui.engine.stores.redis import RedisStore, redis_target
+
+        return RedisStore(url, namespace=f"{redis_target(url)[1]}:{scope}")
     if kind.name == "redis":
         return kind.open(url)  # the client parses the whole URL
-    for scheme in kind.schemes:
-        if url.startswith(scheme):
-            return kind.open(url[len(scheme) :])
-    return kind.open(url)
+    path = next((url[len(scheme) :] for scheme in kind.schemes if url.startswith(scheme)), url)
+    if scope is not None and kind.name == "sqlite":
+        from mocktui.engine.stores.sqlite import SQLiteStore
+
+        return SQLiteStore(path, scope=f"{scope}/")
+    return kind.open(path)

@@ -65,8 +65,11 @@ class SQLiteStore(Store):
 
     kind = "sqlite"
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, scope: str = "") -> None:
+        """`scope`: a prefix of every collection name in the file, so several specs' records share one file
+        apart (several specs in one instance: `users/orders`); collections() and clear() see only their own."""
         self.path = path
+        self._scope = scope
         # check_same_thread=False: the server calls the store from its event loop, but FastAPI
         # may run a sync handler or the TUI a refresh on another thread. Every method takes
         # self._lock around its statements, so one connection is never used by two threads at
@@ -104,16 +107,25 @@ class SQLiteStore(Store):
             self._db.execute("COMMIT")
 
     def collections(self) -> dict[str, int]:
+        scope = self._scope
         with self._lock:
-            rows = self._db.execute("SELECT collection, n FROM sizes WHERE n > 0 ORDER BY collection").fetchall()
-        return {name: n for name, n in rows}
+            if not scope:
+                rows = self._db.execute("SELECT collection, n FROM sizes WHERE n > 0 ORDER BY collection").fetchall()
+                return {name: n for name, n in rows}
+            rows = self._db.execute(
+                "SELECT collection, n FROM sizes WHERE n > 0 AND substr(collection, 1, ?) = ? ORDER BY collection",
+                (len(scope), scope),
+            ).fetchall()
+        return {name[len(scope) :]: n for name, n in rows}
 
     def count(self, collection: str) -> int:
+        collection = self._scope + collection
         with self._lock:
             row = self._db.execute("SELECT n FROM sizes WHERE collection = ?", (collection,)).fetchone()
         return int(row[0]) if row else 0
 
     def get(self, collection: str, id: str) -> Record | None:
+        collection = self._scope + collection
         with self._lock:
             row = self._db.execute(
                 "SELECT body FROM records WHERE collection = ? AND id = ?", (collection, id)
@@ -125,6 +137,7 @@ class SQLiteStore(Store):
 
     def put_many(self, collection: str, items: Iterable[tuple[str, Record]]) -> None:
         """Several puts in one transaction (one commit): for seeding and imports."""
+        collection = self._scope + collection
         with self._write() as db:
             fields = self._fields(db, collection)
             for id, record in items:
@@ -144,6 +157,7 @@ class SQLiteStore(Store):
                 )
 
     def delete(self, collection: str, id: str) -> bool:
+        collection = self._scope + collection
         with self._write() as db:
             row = db.execute(
                 "DELETE FROM records WHERE collection = ? AND id = ? RETURNING body", (collection, id)
@@ -156,6 +170,7 @@ class SQLiteStore(Store):
             return True
 
     def scan(self, collection: str) -> Iterator[tuple[str, Record]]:
+        collection = self._scope + collection
         # Batches keyed on pos rather than one open cursor: the lock is not held while the
         # caller works on a record, and a write in between does not disturb the iteration.
         last = -1
@@ -174,6 +189,7 @@ class SQLiteStore(Store):
     def page(self, collection: str, offset: int, limit: int) -> list[Record]:
         if limit <= 0:
             return []
+        collection = self._scope + collection
         # The subquery skips `offset` entries of the covering (collection, pos) index without
         # touching the table; only the `limit` records of the page are read.
         with self._lock:
@@ -186,6 +202,7 @@ class SQLiteStore(Store):
         return [orjson.loads(body) for (body,) in rows]
 
     def next_seqs(self, collection: str, n: int) -> int:
+        collection = self._scope + collection
         with self._lock:
             row = self._db.execute(
                 "INSERT INTO counters VALUES (?, ?) ON CONFLICT (collection) DO UPDATE SET value = value + ? "
@@ -196,10 +213,15 @@ class SQLiteStore(Store):
 
     def clear(self) -> None:
         with self._write() as db:
-            for table in ("records", "sizes", "counters", "find_keys", "find_fields"):
-                db.execute(f"DELETE FROM {table}")  # fixed table names, not input
+            scope = self._scope
+            for table in ("records", "sizes", "counters", "find_keys", "find_fields"):  # fixed names, not input
+                if scope:  # this spec's collections only
+                    db.execute(f"DELETE FROM {table} WHERE substr(collection, 1, ?) = ?", (len(scope), scope))
+                else:
+                    db.execute(f"DELETE FROM {table}")
 
     def find(self, collection: str, field: str, value: Any) -> str | None:
+        collection = self._scope + collection
         key = unique_token(value)
         with self._lock:
             built, id = self._db.execute(

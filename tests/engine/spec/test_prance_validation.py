@@ -215,7 +215,7 @@ def test_a_circular_spec_is_checked_without_resolving_it(tmp_path: Path) -> None
 @pytest.mark.parametrize("name", SPEC_FILES)
 def test_every_real_spec_passes_the_full_check(name: str) -> None:
     # Their quirks (a `$vocabulary` string, 3.0 boolean bounds in 3.1, defaults that break their schema) warn.
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: the machine's other work does not count against the check
     spec = load_checked(str(CORPUS / name), semantic=True)
     assert spec.operations or name == "webhook-example.yaml"
-    assert time.perf_counter() - started < 30  # Stripe: ~2.5 s here; a resolver that recursed would never end
+    assert time.process_time() - started < 30  # OpenAI: ~9 s here; a resolver that recursed would never end
