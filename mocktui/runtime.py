@@ -510,8 +510,6 @@ def supervise(
     plane = plane_for(spec, settings, mirror=mirror, serves=False) if url else HubServer(str(hub))
     say = engine.events.notice
     supervisor = Supervisor(settings, sock, settings.workers, hub=hub, token=token, say=say, quiet=quiet)
-    if mirror:  # the control room lists the workers' deliveries: their attempts' journal events, as heard here
-        engine.events.subscribe(outbox_of(engine).heard)
     return assemble(engine, sock, settings, token=token, plane=plane, supervisor=supervisor)
 
 

@@ -8,7 +8,7 @@ that says it (404 unknown, 409 no store, 422 a bad value) and a message naming w
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import Any
 
 from mocktui import __version__
@@ -19,7 +19,18 @@ from mocktui.engine.contract.validate import Violation
 from mocktui.engine.events import EventQuery, RequestEvent
 from mocktui.engine.export.formats import FORMATS, Export, build, sampler
 from mocktui.engine.export.session import Session, answered
-from mocktui.engine.outbox import NO_BODY, SINK_PATH, SINK_TAG, Fire, Sink, outbox_of, sink_entry, sink_event
+from mocktui.engine.outbox import (
+    NO_BODY,
+    OWN_TAGS,
+    SINK_PATH,
+    SINK_TAG,
+    Fire,
+    Sink,
+    delivery_of,
+    outbox_of,
+    sink_entry,
+    sink_event,
+)
 from mocktui.engine.pipeline import MockEngine
 from mocktui.engine.spec.mounts import spec_names
 from mocktui.engine.stateful.crud import Stateful
@@ -446,9 +457,12 @@ class MockService:
     def webhooks(self) -> list[dict[str, Any]]:
         """Every callback and webhook of the spec, with its subscriptions and latest deliveries."""
         outbox = outbox_of(self.engine)
+        made: Iterable[dict[str, Any]] = outbox.deliveries
+        if self.plane.shared:  # every process's attempts: the cluster's journal, as the sink reads it
+            made = [delivery_of(e) for e in self.plane.journal() if e.tags and e.tags[0] in OWN_TAGS]
         out = []
         for hook in self.engine.spec.hooks:
-            recent = [d for d in outbox.deliveries if d["hook"] == hook.key][-20:]
+            recent = [d for d in made if d["hook"] == hook.key][-20:]
             body = hook.operation.body
             out.append({"name": hook.key, "kind": hook.kind, "operation": hook.owner or None, "url": hook.url or None,
                         "method": hook.operation.method, "summary": hook.operation.summary,

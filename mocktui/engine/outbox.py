@@ -124,11 +124,6 @@ class Outbox:
     def record(self, delivery: dict[str, Any]) -> None:
         self.deliveries.append(delivery)
 
-    def heard(self, event: RequestEvent) -> None:
-        """A journal event: kept as a delivery when it is an attempt (another process's, in a cluster)."""
-        if event.tags and event.tags[0] in OWN_TAGS:
-            self.deliveries.append(delivery_of(event))
-
     def sink(self, name: str) -> Sink:
         found = self.sinks.get(name)
         if found is None:

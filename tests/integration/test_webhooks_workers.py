@@ -58,6 +58,9 @@ def test_a_subscription_made_on_one_worker_fires_once_for_a_post_on_either(tmp_p
             assert len(receiver.got) == sent
             names = [orjson.loads(g["body"])["name"] for g in receiver.got]
             assert names == ["Rex"] * sent
+            for _ in range(6):  # whichever worker answers, it lists both workers' deliveries
+                listed = {h["name"]: h for h in client.get("/__mocktui/webhooks").json()}["petCreated"]["deliveries"]
+                assert [d["outcome"] for d in listed] == ["delivered"] * sent
 
 
 def test_the_sink_lists_what_any_worker_received_and_misbehaves_on_every_worker(tmp_path: Path) -> None:

@@ -101,7 +101,7 @@ async def test_sessions_of_every_spec_are_listed_under_their_spec() -> None:
         assert (await client.post("/users", json=USER, headers=headers)).status_code == 201
         assert (await client.get("/api/v1/products", headers=headers)).status_code == 200
         box = app.store_pane.query_one("#sessions", Static)
-        await wait_for(lambda: "shop:ci-1" in str(box.render()) and "users:ci-1" in str(box.render()), pilot, 5)
+        await wait_for(lambda: "shop:ci-1" in str(box.render()) and "users:ci-1" in str(box.render()), pilot, 15)
         text = str(box.render())
         assert "Sessions 2" in text
         assert "1 records" in next(line for line in text.splitlines() if "users:ci-1" in line)
