@@ -313,7 +313,6 @@ class HubClient(Plane):
         self._sync: socket.socket | None = None
         self._sync_file: Any = None
         self._sync_lock = threading.Lock()
-        self._unsubscribe: list[Any] = []
         self._out: list[bytes] = []  # lines waiting for the end of this loop iteration: one write for many
         self._stamp = Stamp(self.member, 0)
 
@@ -326,7 +325,7 @@ class HubClient(Plane):
         self._stamp = Stamp(self.member, int(first.get("slot", 0)))
         engine.events.stamp = self._stamp
         self._adopt(first)
-        self._shipping(bool(first.get("ship")))
+        self._ship_events(bool(first.get("ship")))
         self._tasks = [
             asyncio.create_task(self._listen(reader), name="mocktui-hub-listen"),
             asyncio.create_task(self._beat(), name="mocktui-hub-beat"),
@@ -338,7 +337,7 @@ class HubClient(Plane):
         self._sync_file.flush()
 
     async def stop(self) -> None:
-        self._shipping(False)
+        self._ship_events(False)
         self._flush()  # the last events a follower (a recorder) is owed
         for task in self._tasks:
             task.cancel()
@@ -348,17 +347,6 @@ class HubClient(Plane):
             self._writer.close()
         if self._sync is not None:
             self._sync.close()
-
-    def _shipping(self, on: bool) -> None:
-        """Send events as they happen (someone follows) or keep them in the ring until asked."""
-        if on and not self._unsubscribe:
-            events = self._engine.events
-            self._unsubscribe = [events.subscribe(self._ship), events.subscribe_notices(self._ship_notice)]
-        elif not on:
-            for unsubscribe in self._unsubscribe:
-                with contextlib.suppress(ValueError):
-                    unsubscribe()
-            self._unsubscribe = []
 
     def _send(self, message: dict[str, Any]) -> None:
         self._queue(_line(message))
@@ -407,7 +395,7 @@ class HubClient(Plane):
         """The hub's question to every worker; answered (when it has a token) after what was queued."""
         answer: dict[str, Any] = {"op": "ack", "token": message.get("token", 0)}
         if op == "ship":
-            self._shipping(bool(message["on"]))
+            self._ship_events(bool(message["on"]))
         elif op == "gather":
             answer["events"] = ring(self._engine.events)
         else:

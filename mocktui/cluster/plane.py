@@ -118,11 +118,13 @@ class Plane(ABC):
     calls them from its thread pool; `incr` is the only one on the request path."""
 
     shared = True  # other processes serve this mock too
+
     def __init__(self, member: str | None = None) -> None:
         self.member = member or member_name()
         self.version = 0
         self.engine: MockEngine | None = None
         self._followers: set[Callable[[Item], None]] = set()
+        self._unsubscribe: list[Callable[[], None]] = []
 
     async def start(self, engine: MockEngine) -> None:
         self.engine = engine
@@ -172,6 +174,23 @@ class Plane(ABC):
         if self.engine is None:
             raise RuntimeError("the plane has not started")
         return self.engine
+
+    def _ship_events(self, on: bool) -> None:
+        """Send this process's events as they happen (someone follows) or keep them in its ring until asked."""
+        if on and not self._unsubscribe:
+            events = self._engine.events
+            self._unsubscribe = [events.subscribe(self._ship), events.subscribe_notices(self._ship_notice)]
+        elif not on:
+            for unsubscribe in self._unsubscribe:
+                with contextlib.suppress(ValueError):
+                    unsubscribe()
+            self._unsubscribe = []
+
+    def _ship(self, event: RequestEvent) -> None:  # noqa: B027 - only planes that share a journal send
+        """Send one event to the cluster's journal (planes that share one override it)."""
+
+    def _ship_notice(self, notice: Notice) -> None:  # noqa: B027 - likewise
+        """Send one notice to the cluster (planes that share one override it)."""
 
     async def _kept(self) -> list[RequestEvent]:
         """The journal a follower catches up from."""

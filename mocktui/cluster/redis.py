@@ -105,7 +105,6 @@ class RedisPlane(Plane):
         self._wake = asyncio.Event()
         self._busy = False
         self._tasks: list[asyncio.Task[None]] = []
-        self._unsubscribe: list[Any] = []
         self._stamp = Stamp(self.member, 0)
         self._mirroring = False
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -137,10 +136,10 @@ class RedisPlane(Plane):
         if self.mirror:
             self._tasks.append(asyncio.create_task(self._copy_others(), name="mocktui-plane-mirror"))
         if self.serves:  # a supervisor has no requests of its own to journal
-            self._shipping(self._followed(self._r.hgetall(self.keys["followers"])))
+            self._ship_events(self._followed(self._r.hgetall(self.keys["followers"])))
 
     async def stop(self) -> None:
-        self._shipping(False)
+        self._ship_events(False)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self._drain(), 2)
         for task in self._tasks:
@@ -208,7 +207,7 @@ class RedisPlane(Plane):
         """A member's question to every member: send events from now on, hand over the ring, forget it."""
         token = str(message.get("token", ""))
         if op == "ship":
-            self._shipping(self._followed(await self._a.hgetall(self.keys["followers"])))
+            self._ship_events(self._followed(await self._a.hgetall(self.keys["followers"])))
         elif op == "gather":
             answer = self._ring_prefix + token
             async with self._a.pipeline(transaction=False) as pipe:
@@ -258,7 +257,7 @@ class RedisPlane(Plane):
                     pipe.expire(self._slot_prefix + str(self._stamp.slot), SLOT_S)
                     pipe.hgetall(self.keys["followers"])
                     *_, followers = await pipe.execute()
-                self._shipping(self._followed(followers))  # a follower that vanished: stop sending
+                self._ship_events(self._followed(followers))  # a follower that vanished: stop sending
             except redis.RedisError:
                 continue
 
@@ -274,17 +273,6 @@ class RedisPlane(Plane):
         return [orjson.loads(item) for item in raw if item is not None]
 
     # -- the journal ------------------------------------------------------------------
-
-    def _shipping(self, on: bool) -> None:
-        """Append events to the stream as they happen (someone follows) or keep them in the ring until asked."""
-        if on and not self._unsubscribe:
-            events = self._engine.events
-            self._unsubscribe = [events.subscribe(self._ship), events.subscribe_notices(self._ship_notice)]
-        elif not on:
-            for unsubscribe in self._unsubscribe:
-                with contextlib.suppress(ValueError):
-                    unsubscribe()
-            self._unsubscribe = []
 
     @staticmethod
     def _followed(followers: dict[Any, Any]) -> bool:
