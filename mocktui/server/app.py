@@ -71,9 +71,9 @@ class MockApp:
     def _docs_free(self, method: str, path: str) -> bool:
         """`/docs` and `/api-docs` show the API docs unless the spec routes that path (the mock wins) or
         `--proxy` sends it to the backend (its own docs win)."""
-        if method != "GET" or (self.proxy is not None and self.proxy.route(method, path, {}) is not None):
+        if method not in ("GET", "HEAD") or (self.proxy is not None and self.proxy.route("GET", path, {}) is not None):
             return False
-        compiled, _, methods = self.engine.match(method, path)
+        compiled, _, methods = self.engine.match("GET", path)
         return compiled is None and not methods
 
     async def _mock(self, scope: Scope, receive: Receive, send: Send) -> None:

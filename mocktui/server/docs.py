@@ -116,11 +116,11 @@ def spec_routes(app: FastAPI, service: MockService, prefix: str = "/__mocktui") 
     answers the docs copy's URL, for `page_routes`."""
     documents = SpecDocuments(service)
 
-    @app.get(prefix + "/spec.json", include_in_schema=False)
+    @app.api_route(prefix + "/spec.json", methods=["GET", "HEAD"], include_in_schema=False)
     def spec_json(request: Request, bundled: bool = False) -> Response:
         return _answer(request, documents.get("json-bundled" if bundled else "json"))
 
-    @app.get(prefix + "/spec.yaml", include_in_schema=False)
+    @app.api_route(prefix + "/spec.yaml", methods=["GET", "HEAD"], include_in_schema=False)
     def spec_yaml(request: Request, bundled: bool = False) -> Response:
         return _answer(request, documents.get("yaml-bundled" if bundled else "yaml"))
 
@@ -135,11 +135,11 @@ def page_routes(app: FastAPI, specs: list[tuple[str, str]], title: str) -> None:
     """The Swagger UI page at /__mocktui/api-docs and the ReDoc one at /__mocktui/api-docs/redoc, over
     `specs` as (name, docs-spec URL) pairs (the first is shown first; `?spec=NAME` picks another)."""
 
-    @app.get(PAGES, include_in_schema=False)
+    @app.api_route(PAGES, methods=["GET", "HEAD"], include_in_schema=False)
     def swagger() -> HTMLResponse:
         return HTMLResponse(swagger_page(title, specs, ASSETS, PAGES), headers={"content-security-policy": CSP})
 
-    @app.get(PAGES + "/redoc", include_in_schema=False)
+    @app.api_route(PAGES + "/redoc", methods=["GET", "HEAD"], include_in_schema=False)
     def redoc() -> HTMLResponse:
         return HTMLResponse(redoc_page(title, specs, ASSETS, PAGES), headers={"content-security-policy": CSP})
 

@@ -42,6 +42,7 @@ def test_every_corpus_spec_in_one_process_starts_fast_and_conforms(tmp_path: Pat
         cpu = (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime: what a quiet machine takes
         print(f"31 specs in one process: first answer after {took:.1f} s, {cpu:.1f} s of CPU (limit {limit:.0f} s)")
         assert took < limit, f"31 specs started in {took:.1f} s: {mock.output()}"
+        assert cpu < START_S, f"31 specs took {cpu:.1f} s of CPU to start"  # what the load cannot excuse
         specs = httpx.get(mock.url + "/__mocktui/specs", timeout=10).json()
         assert len(specs) == len(SPEC_FILES) == 31
         mounts = {Path(s["file"]).resolve(): s["base_path"] for s in specs}

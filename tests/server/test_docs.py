@@ -81,6 +81,11 @@ def test_docs_aliases_serve_the_docs_page_where_the_spec_leaves_them_free(petsto
         page = httpx.get(petstore.url + path)
         assert page.status_code == 200 and "/__mocktui/static/swagger-ui-bundle.js" in page.text, path
         assert "default-src 'self'" in page.headers["content-security-policy"]  # the browser asks no one else
+        head = httpx.head(petstore.url + path)  # link checkers and curl -I ask first
+        assert head.status_code == 200 and head.content == b"" and head.headers["content-type"].startswith("text/html")
+    for path in ("/__mocktui/api-docs/redoc", "/__mocktui/spec.json", "/__mocktui/spec.yaml"):
+        head = httpx.head(petstore.url + path)
+        assert head.status_code == 200 and head.content == b"", path
     redoc = httpx.get(petstore.url + "/__mocktui/api-docs/redoc")
     assert redoc.status_code == 200 and "/__mocktui/static/redoc.standalone.js" in redoc.text
     for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js"):
