@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
@@ -93,34 +93,14 @@ def build_admin(service: MockService, token: str | None = None) -> FastAPI:
         return {"reloaded": service.reload()}
 
     @api.get("/events")
-    def events(
-        limit: int = 100,
-        method: str | None = None,
-        path: str | None = None,
-        status: str | None = None,
-        operation: str | None = None,
-        since: float | None = None,
-        session: str | None = None,
-    ) -> list[dict[str, Any]]:
+    def events(query: Filters, limit: int = 100) -> list[dict[str, Any]]:
         """The journal, newest last: filter by method, path glob, status (404, 5xx), operation, time, session."""
-        query = EventQuery(method, path, status, operation, since, session=session)
         return [e.to_dict() for e in service.events(query, limit)]
 
     @api.get("/export/{kind}", response_class=Response)
-    def export(
-        kind: str,
-        request: Request,
-        limit: int = 0,
-        method: str | None = None,
-        path: str | None = None,
-        status: str | None = None,
-        operation: str | None = None,
-        since: float | None = None,
-        session: str | None = None,
-    ) -> Response:
+    def export(kind: str, request: Request, query: Filters, limit: int = 0) -> Response:
         """The spec and the journal (filtered as `/events` is; `limit`: the newest only) as `postman` (a v2.1
         collection), `har` (HAR 1.2), `pytest` (a test file) or `scenario` (a rules file for --scenarios)."""
-        query = EventQuery(method, path, status, operation, since, session=session)
         return _exported(service.export(kind, query, str(request.base_url), limit))
 
     @api.post("/export/{kind}", response_class=Response)
@@ -134,19 +114,10 @@ def build_admin(service: MockService, token: str | None = None) -> FastAPI:
         return [e.to_dict() for e in service.unmatched(limit)]
 
     @api.get("/events/stream", response_class=StreamingResponse)
-    async def stream(
-        request: Request,
-        after: int | None = None,
-        method: str | None = None,
-        path: str | None = None,
-        status: str | None = None,
-        operation: str | None = None,
-        session: str | None = None,
-    ) -> StreamingResponse:
+    async def stream(request: Request, query: Filters, after: int | None = None) -> StreamingResponse:
         """Server-Sent Events: one `data:` line per request event (with its `id:`), as it happens, across
         every worker; `event: notice` and `event: controls` lines for what the mock says and how it is
         steered. Resume with `Last-Event-ID` (or `?after=ID`): the kept events after it come first."""
-        query = EventQuery(method, path, status, operation, session=session)
         last = request.headers.get("last-event-id")
         start = after if after is not None else int(last) if last and last.isdigit() else None
         return StreamingResponse(
@@ -406,3 +377,17 @@ async def _sse(service: MockService, after: int | None, query: EventQuery) -> As
 
 
 EMPTY = EventQuery()
+
+def _filters(
+    method: str | None = None,
+    path: str | None = None,
+    status: str | None = None,
+    operation: str | None = None,
+    since: float | None = None,
+    session: str | None = None,
+) -> EventQuery:
+    """The journal's filters as query parameters: `/events`, `/events/stream` and `/export` read the same."""
+    return EventQuery(method, path, status, operation, since, session=session)
+
+
+Filters = Annotated[EventQuery, Depends(_filters)]
