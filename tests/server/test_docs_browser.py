@@ -5,6 +5,7 @@ shows the answer the mock sent. One browser for the module; its page is reused f
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +19,7 @@ from playwright.sync_api import Browser, Page, Route, sync_playwright
 from mocktui.engine.spec.model import METHODS
 from mocktui.server.reload import Reloader
 
-from ..helpers import CORPUS, SPECS, serve
+from ..helpers import CORPUS, SPECS, missing, serve
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's: Playwright's own browser download is not reachable here
 TIMEOUT_MS = 30_000
@@ -55,6 +56,8 @@ class Browsing:
 
 @pytest.fixture(scope="module")
 def browsing() -> Iterator[Browsing]:
+    if not os.path.exists(CHROMIUM):
+        missing(f"no {CHROMIUM}: apt-get install chromium (what .ci/run does)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM)
         try:

@@ -26,7 +26,7 @@ from mocktui.engine.stores.memory import MemoryStore
 from mocktui.engine.stores.redis import RedisStore
 from mocktui.engine.stores.sqlite import SQLiteStore
 
-from ...helpers import ROOT
+from ...helpers import ROOT, missing
 
 REDIS_URL = os.environ.get("MOCKTUI_TEST_REDIS", "redis://127.0.0.1:6379/15")
 KINDS = ["memory", "sqlite", "redis"]
@@ -45,11 +45,8 @@ def _redis_problem() -> str | None:
 
 def require_redis() -> None:
     problem = _redis_problem()
-    if problem is None:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(problem)  # in CI a missing Redis is a broken setup, not an optional test
-    pytest.skip(problem)
+    if problem is not None:
+        missing(problem)
 
 
 def redis_store(namespace: str) -> RedisStore:
