@@ -160,6 +160,15 @@ class Connection(asyncio.Protocol):
             timer.cancel()
             self.waiter = None
 
+    async def more(self, timeout: float) -> None:
+        """Wait for more from the backend: its failure is raised, and silence past `timeout` is `too_slow`."""
+        if self.error is not None:
+            raise self.error
+        try:
+            await self.wait(timeout)
+        except TimeoutError:
+            raise too_slow(timeout) from None
+
     async def drain(self) -> None:
         if self.writing_paused and not self.closed:
             self.drained = self.loop.create_future()
@@ -239,12 +248,7 @@ class Response:
                 return data
             if conn.complete:
                 return b""
-            if conn.error is not None:
-                raise conn.error
-            try:
-                await conn.wait(self._timeout)
-            except TimeoutError:
-                raise too_slow(self._timeout) from None
+            await conn.more(self._timeout)
 
     def release(self) -> None:
         """Back to the pool when the answer was read whole on a connection that may stay open; else closed."""
@@ -308,12 +312,7 @@ class Upstream:
                 if body is not None:
                     await _stream(conn, body, chunked=length is None)
             while not conn.headed:
-                if conn.error is not None:
-                    raise conn.error
-                try:
-                    await conn.wait(self.timeout)
-                except TimeoutError:
-                    raise too_slow(self.timeout) from None
+                await conn.more(self.timeout)
             return Response(conn, self, self.timeout)
         except BaseException:
             conn.close()
