@@ -118,6 +118,7 @@ class Plane(ABC):
     calls them from its thread pool; `incr` is the only one on the request path."""
 
     shared = True  # other processes serve this mock too
+    awaits = False  # as `Counters`: whether `incr` awaits inside a bridged request (Redis) or answers at once
 
     def __init__(self, member: str | None = None) -> None:
         self.member = member or member_name()

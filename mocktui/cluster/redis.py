@@ -79,6 +79,8 @@ class RedisPlane(Plane):
     copies every other member's events into this process's own stream: its log shows the fleet.
     """
 
+    awaits = True  # counters on the request path: the server bridges requests, so a round trip yields the loop
+
     def __init__(
         self, url: str, member: str | None = None, *, scope: str = "", mirror: bool = False, serves: bool = True
     ) -> None:

@@ -174,9 +174,10 @@ class MockApp:
             return response
 
     def _awaits(self) -> bool:
-        """Read per request: a reload swaps the stages (and the store) under a running server."""
+        """Read per request: a reload swaps the stages (and the store) under a running server. Counters kept in
+        a Redis (`--cluster`) await too, whatever the store: rate limits and `call:` counts are on the request path."""
         state = self.engine.state
-        return state is not None and state.store.awaits
+        return (state is not None and state.store.awaits) or self.engine.counters.awaits
 
     def _preflight(self, request: MockRequest) -> MockResponse:
         _, _, allowed = self.engine.match(request.headers["access-control-request-method"], request.path)

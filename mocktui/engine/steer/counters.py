@@ -15,6 +15,8 @@ MAX_KEYS = 100_000  # keys carry client-chosen parts (sessions, usernames): the 
 
 
 class Counters(Protocol):
+    awaits: bool  # its round trips await (a Redis): the server runs requests through `run_bridged` then
+
     def incr(self, key: str, by: int = 1, ttl_s: float | None = None) -> int:
         """The counter's value after adding `by` (0 reads it); `ttl_s`: forget it that long after it was made."""
         ...
@@ -26,6 +28,8 @@ class Counters(Protocol):
 
 class LocalCounters:
     """This process's counters: a dict behind a lock."""
+
+    awaits = False
 
     def __init__(self) -> None:
         self._values: dict[str, tuple[int, float | None]] = {}  # key -> (value, expires at)

@@ -25,6 +25,7 @@ import pytest
 from mocktui.cluster.redis import RedisPlane
 from mocktui.engine.pipeline import MockEngine
 from mocktui.engine.spec.read import load_spec
+from mocktui.engine.steer.behaviour import CountingLimiter
 from mocktui.engine.steer.controls import Controls, RateLimit
 from mocktui.engine.stores.base import Record, Store
 from mocktui.engine.stores.bridge import run_bridged, wait_for
@@ -405,8 +406,10 @@ def _timed(client: httpx.Client, path: str) -> tuple[int, float]:
     return status, time.perf_counter() - started
 
 
-def _while_slow(server: LiveServer) -> tuple[tuple[int, float], list[tuple[int, float]]]:
-    """GET /items/1 (a store read held 300 ms) and, while it waits, /__mocktui/health and /ping."""
+def _while_slow(
+    server: LiveServer, quick_paths: tuple[str, ...] = ("/__mocktui/health", "/ping")
+) -> tuple[tuple[int, float], list[tuple[int, float]]]:
+    """GET /items/1 (a Redis round trip held 300 ms) and, while it waits, `quick_paths`."""
     slow: list[tuple[int, float]] = []
     with httpx.Client(base_url=server.url, timeout=10) as first, httpx.Client(base_url=server.url, timeout=10) as other:
         _timed(other, "/ping")  # connections open before the clock starts
@@ -414,7 +417,7 @@ def _while_slow(server: LiveServer) -> tuple[tuple[int, float], list[tuple[int, 
         thread = threading.Thread(target=lambda: slow.append(_timed(first, "/items/1")))
         thread.start()
         time.sleep(0.08)  # the slow request is inside its store call now
-        quick = [_timed(other, "/__mocktui/health"), _timed(other, "/ping")]
+        quick = [_timed(other, path) for path in quick_paths]
         thread.join(10)
     return slow[0], quick
 
@@ -445,4 +448,38 @@ def test_a_slow_store_call_does_not_stall_other_requests(tmp_path: Path, namespa
         server.stop()
         store.clear()
         store.close()
+        proxy.close()
+
+
+def test_cluster_counters_of_a_stateless_mock_do_not_stall_other_requests(tmp_path: Path) -> None:
+    """`--cluster` without a Redis store: the rate limit counts in the cluster's Redis on every request, so
+    the server bridges requests for the counters alone and a slow round trip leaves the loop free."""
+    require_redis()
+    spec = tmp_path / "api.yaml"
+    spec.write_text(SPEC)
+    proxy = SlowProxy()
+    plane = RedisPlane(f"redis://127.0.0.1:{proxy.port}/{httpx.URL(REDIS_URL).path.strip('/') or 0}",
+                       scope=f"test-{uuid.uuid4().hex}")  # fmt: skip
+    controls = Controls(rate_limit=RateLimit(enabled=True, requests=1_000, window_s=60))
+    engine = MockEngine.build(load_spec(str(spec)), controls=controls, faker_seed=7)
+    assert engine.state is None  # no store that awaits: only the counters do
+    engine.use_counters(plane)
+    engine.behaviour.limiter = CountingLimiter(plane)
+    server = LiveServer(engine)
+    server.start()
+    try:
+        proxy.delay = 0.3
+        (status, took), quick = _while_slow(server, ("/__mocktui/health",))
+        assert status == 200 and took >= 0.3  # the counter's round trip really was slow
+        assert quick[0][0] == 200 and quick[0][1] < 0.05, quick  # answered while the counter waited
+
+        plane.awaits = False  # the same server calling the synchronous client: the loop stalls (the control)
+        (status, took), quick = _while_slow(server, ("/__mocktui/health",))
+        assert status == 200
+        assert quick[0][1] > 0.15, quick
+    finally:
+        proxy.delay = 0
+        server.stop()
+        plane.reset_counters()
+        plane._r.close()
         proxy.close()
