@@ -28,7 +28,7 @@ from mocktui.engine.contract.validate import Violation
 from mocktui.engine.data.pools import normalise, singular
 from mocktui.engine.http import MockRequest, MockResponse
 from mocktui.engine.stateful.listing import Listing
-from mocktui.engine.stateful.patch import json_patch, merge_patch
+from mocktui.engine.stateful.patch import json_patch, merge_patch, touched
 from mocktui.engine.stateful.records import DEFAULT_SEED, json_of
 from mocktui.engine.stateful.resources import Binding, Resource
 from mocktui.engine.stateful.seeding import Seeding
@@ -227,10 +227,12 @@ class Stateful(Listing, Seeding):
                 new = json_patch(old, body)
             except (ValueError, KeyError, IndexError, TypeError) as exc:
                 return self.contract.reject(compiled, "invalid", [Violation("body", "", f"JSON Patch failed: {exc}")])
+            self.rederive(new, old, resource.schema, touched(body))
         elif not isinstance(body, dict):
             return self.contract.reject(compiled, "invalid", [Violation("body", "", "a JSON object is expected")])
         elif binding.role == "update":
             new = merge_patch(old, body)
+            self.rederive(new, old, resource.schema, set(body))
         else:  # replace: the client's fields, the server's own ones kept
             new = {k: v for k, v in old.items() if _read_only(props.get(k))}
             new.update(body)

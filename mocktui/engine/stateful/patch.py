@@ -34,6 +34,16 @@ def merge_patch(target: Any, patch: Any) -> Any:
     return out
 
 
+def touched(ops: list[dict[str, Any]]) -> set[str]:
+    """The top-level fields a (valid) JSON Patch writes, moves or removes."""
+    fields = set()
+    for op in ops:
+        for pointer in (op.get("path"), op.get("from")):
+            if isinstance(pointer, str) and pointer.startswith("/"):
+                fields.add(pointer[1:].split("/", 1)[0].replace("~1", "/").replace("~0", "~"))
+    return fields
+
+
 def json_patch(doc: Record, ops: Any) -> Record:
     """RFC 6902 JSON Patch applied to a copy of `doc`, all or nothing.
 

@@ -127,6 +127,22 @@ class Records:
         if derived is not None:
             derived(value, lambda obj, key: (id(obj), key) in filled or (obj is value and key in owned))
 
+    def rederive(self, new: Record, old: Record, schema: Any, sent: set[str]) -> None:
+        """After a patch, the totals and counts that follow from the lines follow them again: the server's
+        own (readOnly) ones always, and one the patch left alone when it agreed with the old lines (a
+        value that was the sum stays the sum); a value the client chose, then or now, stays its own."""
+        deref = self.contract.spec.schemas.deref
+        body = deref(schema)
+        if not isinstance(body, dict):
+            return
+        derived, owned = self._derivation(body, properties(deref, body))
+        if derived is None:
+            return
+        was: Record = orjson.loads(orjson.dumps(old))
+        derived(was, lambda obj, key: obj is was)  # what the old lines made of the top-level values
+        followed = {key for key, value in was.items() if key not in sent and old.get(key) == value}
+        derived(new, lambda obj, key: obj is new and (key in owned or key in followed))
+
     def _derivation(self, body: dict[str, Any], raw_props: dict[str, Any]) -> tuple[Derived | None, frozenset[str]]:
         """An object schema's derived totals and counts, and its readOnly fields; worked out once per schema."""
         cached = self._derived.get(id(body))

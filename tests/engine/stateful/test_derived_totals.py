@@ -66,11 +66,20 @@ paths:
       responses:
         "201": {description: made, content: {application/json: {schema: {$ref: "#/components/schemas/Invoice"}}}}
   /invoices/{id}:
+    parameters: [{name: id, in: path, required: true, schema: {type: integer}}]
     get:
       operationId: getInvoice
-      parameters: [{name: id, in: path, required: true, schema: {type: integer}}]
       responses:
         "200": {description: one, content: {application/json: {schema: {$ref: "#/components/schemas/Invoice"}}}}
+    patch:
+      operationId: patchInvoice
+      requestBody:
+        required: true
+        content:
+          application/merge-patch+json: {schema: {type: object}}
+          application/json-patch+json: {schema: {type: array, items: {type: object}}}
+      responses:
+        "200": {description: patched, content: {application/json: {schema: {$ref: "#/components/schemas/Invoice"}}}}
 components:
   schemas:
     Invoice:
@@ -118,3 +127,43 @@ def test_what_the_server_owns_is_derived_from_the_lines(invoices: MockEngine) ->
 def test_a_derived_value_the_client_sent_is_its_own(invoices: MockEngine) -> None:
     made = post(invoices, {"lines": [{"price": 12.5, "quantity": 2}], "grandTotal": 30.0})
     assert (made["subtotal"], made["total"], made["grandTotal"]) == (25.0, 25.0, 30.0)
+
+
+def patch(engine: MockEngine, id: int, body: Any, ctype: str = "application/merge-patch+json") -> dict[str, Any]:
+    response = engine.handle(
+        MockRequest("PATCH", f"/invoices/{id}", headers={"content-type": ctype}, body=orjson.dumps(body))
+    )
+    assert response.status == 200, response.body
+    patched: dict[str, Any] = orjson.loads(response.body)
+    stored = engine.handle(MockRequest("GET", f"/invoices/{id}"))
+    assert orjson.loads(stored.body) == patched  # the stored record, not only the answer
+    return patched
+
+
+def test_a_patch_of_the_lines_moves_the_totals_that_followed_them(invoices: MockEngine) -> None:
+    made = post(invoices, {"lines": [{"price": 12.5, "quantity": 2}], "shipping": 5.0})
+    assert (made["subtotal"], made["total"], made["itemCount"]) == (25.0, 30.0, 1)
+    lines = [{"price": 10.0, "quantity": 3}, {"price": 2.5, "quantity": 2}]
+    merged = patch(invoices, made["id"], {"lines": lines})
+    assert (merged["subtotal"], merged["total"], merged["itemCount"]) == (35.0, 40.0, 2)
+    ops = [{"op": "add", "path": "/lines/-", "value": {"price": 1.25, "quantity": 4}}]
+    added = patch(invoices, made["id"], ops, "application/json-patch+json")
+    assert (added["subtotal"], added["total"], added["itemCount"]) == (40.0, 45.0, 3)
+    assert added["lines"][:2] == lines  # the client's prices are never moved
+
+
+def test_a_value_the_client_sent_that_agreed_with_the_lines_keeps_agreeing(invoices: MockEngine) -> None:
+    made = post(invoices, {"lines": [{"price": 12.5, "quantity": 2}], "shipping": 5.0, "grandTotal": 30.0})
+    assert made["grandTotal"] == 30.0
+    moved = patch(invoices, made["id"], {"lines": [{"price": 10.0, "quantity": 1}]})
+    assert (moved["total"], moved["grandTotal"]) == (15.0, 15.0)
+
+
+def test_a_patch_keeps_what_the_client_chose(invoices: MockEngine) -> None:
+    made = post(invoices, {"lines": [{"price": 12.5, "quantity": 2}], "grandTotal": 99.0})
+    moved = patch(invoices, made["id"], {"lines": [{"price": 10.0, "quantity": 1}]})
+    assert (moved["subtotal"], moved["grandTotal"]) == (10.0, 99.0)  # chosen at creation: still the client's
+    chosen = patch(invoices, made["id"], {"lines": [{"price": 20.0, "quantity": 1}], "grandTotal": 7.0})
+    assert (chosen["subtotal"], chosen["grandTotal"]) == (20.0, 7.0)  # chosen now: the client's
+    owned = patch(invoices, made["id"], {"total": 1.0, "shipping": 2.5})  # readOnly: the server's, whatever is sent
+    assert (owned["subtotal"], owned["total"]) == (20.0, 22.5)
