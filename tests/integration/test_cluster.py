@@ -253,11 +253,17 @@ def test_call_1_fires_once_per_cluster_under_200_concurrent_requests(
     extra = cluster_args(shared, redis_url)
     with mock_process([PETSTORE, "--workers", "4", "--scenarios", str(rules), *extra], tmp_path) as mock:
         mock.wait_members(4)
-        load = Load(mock.port, "/pets/7", total=200, connections=200).run()  # 200 connections: all at once
-        assert load.failed == 0
-        assert load.statuses.get(503) == 1, load.statuses
-        events = httpx.get(f"{mock.url}/__mocktui/events", params={"limit": 500}, timeout=30).json()
-        assert len({e["worker"] for e in events}) >= 2  # the 200 were spread over workers, and still one fired
+        for _ in range(3):  # a busy machine may let one worker accept a whole burst: then it proves nothing
+            load = Load(mock.port, "/pets/7", total=200, connections=200).run()  # 200 connections: all at once
+            assert load.failed == 0
+            assert load.statuses.get(503) == 1, load.statuses
+            events = httpx.get(f"{mock.url}/__mocktui/events", params={"limit": 500}, timeout=30).json()
+            if len({e["worker"] for e in events}) >= 2:  # the 200 were spread over workers, and still one fired
+                break
+            assert httpx.post(f"{mock.url}/__mocktui/scenarios/reset", timeout=10).status_code == 204
+            assert httpx.delete(f"{mock.url}/__mocktui/events", timeout=10).status_code == 204
+        else:
+            pytest.fail("three bursts of 200 connections each went to one worker")
 
 
 def test_a_locked_account_is_locked_on_every_worker(tmp_path: Path) -> None:
