@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import copy
 import time
-import weakref
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from mocktui.engine.beside import Beside
 from mocktui.engine.steer.controls import ControlError, Controls
 
 CHANGES_MAX = 1_000  # changes kept (each a few dozen bytes)
@@ -119,12 +119,4 @@ def states(base: dict[str, Any] | None, changes: Iterable[Change]) -> Iterator[t
         yield change, controls
 
 
-_LOGS: weakref.WeakKeyDictionary[Any, ChangeLog] = weakref.WeakKeyDictionary()
-
-
-def changes_of(engine: object) -> ChangeLog:
-    """The engine's change log, made on first use (as `outbox_of`)."""
-    found = _LOGS.get(engine)
-    if found is None:
-        found = _LOGS[engine] = ChangeLog()
-    return found
+changes_of = Beside(ChangeLog)  # the engine's change log, made on first use

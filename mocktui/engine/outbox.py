@@ -12,12 +12,12 @@ One outbox per engine (`outbox_of`), kept beside it rather than on it so the pip
 from __future__ import annotations
 
 import time
-import weakref
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from mocktui.engine.beside import Beside
 from mocktui.engine.events import RequestEvent
 
 RECENT = 500  # deliveries remembered for the admin API and the Webhooks pane
@@ -155,12 +155,4 @@ def sink_entry(event: RequestEvent) -> dict[str, Any]:
             "body": event.request_body.decode("utf-8", "replace"), "time": event.time}  # fmt: skip
 
 
-_OUTBOXES: weakref.WeakKeyDictionary[Any, Outbox] = weakref.WeakKeyDictionary()
-
-
-def outbox_of(engine: object) -> Outbox:
-    """The engine's outbox, made on first use."""
-    found = _OUTBOXES.get(engine)
-    if found is None:
-        found = _OUTBOXES[engine] = Outbox()
-    return found
+outbox_of = Beside(Outbox)  # the engine's outbox, made on first use
