@@ -5,8 +5,6 @@ The hot path reads these objects; every stage (contract, stateful, scenarios) sh
 
 from __future__ import annotations
 
-from typing import Any
-
 from mocktui.engine.contract.media import content_type_for, is_json
 from mocktui.engine.contract.security import Requirement, compile_requirements
 from mocktui.engine.contract.shaping import Answers, Plan
@@ -31,13 +29,12 @@ FRAMING_HEADERS = {
 
 
 class CompiledMedia:
-    __slots__ = ("spec", "content_type", "gen", "validator", "static", "planned", "plan", "answers", "code_enums")
+    __slots__ = ("spec", "content_type", "gen", "static", "planned", "plan", "answers", "code_enums")
 
     def __init__(self, spec: MediaType, gen: Gen | None) -> None:
         self.spec = spec
         self.content_type = content_type_for(spec.name)
         self.gen = gen
-        self.validator: Any = None
         self.static: bytes | None = None
         self.planned = False  # the shaping plan is made on first use: a big spec serves few of its answers
         self.plan: Plan | None = None  # None: the answer follows nothing of its request

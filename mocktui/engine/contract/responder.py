@@ -34,7 +34,8 @@ from mocktui.engine.contract.router import Router
 from mocktui.engine.contract.security import authorised, challenge
 from mocktui.engine.contract.shaping import Answers, Call, Plan, Shapes, copied
 from mocktui.engine.contract.truth import code_enums, fill
-from mocktui.engine.contract.validate import BadRequest, Violation, pointer_of, response_schema
+from mocktui.engine.contract.validate import BadRequest, Violation, pointer_of
+from mocktui.engine.contract.validators import Validators
 from mocktui.engine.data.generate import Ctx, Gen, Generator, TooDeep
 from mocktui.engine.data.pools import Pools
 from mocktui.engine.http import MockRequest, MockResponse, flag, header_text, header_value, problem
@@ -54,6 +55,7 @@ class Responder:
         self.seed = faker_seed
         self.rng = random.Random(faker_seed)
         self.generator = Generator(spec.schemas.defs, Pools.shared(faker_seed), spec.schemas.bundle)
+        self.validators = Validators(spec.schemas)  # shared by identical schemas, within a memory budget
         self.shapes = Shapes(spec, self.generator)
         self.router: Router[CompiledOperation] = Router()
         self.operations: dict[str, CompiledOperation] = {}
@@ -400,10 +402,7 @@ class Responder:
         return first, False  # the schema admits no value we can find (a spec defect): stay realistic
 
     def _validator(self, media: CompiledMedia) -> Any:
-        if media.validator is None:
-            schema = response_schema(self.spec.schemas, media.spec.schema)
-            media.validator = jsonschema_rs.validator_for(schema, validate_formats=True)
-        return media.validator
+        return self.validators(media.spec.schema)
 
     def _checker(self, media: CompiledMedia) -> Any:
         """The response validator, or None when the schema cannot be compiled into one."""
