@@ -20,6 +20,7 @@ MESSAGE_FIELDS = ("message", "detail", "error_description", "description", "reas
 FIELD_KEYS = ("field", "pointer", "path", "param", "parameter", "property", "name", "key", "attribute", "loc")
 TEXT_KEYS = ("message", "reason", "detail", "description", "msg", "error", "title")
 CODE_KEYS = ("code", "error", "type", "errorCode", "error_code", "kind")
+ERROR_KEYS = ("error", "errors", "fault", "problem", "detail", "details", "status", "meta")  # nested facts' homes
 STATUS_KEYS = ("status", "statusCode", "status_code", "code", "httpStatus")
 WORDS = {  # the stable word for a refusal, by what went wrong or by status
     "invalid": "validation_error",
@@ -133,14 +134,18 @@ def _fill(
     violations: list[Violation],
     enums: dict[str, list[str]],
     depth: int,
-) -> None:
-    """`fill` for one object of the body; nested error objects (`{"error": {"param", "message"}}`) too."""
+) -> bool:
+    """`fill` for one object of the body; nested error objects (`{"error": {"param", "message"}}`) too.
+    True when it wrote a fact (then the fields that tell nothing are left out where the schema allows)."""
+
+    told: set[str] = set()  # the keys that now carry a fact
 
     def attempt(key: str, candidates: list[Any]) -> bool:
         before = node[key]
         for candidate in candidates:
             node[key] = candidate
             if fits():
+                told.add(key)
                 return True
         node[key] = before
         return False
@@ -155,22 +160,45 @@ def _fill(
             attempt(key, [shaped, plain])
         elif key == "errors" and isinstance(current, list):
             attempt(key, [plain])
-        elif isinstance(current, dict) and depth < 3:
-            _fill(current, fits, word, status, title, detail, violations, enums, depth + 1)
+        elif isinstance(current, dict) and depth < 3 and (not message_like or key in ERROR_KEYS):
+            if _fill(current, fits, word, status, title, detail, violations, enums, depth + 1):
+                told.add(key)
     field_key = next((k for k in FIELD_KEYS if isinstance(node.get(k), str)), None)
-    if field_key is not None and violations and any(k in node for k in TEXT_KEYS):
+    if field_key is not None and violations and field_of(violations[0]) and any(k in node for k in TEXT_KEYS):
         attempt(field_key, [_field_text(violations[0], node[field_key])])  # Stripe's `{param, message}`
+    broad = "bad_request" if status < 500 else "internal_error"  # an enum with no word for this one
     if "type" in node:
-        attempt("type", ["about:blank", word, *ranked(enums.get("type", []), word)])
+        types = enums.get("type", [])
+        attempt("type", ["about:blank", word, *ranked(types, word), *ranked(types, broad)])
     for key in STATUS_KEYS:
         if key in node and not isinstance(node[key], str):
             attempt(key, [status])
     for key in CODE_KEYS:
         if key in node and key != "type" and (key != "error" or error_is_code):
-            attempt(key, [status, word, word.upper(), f"{word}_error", str(status), *ranked(enums.get(key, []), word)])
+            members = enums.get(key, [])
+            attempt(key, [status, word, word.upper(), f"{word}_error", str(status), *ranked(members, word),
+                          *ranked(members, broad)])  # fmt: skip
     for key in MESSAGE_FIELDS:
         if key in node and key != field_key and not (key == "error" and error_is_code):
             attempt(key, [title] if key == "title" else [detail, title])
+    if told:
+        _drop_noise(node, told, fits)
+    return bool(told)
+
+
+def _drop_noise(node: dict[str, Any], told: set[str], fits: Callable[[], bool]) -> None:
+    """Leave out what tells nothing: an optional field that got no fact (a 401 from Stripe's shape naming
+    a `charge`, a `decline_code` and a `payment_intent`) goes when the body fits without it."""
+    order = list(node)
+    for key in order:
+        if key not in told:
+            value = node.pop(key)
+            if not fits():  # required, or the shape needs it: it stays
+                node[key] = value
+    if list(node) != [k for k in order if k in node]:  # put back where it was
+        kept = {k: node[k] for k in order if k in node}
+        node.clear()
+        node.update(kept)
 
 
 def _field_text(violation: Violation, sample: Any) -> Any:

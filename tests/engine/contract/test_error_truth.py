@@ -151,7 +151,7 @@ def test_an_error_and_message_shape_says_unauthorized(tmp_path: Path) -> None:
 def test_a_refusal_never_borrows_a_status_that_means_something_else(tmp_path: Path) -> None:
     status, body = answer(tmp_path, "POST", "/payments")
     assert status == 422 and body["title"] == "Request validation failed"
-    assert body["detail"] == "body : request body is required" and "transactionId" not in body
+    assert body["detail"] == "body: request body is required" and "transactionId" not in body
 
 
 def test_a_nested_error_object_names_the_parameter(tmp_path: Path) -> None:
@@ -159,3 +159,66 @@ def test_a_nested_error_object_names_the_parameter(tmp_path: Path) -> None:
     assert status == 400
     assert body["error"]["param"] == "price" and body["error"]["type"] == "invalid_request_error"
     assert '"price" is a required property' in body["error"]["message"]
+
+
+CARD_API = """openapi: 3.0.3
+info: {title: Cards, version: "1"}
+security: [{bearer: []}]
+paths:
+  /charges:
+    post:
+      operationId: createCharge
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: object, required: [amount], properties: {amount: {type: integer, minimum: 1}}}
+      responses:
+        "200": {description: ok}
+        default:
+          description: an error
+          content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}
+components:
+  securitySchemes:
+    bearer: {type: http, scheme: bearer}
+  schemas:
+    Error:
+      type: object
+      required: [error]
+      properties:
+        error:
+          type: object
+          required: [type]
+          properties:
+            type: {type: string, enum: [api_error, card_error, idempotency_error, invalid_request_error]}
+            code: {type: string}
+            message: {type: string}
+            param: {type: string}
+            decline_code: {type: string}
+            doc_url: {type: string}
+            charge:
+              type: object
+              properties: {id: {type: string}, amount: {type: integer}, description: {type: string}}
+"""
+
+
+def test_an_error_says_what_went_wrong_and_nothing_else(tmp_path: Path) -> None:
+    """Stripe's error shape: a refusal of the credentials names no charge, no decline code, no param; a bad
+    field is the param; the type is the enum's client-error member."""
+    (tmp_path / "cards.yaml").write_text(CARD_API)
+    body = orjson.dumps({"amount": 0})
+    for seed in range(5):  # whatever the generator drew for the optional fields
+        engine = MockEngine.build(load_spec(str(tmp_path / "cards.yaml")), faker_seed=seed)
+        plain = {"content-type": "application/json"}
+        refused = engine.handle(MockRequest("POST", "/charges", headers=plain, body=body))
+        assert refused.status == 401
+        error = orjson.loads(refused.body)["error"]
+        assert set(error) <= {"type", "code", "message"}, error
+        assert error["type"] == "invalid_request_error"
+        assert error["message"].startswith("header: credentials required"), error
+        headers = {"content-type": "application/json", "authorization": "Bearer sk_test_1"}
+        invalid = engine.handle(MockRequest("POST", "/charges", headers=headers, body=body))
+        assert invalid.status == 422  # `default` declares every status: the one that says it
+        error = orjson.loads(invalid.body)["error"]
+        assert set(error) <= {"type", "code", "message", "param"} and error["param"] == "amount", error
+        assert error["type"] == "invalid_request_error"
