@@ -34,6 +34,7 @@ from mocktui.engine.spec.structure import load_checked
 from mocktui.server.app import ADMIN_PREFIX, ASGIApp, MockApp, Receive, Scope, Send
 from mocktui.server.app import _as_json as as_json
 from mocktui.server.docs import PAGES, page_routes
+from mocktui.server.docs_pages import DocsSpec
 from mocktui.server.reload import Reloader
 from mocktui.server.webhooks import Deliverer
 from mocktui.service import MockService
@@ -195,8 +196,11 @@ class AdminDispatch:
         self.build = build
         self.token = token
         self.pages = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
-        specs = [(m.name, f"{PAGES}/openapi.json?spec={m.name}") for m in self.mounts]
-        page_routes(self.pages, specs, f"mocktui: {len(specs)} specs")
+        page_routes(self.pages, self._docs_specs, lambda: f"mocktui: {len(self.mounts)} specs")
+
+    def _docs_specs(self) -> list[DocsSpec]:
+        """The docs pages' picker, with each spec's title as served now (a reload may retitle one)."""
+        return [DocsSpec(m.name, f"{PAGES}/openapi.json?spec={m.name}", m.engine.spec.title) for m in self.mounts]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         rest = scope["path"][len(ADMIN_PREFIX) :]

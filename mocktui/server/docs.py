@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from fastapi.responses import HTMLResponse
 from mocktui.engine.spec.bundle import bundle
 from mocktui.engine.spec.model import Spec
 from mocktui.server.docs_copy import docs_copy
-from mocktui.server.docs_pages import redoc_page, swagger_page
+from mocktui.server.docs_pages import DocsSpec, redoc_page, swagger_page
 from mocktui.service import MockService
 
 ASSETS_DIR = Path(fastapi_offline.__file__).parent / "static"  # swagger-ui-bundle.js, swagger-ui.css, redoc...
@@ -131,20 +132,26 @@ def spec_routes(app: FastAPI, service: MockService, prefix: str = "/__mocktui") 
     return prefix + "/api-docs/openapi.json"
 
 
-def page_routes(app: FastAPI, specs: list[tuple[str, str]], title: str) -> None:
+def page_routes(app: FastAPI, specs: Callable[[], list[DocsSpec]], title: Callable[[], str]) -> None:
     """The Swagger UI page at /__mocktui/api-docs and the ReDoc one at /__mocktui/api-docs/redoc, over
-    `specs` as (name, docs-spec URL) pairs (the first is shown first; `?spec=NAME` picks another)."""
+    `specs` (the first is shown first; `?spec=NAME` picks another). Both are asked on every page load,
+    so a page follows the titles of the specs served now (a hot reload may change them)."""
 
     @app.api_route(PAGES, methods=["GET", "HEAD"], include_in_schema=False)
     def swagger() -> HTMLResponse:
-        return HTMLResponse(swagger_page(title, specs, ASSETS, PAGES), headers={"content-security-policy": CSP})
+        page = swagger_page(title(), specs(), ASSETS, PAGES)
+        return HTMLResponse(page, headers={"content-security-policy": CSP})
 
     @app.api_route(PAGES + "/redoc", methods=["GET", "HEAD"], include_in_schema=False)
     def redoc() -> HTMLResponse:
-        return HTMLResponse(redoc_page(title, specs, ASSETS, PAGES), headers={"content-security-policy": CSP})
+        return HTMLResponse(redoc_page(title(), specs(), ASSETS, PAGES), headers={"content-security-policy": CSP})
 
 
 def add_docs(app: FastAPI, service: MockService) -> None:
     """The docs of the one spec `service` mocks."""
     url = spec_routes(app, service)
-    page_routes(app, [(service.engine.spec.title or "spec", url)], service.engine.spec.title or "mocktui")
+
+    def title() -> str:
+        return service.engine.spec.title or "mocktui"
+
+    page_routes(app, lambda: [DocsSpec(title(), url, title())], title)

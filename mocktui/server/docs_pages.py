@@ -1,15 +1,27 @@
 """The two docs pages' HTML: a bar (spec picker, Swagger UI / ReDoc links) over the viewer.
 
 Everything they load comes from this mock (`assets`): no CDN, no font service, no validator badge.
-Both pages poll their spec's ETag (a 304 while nothing changed) and render again after a hot reload.
+Both pages poll their spec's ETag (a 304 while nothing changed) and render again after a hot reload,
+retitled from the new spec's `info.title` (a page loaded later is written with the title of the spec served then).
 """
 
 from __future__ import annotations
 
 import html
 import json
+from dataclasses import dataclass
 
 POLL_MS = 2000
+
+
+@dataclass(frozen=True)
+class DocsSpec:
+    """One spec of the picker: `name` in `?spec=`, the URL of its docs copy, its title as served now."""
+
+    name: str
+    url: str
+    title: str
+
 
 _STYLE = """
 body { margin: 0; }
@@ -25,8 +37,19 @@ const specs = SPECS;
 const wanted = new URLSearchParams(location.search).get('spec');
 let current = specs.find(s => s.name === wanted) || specs[0];
 const picker = document.getElementById('mocktui-spec');
-for (const s of specs) { picker.add(new Option(s.name, s.name, false, s === current)); }
+const label = s => specs.length > 1 ? s.name + ': ' + s.title : s.title;
+for (const s of specs) { picker.add(new Option(label(s), s.name, false, s === current)); }
 picker.hidden = specs.length < 2;
+function retitle(doc) {  // a reload may rename the spec: the bar, the tab and the picker follow
+  const title = doc && doc.info && doc.info.title;
+  if (typeof title !== 'string' || title === current.title) return;
+  current.title = title;
+  picker.options[specs.indexOf(current)].text = label(current);
+  if (specs.length === 1) {
+    document.getElementById('mocktui-title').textContent = title;
+    document.title = title + document.title.slice(document.title.lastIndexOf(' - '));
+  }
+}
 function links() {
   for (const a of document.querySelectorAll('#mocktui-bar a[data-view]')) {
     a.href = a.dataset.view + (specs.length > 1 ? '?spec=' + encodeURIComponent(current.name) : '');
@@ -41,7 +64,9 @@ function watch(render) {
       const now = r.headers.get('etag');
       if (r.status === 200 && tag !== null && now !== tag) {
         tag = now;
-        render(await r.json());
+        const doc = await r.json();
+        retitle(doc);
+        render(doc);
         document.getElementById('mocktui-reloaded').textContent = 'reloaded ' + new Date().toLocaleTimeString();
       } else if (tag === null) {
         tag = now;
@@ -64,15 +89,16 @@ def _bar(title: str, pages: str, view: str) -> str:
         return f'<a data-view="{href}" href="{href}"{here}>{name}</a>'
 
     return (
-        f'<nav id="mocktui-bar"><b>{html.escape(title)}</b> <select id="mocktui-spec" aria-label="spec"></select>'
+        f'<nav id="mocktui-bar"><b id="mocktui-title">{html.escape(title)}</b>'
+        ' <select id="mocktui-spec" aria-label="spec"></select>'
         f'{link("Swagger UI", pages)} {link("ReDoc", pages + "/redoc")}'
         '<span class="grow"></span><span id="mocktui-reloaded"></span>'
         '<span>mock docs: "Try it out" calls this mock</span></nav>'
     )
 
 
-def _page(title: str, head: str, body: str, script: str, specs: list[tuple[str, str]]) -> str:
-    listed = json.dumps([{"name": name, "url": url} for name, url in specs]).replace("</", "<\\/")
+def _page(title: str, head: str, body: str, script: str, specs: list[DocsSpec]) -> str:
+    listed = json.dumps([{"name": s.name, "url": s.url, "title": s.title} for s in specs]).replace("</", "<\\/")
     code = _COMMON.replace("SPECS", listed).replace("POLL_MS", str(POLL_MS)) + script
     return (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
@@ -81,7 +107,7 @@ def _page(title: str, head: str, body: str, script: str, specs: list[tuple[str, 
     )
 
 
-def swagger_page(title: str, specs: list[tuple[str, str]], assets: str, pages: str) -> str:
+def swagger_page(title: str, specs: list[DocsSpec], assets: str, pages: str) -> str:
     head = f'<link rel="stylesheet" href="{assets}/swagger-ui.css"><link rel="icon" href="{assets}/favicon.png">'
     body = (
         _bar(title, pages, pages) + '<div id="swagger-ui"></div>'
@@ -104,7 +130,7 @@ watch(show);
     return _page(f"{title} - Swagger UI", head, body, script, specs)
 
 
-def redoc_page(title: str, specs: list[tuple[str, str]], assets: str, pages: str) -> str:
+def redoc_page(title: str, specs: list[DocsSpec], assets: str, pages: str) -> str:
     head = f'<link rel="icon" href="{assets}/favicon.png">'
     body = _bar(title, pages, pages + "/redoc") + f'<div id="redoc"></div><script src="{assets}/redoc.standalone.js">'
     body += "</script>"
@@ -115,7 +141,9 @@ function render(spec) {
 async function show() {
   const r = await fetch(current.url, {cache: 'no-store'});
   tag = r.headers.get('etag');
-  render(await r.json());
+  const doc = await r.json();
+  retitle(doc);
+  render(doc);
 }
 show();
 watch(render);

@@ -156,9 +156,12 @@ def test_each_file_reloads_alone(tmp_path: Path) -> None:
         assert httpx.patch(admin + "/controls", params={"spec": "petstore"}, json={"delay": {"max_ms": 1}}).is_success
         text = Path(USERS).read_text()
         assert "List users" in text
-        Path(users).write_text(text.replace("List users", "List every user"))
+        picker = '{"name": "users", "url": "/__mocktui/api-docs/openapi.json?spec=users", "title": "%s"}'
+        assert picker % "Users" in httpx.get(mock.url + "/__mocktui/api-docs").text
+        Path(users).write_text(text.replace("List users", "List every user").replace("title: Users", "title: People"))
         _until(lambda: "List every user" in summaries("users"), "users.yaml reloaded")
         assert summaries("petstore") == before
+        assert picker % "People" in httpx.get(mock.url + "/__mocktui/api-docs").text  # the picker shows the new title
         assert httpx.get(admin + "/controls", params={"spec": "petstore"}).json()["delay"]["max_ms"] == 1
         Path(users).write_text(text.replace("List users", "Broken").replace("openapi: 3.1.0", "openapi: [3"))
         _until(lambda: "kept the last good spec" in mock.output(), "the broken edit said so")

@@ -117,3 +117,24 @@ def test_a_reload_changes_the_documents_and_their_etags(tmp_path: Path) -> None:
         assert after.status_code == 200 and after.headers["etag"] != before.headers["etag"]
         assert "/pets/ours" in after.json()["paths"]
         assert "/pets/ours" in httpx.get(live.url + "/__mocktui/spec.json").json()["paths"]
+
+
+def test_a_reload_that_retitles_and_moves_the_spec_is_followed_by_every_docs_document(tmp_path: Path) -> None:
+    spec = tmp_path / "api.yaml"
+    spec.write_text(PETSTORE.read_text())
+    with serve(spec) as live:
+        page, redoc = httpx.get(live.url + "/__mocktui/api-docs"), httpx.get(live.url + "/__mocktui/api-docs/redoc")
+        assert "<title>Petstore - Swagger UI</title>" in page.text and "<title>Petstore - ReDoc</title>" in redoc.text
+        written = httpx.get(live.url + "/__mocktui/spec.json")
+        moved = PETSTORE.read_text().replace("title: Petstore", "title: Pet Shop")
+        spec.write_text(moved.replace("url: http://127.0.0.1:3000", "url: http://127.0.0.1:3000/v2"))
+        assert Reloader(live.engine, str(spec)).reload_now().startswith("reloaded")
+        for path, view in (("/__mocktui/api-docs", "Swagger UI"), ("/__mocktui/api-docs/redoc", "ReDoc")):
+            text = httpx.get(live.url + path).text
+            assert f"<title>Pet Shop - {view}</title>" in text and '"title": "Pet Shop"' in text, path
+            assert '<b id="mocktui-title">Pet Shop</b>' in text and "Petstore" not in text, path
+        again = httpx.get(live.url + "/__mocktui/spec.json", headers={"if-none-match": written.headers["etag"]})
+        assert again.status_code == 200 and again.json()["info"]["title"] == "Pet Shop"
+        docs = httpx.get(live.url + "/__mocktui/api-docs/openapi.json").json()
+        assert docs["info"]["title"] == "Pet Shop" and docs["servers"][0]["url"] == live.url + "/v2"
+        assert "/pets/{petId}" in docs["paths"] and httpx.get(live.url + "/v2/pets/1").status_code == 200

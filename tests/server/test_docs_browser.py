@@ -212,19 +212,25 @@ def test_the_page_shows_a_hot_reload_by_itself(page: Page, tmp_path: Path) -> No
     with serve(spec) as live:
         open_swagger(page, live.url)
         assert page.locator('.opblock-summary-path[data-path="/pets/ours"]').count() == 0
-        spec.write_text((SPECS / "petstore.yaml").read_text().replace("/pets/mine:", "/pets/ours:"))
+        assert page.locator("#mocktui-title").inner_text() == "Petstore" and page.title() == "Petstore - Swagger UI"
+        retitled = (SPECS / "petstore.yaml").read_text().replace("title: Petstore", "title: Pet Shop")
+        spec.write_text(retitled.replace("/pets/mine:", "/pets/ours:"))
         Reloader(live.engine, str(spec)).reload_now()
         started = time.monotonic()
         page.locator('.opblock-summary-path[data-path="/pets/ours"]').wait_for()
         assert time.monotonic() - started < 15
         assert page.locator('.opblock-summary-path[data-path="/pets/mine"]').count() == 0
         assert "reloaded" in page.locator("#mocktui-reloaded").inner_text()
+        assert page.locator("#mocktui-title").inner_text() == "Pet Shop" and page.title() == "Pet Shop - Swagger UI"
+        assert page.locator("#swagger-ui .info .title").inner_text().startswith("Pet Shop")
         page.goto(live.url + "/__mocktui/api-docs/redoc")  # ReDoc follows too
         page.get_by_text("/pets/ours").first.wait_for(state="attached")
+        assert page.title() == "Pet Shop - ReDoc"  # written with the title served now
         spec.write_text((SPECS / "petstore.yaml").read_text().replace("/pets/mine:", "/pets/theirs:"))
         Reloader(live.engine, str(spec)).reload_now()
         page.get_by_text("/pets/theirs").first.wait_for(state="attached")
         assert page.get_by_text("/pets/ours").count() == 0
+        assert page.locator("#mocktui-title").inner_text() == "Petstore" and page.title() == "Petstore - ReDoc"
 
 
 def test_the_admin_api_docs_render(page: Page) -> None:
