@@ -21,7 +21,17 @@ from collections.abc import Sequence
 from mocktui.engine.events import Notice, RequestEvent
 from mocktui.engine.spec.model import Spec
 from mocktui.engine.stateful.seeding import SeedProgress
-from mocktui.runtime import Runtime, StartError, admin_token, build, build_many, listen, refuse_several, supervise
+from mocktui.runtime import (
+    Runtime,
+    StartError,
+    admin_token,
+    build,
+    build_many,
+    listen,
+    refuse_several,
+    supervise,
+    supervise_many,
+)
 from mocktui.settings.table import Settings
 
 
@@ -33,7 +43,9 @@ def run_headless(spec: Spec | Sequence[Spec], settings: Settings) -> int:
     token = admin_token(settings)
     out = log_for(settings)
     lines = SeedLines(out)
-    if not isinstance(spec, Spec):
+    if not isinstance(spec, Spec) and settings.workers > 1:
+        runtime = supervise_many(spec, settings, sock, token=token, progress=lines)  # seeds once, before spawning
+    elif not isinstance(spec, Spec):
         runtime = build_many(spec, settings, sock, token=token, progress=lines)
     elif settings.workers > 1:
         if settings.spec in (None, "-"):

@@ -111,6 +111,8 @@ class Runtime:
     async def start(self) -> None:
         try:
             await self.plane.start(self.engine)
+            for item in self._spec_planes():
+                await item.service.plane.start(item.engine)
         except PlaneError as exc:
             raise StartError(str(exc), code=1) from None
         if self.supervisor is not None:
@@ -177,9 +179,15 @@ class Runtime:
             await self.proxy.close()
         if self.webhooks is not None:
             await self.webhooks.stop()
+        for item in self._spec_planes():
+            await item.service.plane.stop()
         await self.plane.stop()
         if self.recorder is not None:  # after the plane: the workers' last events reached this journal
             self.recorder.close()
+
+    def _spec_planes(self) -> list[Mount]:
+        """Several specs: the mounts whose plane is their own (the first one's is the runtime's)."""
+        return [item for item in self.mounts if item.service.plane is not self.plane]
 
     def drift_findings(self) -> int:
         """Findings of the backend against the spec so far, on every process of this mock: the cluster's
@@ -197,6 +205,7 @@ class Runtime:
         if self.mounts:
             specs = "; ".join(f"{m.name}: {m.engine.spec.title!r} at {m.prefix or '/'} ({len(m.engine.operations)} "
                               "operations)" for m in self.mounts)  # fmt: skip
+            specs += f"; {self.supervisor.count} workers" if self.supervisor is not None else ""
             return f"serving {len(self.mounts)} specs ({specs}) on {self.url}  (admin: /__mocktui/, Ctrl+C to stop)"
         spec, engine = self.engine.spec, self.engine
         mode = f", stateful ({engine.state.store.kind} store)" if engine.state and engine.controls.stateful else ""
@@ -232,12 +241,16 @@ def build_engine(
     settings: Settings,
     *,
     seed: bool = True,
+    load: bool = True,
     progress: Progress | None = None,
     events: EventStream | None = None,
     scope: str | None = None,
     state: State | None = None,
 ) -> MockEngine:
     """The engine the settings describe: controls, store, stages, seeded or loaded state.
+
+    `load=False`: the `--state` file is not loaded (a worker: its supervisor loaded it into the shared
+    store once; loading it again, as a respawned worker would, would wipe the writes made since).
 
     `progress(collection, done, total)` hears how seeding goes (after every batch of records);
     `events`: a journal shared with other engines (several specs in one instance); `scope`: the spec's
@@ -264,7 +277,7 @@ def build_engine(
     scenarios = engine.scenarios
     if scenarios is not None:  # the packs that fit this spec, on or off: the TUI and admin API switch them
         controls.packs = {name: scenarios.pack_enabled(name) for name, fits in scenarios.packs.items() if fits}
-    if engine.state is not None and scope is None and settings.state:
+    if engine.state is not None and scope is None and settings.state and load:
         state = read_state(settings.state)
     if engine.state is not None and state is not None:
         engine.state.load(state)
@@ -294,7 +307,7 @@ def build(
     store is already seeded); `"on start"`, the default (the control room), seeds a store of
     `BACKGROUND_FROM` records or more in a thread once `Runtime.start` has the server listening.
     """
-    engine = build_engine(spec, settings, seed=False)
+    engine = build_engine(spec, settings, seed=False, load=seed is not False)
     seeding: SeedProgress | None = None
     if seed is not False and engine.state is not None and _unseeded(engine, settings):
         plan = engine.state.seed_plan()
@@ -322,10 +335,7 @@ def assemble(
     """
     settings = settings or Settings()
     plane = plane or SoloPlane()
-    if plane.shared:  # one process of many: count where they all count
-        engine.use_counters(plane)
-        if isinstance(engine.behaviour.limiter, MemoryLimiter):  # a Redis store brings its own shared limiter
-            engine.behaviour.limiter = CountingLimiter(plane)
+    count_in(engine, plane)
     reloader = reloader_for(engine, settings)
     service = MockService(engine, reloader.reload_now if reloader is not None else None, plane)
     engine.seeding = seeding  # mock requests get 503 and store verbs 409 until it is done
@@ -337,6 +347,14 @@ def assemble(
     hooks = deliverer_for(engine, settings, plane) if supervisor is None else None
     return Runtime(settings, engine, service, runner, reload, token, seeding, plane, supervisor, recorder, proxy=proxy,
                    webhooks=hooks)  # fmt: skip
+
+
+def count_in(engine: MockEngine, plane: Plane) -> None:
+    """One process of many: the engine counts (scenario calls, rate limits) where they all count."""
+    if plane.shared:
+        engine.use_counters(plane)
+        if isinstance(engine.behaviour.limiter, MemoryLimiter):  # a Redis store brings its own shared limiter
+            engine.behaviour.limiter = CountingLimiter(plane)
 
 
 def reloader_for(engine: MockEngine, settings: Settings) -> Reloader | None:
@@ -351,13 +369,22 @@ def reloader_for(engine: MockEngine, settings: Settings) -> Reloader | None:
 
 def build_many(
     specs: Sequence[Spec], settings: Settings, sock: socket.socket, *, token: str | None = None,
-    progress: Progress | None = None,
+    progress: Progress | None = None, seed: bool = True, planes: Sequence[Plane] | None = None,
+    supervisor: Supervisor | None = None,
 ) -> Runtime:  # fmt: skip
     """Several specs in one instance (`settings.specs`, in order, already mounted and clear of conflicts):
-    an engine, service and app each, one journal, one dispatcher by prefix, a reloader per file."""
+    an engine, service and app each, one journal, one dispatcher by prefix, a reloader per file.
+
+    `planes`: one per spec, how each agrees with the other processes of the mock (`plane_for` each);
+    the first one carries the one journal of this process. `seed=False` (a worker): neither seed nor
+    load `--state` (the supervisor did); `supervisor`: this process steers workers and delivers no webhooks.
+    """
     refuse_several(settings)
     names = spec_names(settings.specs)
-    states = read_states(settings.state, names) if settings.state else {}
+    states = read_states(settings.state, names) if settings.state and seed else {}
+    planes = list(planes) if planes is not None else [plane_for(spec, settings, several=True) for spec in specs]
+    for later in planes[1:]:
+        later.journals = False
     events = EventStream(body_max=settings.journal_body_max)
     mounts: list[Mount] = []
     dispatcher: Dispatcher | None = None
@@ -366,28 +393,31 @@ def build_many(
         if dispatcher is not None:
             dispatcher.compile()
 
-    for name, file, spec in zip(names, settings.specs, specs, strict=True):
+    for name, file, spec, plane in zip(names, settings.specs, specs, planes, strict=True):
         try:  # each spec's records under its name in a shared SQLite file or Redis; its part of --state
-            engine = build_engine(spec, settings, progress=progress, events=events, scope=name, state=states.get(name))
+            engine = build_engine(spec, settings, seed=seed, progress=progress, events=events, scope=name,
+                                  state=states.get(name))  # fmt: skip
+            count_in(engine, plane)
             reloader = MountReloader(
                 engine, file, name, mount_of(file, settings.mounts),
                 others=partial(_others, mounts, name), swapped=swapped,
             )  # fmt: skip
-            service = MockService(engine, reloader.reload_now, SoloPlane(), scope=name)
-            drift = mounts[0].service.plane if mounts else service.plane  # --fail-on-drift counts every spec's
-            app = MockApp(engine, proxy=proxy_for(engine, settings, drift), name=name)  # validated against its spec
+            service = MockService(engine, reloader.reload_now, plane, scope=name, journal=planes[0])
+            app = MockApp(engine, proxy=proxy_for(engine, settings, planes[0]), name=name)  # drift: every spec's
         except StartError as exc:  # rules or hooks that do not fit this spec: say which one
             raise StartError(f"{name} ({file}): {exc}", exc.code) from None
-        hooks = deliverer_for(engine, settings, service.plane) if spec.hooks else None
+        if supervisor is not None and spec.hooks:
+            subscribe_settings(engine, settings)  # the document its workers start from
+        hooks = deliverer_for(engine, settings, plane, name) if spec.hooks and supervisor is None else None
         mounts.append(Mount(name, file, engine, service, app, reloader, hooks))
     first = mounts[0]
-    default = MockService(first.engine, None, first.service.plane)  # the whole journal: no scope
+    default = MockService(first.engine, None, planes[0])  # the whole journal: no scope
     admin = AdminDispatch(mounts, build_admin(default, token), lambda service: build_admin(service, token), token)
     dispatcher = Dispatcher(mounts, admin, events)
     runner = ServerRunner(dispatcher, sock)
     recorder = open_recorder(settings, events)
-    return Runtime(settings, first.engine, default, runner, None, token, plane=first.service.plane, recorder=recorder,
-                   mounts=mounts)  # fmt: skip
+    return Runtime(settings, first.engine, default, runner, None, token, plane=planes[0], recorder=recorder,
+                   mounts=mounts, supervisor=supervisor)  # fmt: skip
 
 
 def _others(mounts: list[Mount], name: str) -> list[Mounted]:
@@ -396,16 +426,9 @@ def _others(mounts: list[Mount], name: str) -> list[Mounted]:
 
 
 def refuse_several(settings: Settings) -> None:
-    """What one instance of several specs does not do (yet): one line saying so."""
-    one_process = "several specs in one instance run in one process"
-    refused = [
-        ("--workers", settings.workers > 1, one_process),
-        ("--cluster", bool(settings.cluster), one_process),
-        ("a spec from stdin (-)", "-" in settings.specs, "several specs in one instance are read from files"),
-    ]
-    for what, given, why in refused:
-        if given:
-            raise StartError(f"{what}: one spec at a time; {why}")
+    """What one instance of several specs does not do: one line saying so."""
+    if "-" in settings.specs:
+        raise StartError("a spec from stdin (-): one spec at a time; several specs in one instance are read from files")
 
 
 def read_states(path: str, names: Sequence[str]) -> dict[str, State]:
@@ -431,16 +454,17 @@ def subscribe_settings(engine: MockEngine, settings: Settings) -> None:
             outbox.subscribe(name, url)
 
 
-def deliverer_for(engine: MockEngine, settings: Settings, plane: Plane) -> Deliverer:
+def deliverer_for(engine: MockEngine, settings: Settings, plane: Plane, spec: str | None = None) -> Deliverer:
     """Callbacks and webhooks: subscriptions, store-event mapping, delays and schedules from the settings;
-    in a cluster, each scheduled round is claimed in the plane, so one process fires it."""
+    in a cluster, each scheduled round is claimed in the plane, so one process fires it. `spec`: its name
+    when one instance serves several (its deliveries are journalled, and exported, under it)."""
     subscribe_settings(engine, settings)
     plans = settings.webhooks.items()
     claim = (lambda key, ttl: plane.incr(key, 1, ttl) == 1) if plane.shared else None
     return Deliverer(engine, secret=settings.webhook_secret, retries=settings.webhook_retries, member=plane.member,
                      store_map={n: list(p["on"]) for n, p in plans if p["on"]},
                      schedules={n: p["every"] for n, p in plans if p["every"]},
-                     delays={n: p["delay"] for n, p in plans if p.get("delay")}, claim=claim)  # fmt: skip
+                     delays={n: p["delay"] for n, p in plans if p.get("delay")}, claim=claim, spec=spec)  # fmt: skip
 
 
 def proxy_for(engine: MockEngine, settings: Settings, plane: Plane) -> Proxy | None:
@@ -463,13 +487,16 @@ def cluster_url(settings: Settings) -> str | None:
 
 
 def plane_for(
-    spec: Spec, settings: Settings, *, hub: str | None = None, mirror: bool = False, serves: bool = True
-) -> Plane:
+    spec: Spec, settings: Settings, *, hub: str | None = None, mirror: bool = False, serves: bool = True,
+    several: bool = False,
+) -> Plane:  # fmt: skip
     """This process's link to the rest of the mock: Redis when there is one, the supervisor's hub
-    for its workers, or none."""
+    for its workers, or none. `several`: one spec of several in one instance, whose scope also says
+    where it is mounted (two mounts of one spec are two mocks, and apart from that spec served alone)."""
     url = cluster_url(settings)
     if url is not None:
         scope = spec_scope(spec.title, spec.api_version, [op.id for op in spec.operations])
+        scope += f"@{spec.base_path or '/'}" if several else ""
         return RedisPlane(url, scope=scope, mirror=mirror, serves=serves)
     if hub is not None:
         return HubClient(hub)
@@ -494,6 +521,51 @@ def supervise(
     Without Redis this process is the hub its workers connect to (so only stores every process can
     open work: SQLite, or none); with Redis, every process talks to Redis.
     """
+    refuse_memory(settings)
+    engine = build_engine(spec, settings, progress=progress)
+    url = cluster_url(settings)
+    hub = None if url else os.path.join(tempfile.mkdtemp(prefix="mocktui-"), "hub.sock")
+    mirror = mirror or settings.record is not None  # the recorder hears every worker's exchanges here
+    plane = plane_for(spec, settings, mirror=mirror, serves=False) if url else HubServer(str(hub))
+    say = engine.events.notice
+    supervisor = Supervisor(settings, sock, settings.workers, hub=hub, token=token, say=say, quiet=quiet)
+    return assemble(engine, sock, settings, token=token, plane=plane, supervisor=supervisor)
+
+
+def supervise_many(
+    specs: Sequence[Spec],
+    settings: Settings,
+    sock: socket.socket,
+    *,
+    token: str | None,
+    progress: Progress | None = None,
+    quiet: bool = False,
+    mirror: bool = False,
+) -> Runtime:
+    """`supervise` for several specs in one instance: this process seeds each spec's store once and
+    holds one plane per spec (a hub each, `hub-0.sock`..., or a Redis scope each), so each spec keeps
+    its own document and counters across the workers; the first spec's plane carries the one journal."""
+    refuse_memory(settings)
+    url = cluster_url(settings)
+    folder = None if url else tempfile.mkdtemp(prefix="mocktui-")
+    hubs = [os.path.join(folder, f"hub-{n}.sock") for n in range(len(specs))] if folder else []
+    mirror = mirror or settings.record is not None  # the recorder hears every worker's exchanges here
+    planes: list[Plane] = [HubServer(hub) for hub in hubs] or [
+        plane_for(spec, settings, mirror=mirror and n == 0, serves=False, several=True) for n, spec in enumerate(specs)
+    ]  # fmt: skip
+    supervisor = Supervisor(settings, sock, settings.workers, hub=None, hubs=hubs, token=token, say=_unsaid,
+                            quiet=quiet)  # fmt: skip
+    runtime = build_many(specs, settings, sock, token=token, progress=progress, planes=planes, supervisor=supervisor)
+    supervisor.say = runtime.engine.events.notice  # the one journal every spec shares
+    return runtime
+
+
+def _unsaid(level: str, text: str) -> None:
+    """Nothing to say yet: the supervisor's notices have a journal once the specs are built."""
+
+
+def refuse_memory(settings: Settings) -> None:
+    """`--workers N` with the memory store: each worker would answer from its own records; one line says so."""
     try:
         kind = store_kind(settings.store_url or "memory").name if settings.stateful_mode else None
     except StoreError as exc:
@@ -503,14 +575,6 @@ def supervise(
             f"--workers {settings.workers}: the memory store lives in one process, so each worker would "
             "answer from its own records; use --store sqlite:FILE (one host) or --store redis://HOST:PORT/DB"
         )
-    engine = build_engine(spec, settings, progress=progress)
-    url = cluster_url(settings)
-    hub = None if url else os.path.join(tempfile.mkdtemp(prefix="mocktui-"), "hub.sock")
-    mirror = mirror or settings.record is not None  # the recorder hears every worker's exchanges here
-    plane = plane_for(spec, settings, mirror=mirror, serves=False) if url else HubServer(str(hub))
-    say = engine.events.notice
-    supervisor = Supervisor(settings, sock, settings.workers, hub=hub, token=token, say=say, quiet=quiet)
-    return assemble(engine, sock, settings, token=token, plane=plane, supervisor=supervisor)
 
 
 def _open_store(settings: Settings, scope: str | None = None) -> Store:

@@ -12,7 +12,8 @@ from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import Any
 
 from mocktui import __version__
-from mocktui.cluster.plane import Item, Plane, SoloPlane, document
+from mocktui.cluster.follow import Item
+from mocktui.cluster.plane import Plane, SoloPlane, document
 from mocktui.engine.changes import changes_of
 from mocktui.engine.contract.compiled import response_for_code
 from mocktui.engine.contract.validate import Violation
@@ -61,11 +62,13 @@ class MockService:
         reload: Callable[[], str] | None = None,
         plane: Plane | None = None,
         scope: str | None = None,
+        journal: Plane | None = None,
     ) -> None:
         self.engine = engine
         self._reload = reload
         self.plane = plane or SoloPlane()
         self.scope = scope  # several specs share one journal: this spec's view of it (None: all of it)
+        self.journal_plane = journal or self.plane  # several specs: the first spec's plane carries the journal
         if self.plane.engine is None:
             self.plane.engine = engine
 
@@ -231,23 +234,24 @@ class MockService:
 
     def members(self) -> list[dict[str, Any]]:
         """The processes serving this mock (one, or its workers and the instances sharing its Redis)."""
-        members: list[dict[str, Any]] = self.plane.members()
+        members: list[dict[str, Any]] = self.journal_plane.members()
         return members
 
-    def follow(self, after: int | None = None) -> AsyncIterator[Item]:
-        """Request events after `after`, then live ones, notices and control changes (the SSE stream)."""
+    def follow(self, after: int | None = None) -> AsyncIterator[list[Item]]:
+        """Request events after `after`, then live ones, notices and control changes (the SSE stream),
+        in batches of what arrived together."""
         if self.scope is None:
-            return self.plane.follow(after)
+            return self.journal_plane.follow(after)
         return self._follow_scope(after)
 
-    async def _follow_scope(self, after: int | None) -> AsyncIterator[Item]:
-        async for item in self.plane.follow(after):
-            if item.kind != "request" or item.data.get("spec") == self.scope:
-                yield item
+    async def _follow_scope(self, after: int | None) -> AsyncIterator[list[Item]]:
+        async for batch in self.journal_plane.follow(after):
+            if mine := [item for item in batch if item.kind != "request" or item.data.get("spec") == self.scope]:
+                yield mine
 
     def _journal(self) -> list[RequestEvent]:
         """The journal as this service sees it: every event, or its spec's when it has a scope."""
-        events = self.plane.journal()
+        events = self.journal_plane.journal()
         return events if self.scope is None else [e for e in events if e.spec == self.scope]
 
     # -- the journal ------------------------------------------------------------------------
@@ -337,7 +341,7 @@ class MockService:
     def clear_events(self) -> None:
         """Forget the journal, and the control changes of that session (what exports replay)."""
         self.engine.events.clear()
-        self.plane.clear_journal()
+        self.journal_plane.clear_journal()
         if changes_of(self.engine).items():
             changes_of(self.engine).clear()
             self._share()
@@ -367,8 +371,8 @@ class MockService:
         def entry(id: str) -> dict[str, Any]:
             return out.setdefault(id, {"id": id, "requests": 0, "records": 0, "last_seen": None, "overrides": []})
 
-        if self.plane.shared:
-            for event in self.plane.journal():
+        if self.journal_plane.shared:
+            for event in self._journal():
                 if event.session is not None:
                     seen = entry(event.session)
                     seen["requests"] += 1
@@ -459,7 +463,7 @@ class MockService:
         outbox = outbox_of(self.engine)
         made: Iterable[dict[str, Any]] = outbox.deliveries
         if self.plane.shared:  # every process's attempts: the cluster's journal, as the sink reads it
-            made = [delivery_of(e) for e in self.plane.journal() if e.tags and e.tags[0] in OWN_TAGS]
+            made = [delivery_of(e) for e in self.journal_plane.journal() if e.tags and e.tags[0] in OWN_TAGS]
         out = []
         for hook in self.engine.spec.hooks:
             recent = [d for d in made if d["hook"] == hook.key][-20:]
@@ -515,7 +519,7 @@ class MockService:
         """What the built-in receiver `name` was sent, oldest first: from the journal, so whichever
         process of the mock received it."""
         path = SINK_PATH + name
-        return [sink_entry(e) for e in self.plane.journal() if e.path == path and SINK_TAG in e.tags]
+        return [sink_entry(e) for e in self.journal_plane.journal() if e.path == path and SINK_TAG in e.tags]
 
     def sink_receive(self, name: str, method: str, headers: list[tuple[str, str]], body: bytes) -> Sink:
         """The built-in receiver got a request: journaled (in the serving loop); the sink says how to answer."""

@@ -1,7 +1,8 @@
 """`python -m mocktui.worker`: one worker of `--workers N`, started by the supervisor (cluster/supervisor.py).
 
 It serves on the socket it inherited, with the settings it was handed, and steers as the hub (or
-the cluster's Redis) says. It never seeds: the supervisor did, before spawning it.
+the cluster's Redis) says. It never seeds: the supervisor did, before spawning it. With several
+specs in one instance it serves them all, each spec steered through its own hub (or Redis scope).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from mocktui.engine.spec.errors import SpecError
 from mocktui.engine.spec.mounts import mount, mount_of
 from mocktui.engine.spec.structure import load_checked
 from mocktui.headless import serve
-from mocktui.runtime import StartError, build, plane_for
+from mocktui.runtime import Runtime, StartError, build, build_many, plane_for
+from mocktui.settings.table import Settings
 
 
 def main() -> int:
@@ -25,15 +27,27 @@ def main() -> int:
     settings = worker_settings(payload)
     sock = socket.socket(fileno=int(str(payload["fd"])))
     try:
-        spec = mount(load_checked(str(settings.spec)), mount_of(str(settings.spec), settings.mounts))
-        hub = payload.get("hub")
-        plane = plane_for(spec, settings, hub=str(hub) if hub else None)
-        token = payload.get("token")
-        runtime = build(spec, settings, sock, token=str(token) if token else None, seed=False, plane=plane)
+        runtime = _build(payload, settings, sock)
     except (SpecError, StartError) as exc:
         print(f"mocktui worker: {exc}", file=sys.stderr)
         return 2
     return serve(runtime, banner=False)
+
+
+def _build(payload: dict[str, object], settings: Settings, sock: socket.socket) -> Runtime:
+    """The runtime the supervisor described: one spec, or every spec of the instance (its conflicts
+    were checked by the supervisor)."""
+    token = str(payload["token"]) if payload.get("token") else None
+    files = list(settings.specs) if len(settings.specs) > 1 else [str(settings.spec)]
+    specs = [mount(load_checked(file), mount_of(file, settings.mounts)) for file in files]
+    if len(specs) == 1:
+        hub = payload.get("hub")
+        plane = plane_for(specs[0], settings, hub=str(hub) if hub else None)
+        return build(specs[0], settings, sock, token=token, seed=False, plane=plane)
+    hubs = payload.get("hubs")
+    hub_list = [str(hub) for hub in hubs] if isinstance(hubs, list) and hubs else [None] * len(specs)
+    planes = [plane_for(spec, settings, hub=hub, several=True) for spec, hub in zip(specs, hub_list, strict=True)]
+    return build_many(specs, settings, sock, token=token, seed=False, planes=planes)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ The supervisor holds the document and the counters; each worker keeps one Unix s
 on that ordered socket and merges them, so the events of every request a client has seen answered
 are in it; the hub reads no event it is not asked for. Only while someone follows the journal
 (the event stream, the control room's log, a recorder) do workers send their events as they
-happen, in `E{...}` lines gathered for a few milliseconds.
+happen, in `E<id> {...}` lines gathered for a few milliseconds. That JSON is made once, in the
+worker: the hub hands it to stream followers untouched (one write per batch) and decodes it only
+for a listener that reads events (the control room's log, a recorder).
 """
 
 from __future__ import annotations
@@ -17,17 +19,18 @@ import os
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import orjson
 
-from mocktui.cluster.plane import SLOTS, Document, Item, Plane, SoloPlane, Stamp, adopt, document, merged, ring
+from mocktui.cluster.follow import Item, from_line, to_line
+from mocktui.cluster.plane import SLOTS, Document, Plane, SoloPlane, Stamp, adopt, document, merged, ring
 from mocktui.engine.events import Notice, RequestEvent
 from mocktui.engine.outbox import Fire, outbox_of
 from mocktui.engine.pipeline import MockEngine
 
-EVENT = b"E"  # a line that is one request event (`E{...}`), sent only while someone follows
+EVENT = b"E"  # a line that is one request event (`E<id> {...}`), sent only while someone follows
 READ_SIZE = 1 << 16
 LINGER_S = 0.005  # how long a worker gathers followed events before writing them
 LINE_LIMIT = 1 << 28  # bytes of one message: a journal read carries up to 10,000 events with their bodies
@@ -41,6 +44,20 @@ Reply = dict[str, Any]
 
 def _line(message: dict[str, Any]) -> bytes:
     return orjson.dumps(message) + b"\n"
+
+
+async def _lines(reader: asyncio.StreamReader) -> AsyncIterator[list[bytes]]:
+    """The complete lines of each read, in order. A ring's answer spans many reads: one growing buffer,
+    not a copy per read; many small lines come in one read: handled together."""
+    buffer = bytearray()
+    while chunk := await reader.read(READ_SIZE):
+        buffer += chunk
+        if b"\n" not in chunk:
+            continue
+        end = buffer.rindex(b"\n")
+        lines = bytes(buffer[:end]).split(b"\n")
+        del buffer[: end + 1]
+        yield lines
 
 
 def _in_loop(loop: asyncio.AbstractEventLoop | None) -> bool:
@@ -145,7 +162,7 @@ class HubServer(SoloPlane):
 
     def _ship_if_heard(self) -> None:
         """Workers send their events as they happen exactly while someone here hears them."""
-        wanted = self._engine.events.listening
+        wanted = bool(self._followers) or self._engine.events.listening
         if wanted != self._shipping:
             self._shipping = wanted
             self._broadcast({"op": "ship", "on": wanted})
@@ -155,11 +172,20 @@ class HubServer(SoloPlane):
             await asyncio.sleep(WATCH_S)
             self._ship_if_heard()
 
-    def _journal(self, raw: bytes) -> None:
-        """A worker's event, sent because someone here follows: to them (its id is the worker's)."""
+    def _journal(self, line: bytes) -> None:
+        """A worker's event (`E<id> json`), sent because someone here follows: its JSON handed on untouched to
+        stream followers, decoded only for listeners that read events (the control room's log, a recorder)."""
+        space = line.find(b" ")
+        item = Item("request", int(line[1:space]), raw=line[space + 1 :])
+        for put in self._followers:
+            put(item)
         events = self._engine.events
         if events.listening:
-            events.publish(RequestEvent.from_dict(orjson.loads(raw)))
+            events.publish(item.event)
+
+    def _hear(self, put: Callable[[Item], None]) -> Callable[[], None]:
+        """The hub's requests are its workers': `_journal` hands them to followers as they come."""
+        return lambda: None
 
     # -- the connections --------------------------------------------------------------------------
 
@@ -219,17 +245,10 @@ class HubServer(SoloPlane):
                 self._connections.discard(task)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        buffer = bytearray()  # a ring's answer spans many reads: one growing buffer, not a copy per read
-        while chunk := await reader.read(READ_SIZE):
-            buffer += chunk
-            if b"\n" not in chunk:
-                continue
-            end = buffer.rindex(b"\n")
-            lines = bytes(buffer[:end]).split(b"\n")
-            del buffer[: end + 1]
+        async for lines in _lines(reader):
             for line in lines:
-                if line[:1] == EVENT:
-                    self._journal(line[1:])
+                if line.startswith(EVENT):
+                    self._journal(line)
                 elif await self._handle(orjson.loads(line), writer):
                     return
 
@@ -294,8 +313,9 @@ class HubServer(SoloPlane):
         return {}
 
     async def _feed(self, writer: asyncio.StreamWriter, after: int | None) -> None:
-        async for item in self._follow_here(after):
-            writer.write(_line({"kind": item.kind, "id": item.id, "data": item.data}))
+        """A follower in a worker (a stream client there): each batch in one write, events' JSON as it came."""
+        async for batch in self._follow_here(after):
+            writer.write(b"".join([to_line(item) for item in batch]))
             await writer.drain()
 
 
@@ -323,7 +343,8 @@ class HubClient(Plane):
         self._send({"op": "hello", "name": self.member, "pid": os.getpid(), "host": socket.gethostname()})
         first = orjson.loads(await reader.readline())
         self._stamp = Stamp(self.member, int(first.get("slot", 0)))
-        engine.events.stamp = self._stamp
+        if self.journals:  # several specs: the first spec's plane numbers the one journal
+            engine.events.stamp = self._stamp
         self._adopt(first)
         self._ship_events(bool(first.get("ship")))
         self._tasks = [
@@ -364,7 +385,8 @@ class HubClient(Plane):
         self._out.clear()
 
     def _ship(self, event: RequestEvent) -> None:
-        self._queue(EVENT + orjson.dumps(event.to_dict()) + b"\n")
+        """Made JSON once, here: the hub and the stream clients pass these bytes on as they are."""
+        self._queue(b"%s%d %s\n" % (EVENT, event.id, orjson.dumps(event.to_dict())))
 
     def _ship_notice(self, notice: Notice) -> None:
         self._send({"op": "notice", "level": notice.level, "text": f"{self.member}: {notice.text}"})
@@ -457,13 +479,12 @@ class HubClient(Plane):
             self._sync_file.flush()
             return int(orjson.loads(self._sync_file.readline())["value"])
 
-    async def follow(self, after: int | None = None) -> AsyncIterator[Item]:
+    async def follow(self, after: int | None = None) -> AsyncIterator[list[Item]]:
         reader, writer = await asyncio.open_unix_connection(self.path, limit=LINE_LIMIT)
         try:
             writer.write(_line({"op": "follow", "after": after}))
-            while line := await reader.readline():
-                message = orjson.loads(line)
-                yield Item(message["kind"], int(message["id"]), message["data"])
+            async for lines in _lines(reader):
+                yield [from_line(line) for line in lines]
         finally:
             writer.close()
 

@@ -24,9 +24,9 @@ import socket
 import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from typing import Any
 
+from mocktui.cluster.follow import BATCH_MAX, Item, drained, notice_item
 from mocktui.engine.changes import changes_of
 from mocktui.engine.events import EventStream, Notice, RequestEvent
 from mocktui.engine.outbox import outbox_of
@@ -39,6 +39,7 @@ JOURNAL_MAX = 10_000  # events a gathered journal keeps (the newest)
 SLOTS = 256  # members an id tells apart
 EPOCH = 1_735_689_600  # 2025-01-01: ids in 10 µs ticks since then stay exact in JavaScript (< 2**53) until 2036
 TICKS = 100_000  # per second
+LOST = "this stream fell behind; some were skipped"
 
 
 def member_name() -> str:
@@ -104,20 +105,12 @@ def merged(rings: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
     return [everything[id] for id in sorted(everything)[-JOURNAL_MAX:]]
 
 
-@dataclass(frozen=True, slots=True)
-class Item:
-    """One thing a follower of the journal hears: a request event, a notice, or a control change."""
-
-    kind: str  # request | notice | controls | ready (following has begun: every later event will be heard)
-    id: int  # the request event's id (resumable with Last-Event-ID); 0 for the others
-    data: dict[str, Any]
-
-
 class Plane(ABC):
     """One process's link to what the cluster shares. Sync verbs may block briefly: the admin API
     calls them from its thread pool; `incr` is the only one on the request path."""
 
     shared = True  # other processes serve this mock too
+    journals = True  # several specs share one journal per process: only the first spec's plane carries it
     awaits = False  # as `Counters`: whether `incr` awaits inside a bridged request (Redis) or answers at once
 
     def __init__(self, member: str | None = None) -> None:
@@ -158,8 +151,9 @@ class Plane(ABC):
         self.reset_counters()
 
     @abstractmethod
-    def follow(self, after: int | None = None) -> AsyncIterator[Item]:
-        """Request events after `after` (the journal's, when given), then live ones, notices and control changes."""
+    def follow(self, after: int | None = None) -> AsyncIterator[list[Item]]:
+        """Request events after `after` (the journal's, when given), then live ones, notices and control changes,
+        in batches of what arrived together (one write for each)."""
 
     def hand_over(self, intent: dict[str, Any]) -> bool:
         """Have one process that delivers webhooks send `intent` (`Fire.to_message()`): how a supervisor,
@@ -178,6 +172,7 @@ class Plane(ABC):
 
     def _ship_events(self, on: bool) -> None:
         """Send this process's events as they happen (someone follows) or keep them in its ring until asked."""
+        on = on and self.journals
         if on and not self._unsubscribe:
             events = self._engine.events
             self._unsubscribe = [events.subscribe(self._ship), events.subscribe_notices(self._ship_notice)]
@@ -204,10 +199,15 @@ class Plane(ABC):
         for put in list(self._followers):
             put(item)
 
-    async def _follow_here(self, after: int | None) -> AsyncIterator[Item]:
-        """This process's journal as items: the kept events after `after`, then live events, notices
-        and control changes. A follower `FOLLOW_QUEUE` items behind is told it lost some instead of
-        being handed them, so a stalled client never holds the server's memory."""
+    def _hear(self, put: Callable[[Item], None]) -> Callable[[], None]:
+        """Hand a follower this process's request events (a hub, whose requests are its workers', hands
+        them on as they come instead); returns how to stop."""
+        return self._engine.events.subscribe(lambda event: put(Item.request(event)))
+
+    async def _follow_here(self, after: int | None) -> AsyncIterator[list[Item]]:
+        """This process's journal as batches of items: the kept events after `after`, then live events,
+        notices and control changes. A follower `FOLLOW_QUEUE` items behind is told it lost some instead
+        of being handed them, so a stalled client never holds the server's memory."""
         engine = self._engine
         queue: asyncio.Queue[Item] = asyncio.Queue(FOLLOW_QUEUE)
         lost = False
@@ -219,25 +219,27 @@ class Plane(ABC):
             except asyncio.QueueFull:
                 lost = True
 
-        unsubscribe = engine.events.subscribe(lambda e: put(Item("request", e.id, e.to_dict())))
+        unsubscribe = self._hear(put)
         unnotice = engine.events.subscribe_notices(lambda n: put(notice_item(n)))
         self._followers.add(put)
         replayed: set[int] = set()
         try:
             await self._following(True)
-            yield Item("ready", 0, {})
+            yield [Item("ready", 0, {})]
             if after is not None:
-                for event in await self._kept():
-                    if event.id > after:
-                        replayed.add(event.id)
-                        yield Item("request", event.id, event.to_dict())
+                kept = [Item.request(event) for event in await self._kept() if event.id > after]
+                replayed = {item.id for item in kept}
+                for start in range(0, len(kept), BATCH_MAX):
+                    yield kept[start : start + BATCH_MAX]
             while True:
-                item = await queue.get()
+                batch = drained(await queue.get(), queue)
+                if replayed:  # heard live while the kept ones were gathered: once is enough
+                    batch = [item for item in batch if item.id not in replayed]
                 if lost:
                     lost = False
-                    yield Item("notice", 0, {"level": "warning", "text": "this stream fell behind; some were skipped"})
-                if item.id not in replayed:  # heard live while the kept ones were gathered: once is enough
-                    yield item
+                    batch.insert(0, Item("notice", 0, {"level": "warning", "text": LOST}))
+                if batch:
+                    yield batch
         finally:
             self._followers.discard(put)
             with contextlib.suppress(ValueError):
@@ -275,11 +277,6 @@ class SoloPlane(Plane):
     def reset_counters(self) -> None:
         self.counters.reset()
 
-    async def follow(self, after: int | None = None) -> AsyncIterator[Item]:
-        async for item in self._follow_here(after):
-            yield item
-
-
-def notice_item(notice: Notice) -> Item:
-    return Item("notice", 0, {"time": notice.time, "level": notice.level, "text": notice.text})
-
+    async def follow(self, after: int | None = None) -> AsyncIterator[list[Item]]:
+        async for batch in self._follow_here(after):
+            yield batch

@@ -28,7 +28,8 @@ import orjson
 import redis
 import redis.asyncio as aioredis
 
-from mocktui.cluster.plane import SLOTS, Document, Item, Plane, Stamp, adopt, document, merged, ring
+from mocktui.cluster.follow import Item
+from mocktui.cluster.plane import SLOTS, Document, Plane, Stamp, adopt, document, merged, ring
 from mocktui.engine.events import Notice, RequestEvent
 from mocktui.engine.outbox import Fire, outbox_of
 from mocktui.engine.pipeline import MockEngine
@@ -55,11 +56,23 @@ return v
 
 
 _APPEND = """
-for i = 2, #ARGV, 2 do
-  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'k', ARGV[i], 'd', ARGV[i + 1])
+for i = 2, #ARGV, 3 do
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'k', ARGV[i], 'i', ARGV[i + 1], 'd', ARGV[i + 2])
 end
 return #ARGV
 """
+
+
+def _item(fields: dict[bytes, bytes]) -> Item:
+    """One entry of the journal stream: a request event's JSON kept as it was sent (and its id beside it)."""
+    kind = fields[b"k"].decode()
+    if kind == "request":
+        raw = fields[b"d"]
+        return Item(kind, int(fields[b"i"]) if b"i" in fields else int(orjson.loads(raw)["id"]), raw=raw)
+    data = orjson.loads(fields[b"d"])
+    if kind == "controls":
+        data = {"version": data["version"], **data["doc"]}
+    return Item(kind, 0, data)
 
 
 class PlaneError(Exception):
@@ -103,7 +116,7 @@ class RedisPlane(Plane):
             raise PlaneError(f"--cluster: not a Redis URL: {url}: {exc}") from None
         self._publish_script = self._r.register_script(_PUBLISH)
         self._append_script = self._a.register_script(_APPEND)  # a whole batch in one call: cheap per event
-        self._queue: collections.deque[tuple[str, bytes]] = collections.deque()
+        self._queue: collections.deque[tuple[str, int, bytes]] = collections.deque()  # kind, event id, JSON
         self._wake = asyncio.Event()
         self._busy = False
         self._tasks: list[asyncio.Task[None]] = []
@@ -118,7 +131,7 @@ class RedisPlane(Plane):
             self._r.ping()
         except redis.RedisError as exc:
             raise PlaneError(f"cannot reach the cluster's Redis at {self.url}: {exc}") from None
-        if self.serves:  # its events carry ids no other live member makes
+        if self.serves and self.journals:  # its events carry ids no other live member makes
             self._stamp = Stamp(self.member, self._lease())
             engine.events.stamp = self._stamp
         raw = self._r.get(self.keys["doc"])
@@ -285,14 +298,14 @@ class RedisPlane(Plane):
     def _ship(self, event: RequestEvent) -> None:
         if self._mirroring:  # another member's event, copied here for the control room: journaled already
             return
-        self._queue.append(("request", orjson.dumps(event.to_dict())))
+        self._queue.append(("request", event.id, orjson.dumps(event.to_dict())))  # JSON once: followers pass it on
         self._wake.set()
 
     def _ship_notice(self, notice: Notice) -> None:
         if self._mirroring:
             return
         data = {"time": notice.time, "level": notice.level, "text": notice.text, "worker": self.member}
-        self._queue.append(("notice", orjson.dumps(data)))
+        self._queue.append(("notice", 0, orjson.dumps(data)))
         self._wake.set()
 
     async def _flusher(self) -> None:
@@ -309,12 +322,12 @@ class RedisPlane(Plane):
             finally:
                 self._busy = False
 
-    async def _write(self, batch: list[tuple[str, bytes]]) -> None:
+    async def _write(self, batch: list[tuple[str, int, bytes]]) -> None:
         for pause in (0.05, 0.2, 1.0, None):
             try:
                 args: list[str | bytes | int] = [JOURNAL_MAX]
-                for kind, data in batch:
-                    args += (kind, data)
+                for kind, id, data in batch:
+                    args += (kind, id, data)
                 await self._append_script(keys=[self.keys["journal"]], args=args)
                 return
             except redis.RedisError as exc:
@@ -376,7 +389,7 @@ class RedisPlane(Plane):
                 return
             time.sleep(0.002)
 
-    async def follow(self, after: int | None = None) -> AsyncIterator[Item]:
+    async def follow(self, after: int | None = None) -> AsyncIterator[list[Item]]:
         """Registered as a follower (every member appends its events to the stream while it renews), then
         the kept events after `after`, then the stream's."""
         reader = aioredis.from_url(self.url, socket_timeout=None)
@@ -392,27 +405,19 @@ class RedisPlane(Plane):
             await reader.hset(followers, me, time.time() + FOLLOWER_S)
             renewing = asyncio.create_task(self._renew(me), name="mocktui-plane-follower")  # a slow reader too
             await asyncio.to_thread(self._ask, {"op": "ship"}, len(self._live()))  # every member sends from now
-            yield Item("ready", 0, {})
+            yield [Item("ready", 0, {})]
             replayed: set[int] = set()
             if after is not None:
-                for event in await asyncio.to_thread(self.journal):
-                    if event.id > after:
-                        replayed.add(event.id)
-                        yield Item("request", event.id, event.to_dict())
+                kept = [Item.request(event) for event in await asyncio.to_thread(self.journal) if event.id > after]
+                replayed = {item.id for item in kept}
+                for start in range(0, len(kept), BATCH):
+                    yield kept[start : start + BATCH]
             while True:
                 found: Any = await reader.xread({stream: last}, count=BATCH, block=5000)
                 for _, entries in found or ():
-                    for raw_id, fields in entries:
-                        last = raw_id
-                        kind = fields[b"k"].decode()
-                        data = orjson.loads(fields[b"d"])
-                        if kind == "request":
-                            if int(data["id"]) not in replayed:
-                                yield Item(kind, int(data["id"]), data)
-                            continue
-                        if kind == "controls":
-                            data = {"version": data["version"], **data["doc"]}
-                        yield Item(kind, 0, data)
+                    last = entries[-1][0]
+                    if batch := [item for _, fields in entries if (item := _item(fields)).id not in replayed]:
+                        yield batch
         finally:
             if renewing is not None:
                 renewing.cancel()
@@ -431,17 +436,18 @@ class RedisPlane(Plane):
     async def _copy_others(self) -> None:
         """The control room's request log: every other member's events into this process's stream."""
         events = self._engine.events
-        async for item in self.follow(None):
-            if item.data.get("worker") == self.member:
-                continue
-            self._mirroring = True
-            try:
-                if item.kind == "request":
-                    events.publish(RequestEvent.from_dict(item.data))
-                elif item.kind == "notice":
-                    events.notice(str(item.data["level"]), f"{item.data['worker']}: {item.data['text']}")
-            finally:
-                self._mirroring = False
+        async for batch in self.follow(None):
+            for item in batch:
+                if item.data.get("worker") == self.member:
+                    continue
+                self._mirroring = True
+                try:
+                    if item.kind == "request":
+                        events.publish(item.event)
+                    elif item.kind == "notice":
+                        events.notice(str(item.data["level"]), f"{item.data['worker']}: {item.data['text']}")
+                finally:
+                    self._mirroring = False
 
     # -- counters ---------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from mocktui.settings.table import Settings
 
@@ -47,7 +47,9 @@ class Supervisor:
         token: str | None,
         say: Say,
         quiet: bool = False,
+        hubs: Sequence[str] = (),
     ) -> None:
+        """`hub`: the hub's socket (one spec, no Redis); `hubs`: one per spec (several specs in one instance)."""
         self.count = count
         self.sock = sock
         self.say = say
@@ -57,6 +59,7 @@ class Supervisor:
             "settings": base64.b64encode(pickle.dumps(worker_settings)).decode(),
             "fd": sock.fileno(),
             "hub": hub,
+            "hubs": list(hubs),
             "token": token,
         }
         self.workers: list[subprocess.Popen[bytes]] = []

@@ -7,7 +7,6 @@ import secrets
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
-import orjson
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
@@ -16,7 +15,8 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
 from mocktui import __version__
-from mocktui.engine.events import EventQuery, RequestEvent
+from mocktui.cluster.follow import Item
+from mocktui.engine.events import EventQuery
 from mocktui.engine.export.formats import Export
 from mocktui.engine.outbox import NO_BODY
 from mocktui.server.docs import ASSETS, ASSETS_DIR, add_docs
@@ -365,15 +365,24 @@ def _token_guard(token: str) -> Callable[[Request], None]:
 
 
 async def _sse(service: MockService, after: int | None, query: EventQuery) -> AsyncIterator[bytes]:
-    async for item in service.follow(after):
-        if item.kind == "ready":  # the first bytes: a client that sees them misses no later request
-            yield b"retry: 1000\n\n"
-        elif item.kind == "request":
-            if query != EMPTY and not query.matches(RequestEvent.from_dict(item.data)):
-                continue
-            yield b"id: %d\ndata: %s\n\n" % (item.id, orjson.dumps(item.data))
-        else:
-            yield b"event: %s\ndata: %s\n\n" % (item.kind.encode(), orjson.dumps(item.data))
+    """Each batch of items in one chunk (one write to the client); an event's JSON as it was made."""
+    everything = query == EMPTY
+    async for batch in service.follow(after):
+        chunk = b"".join([_sse_item(item) for item in batch if everything or _wanted(item, query)])
+        if chunk:
+            yield chunk
+
+
+def _wanted(item: Item, query: EventQuery) -> bool:
+    return item.kind != "request" or query.matches(item.event)
+
+
+def _sse_item(item: Item) -> bytes:
+    if item.kind == "request":
+        return b"id: %d\ndata: %s\n\n" % (item.id, item.raw)
+    if item.kind == "ready":  # the first bytes: a client that sees them misses no later request
+        return b"retry: 1000\n\n"
+    return b"event: %s\ndata: %s\n\n" % (item.kind.encode(), item.raw)
 
 
 EMPTY = EventQuery()

@@ -70,8 +70,10 @@ class Deliverer:
         member: str = "",
         timeout: float = 5.0,
         backoff: float = 0.5,
+        spec: str | None = None,
     ) -> None:
         self.engine = engine
+        self.spec = spec  # several specs in one instance: the name its deliveries are journalled under
         self.outbox: Outbox = outbox_of(engine)
         self.secret = secret.encode() if secret else None
         self.retries = retries
@@ -369,7 +371,7 @@ class Deliverer:
         event = RequestEvent(time=time.time(), client="mocktui", method=hook.method, path=url, query="", status=status,
                              latency_ms=latency, operation=hook.hook.key, request_headers=headers, request_body=body,
                              response_headers=answer_headers or [], response_body=answer,
-                             tags=(hook.hook.kind, *tags), notes=tuple(notes))  # fmt: skip
+                             tags=(hook.hook.kind, *tags), notes=tuple(notes), spec=self.spec)  # fmt: skip
         self._on_serving_loop(self._recorded, event)
 
     def _recorded(self, event: RequestEvent) -> None:

@@ -13,7 +13,16 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from mocktui.engine.spec.model import Spec
-from mocktui.runtime import admin_token, build, build_many, listen, plane_for, refuse_several, supervise
+from mocktui.runtime import (
+    admin_token,
+    build,
+    build_many,
+    listen,
+    plane_for,
+    refuse_several,
+    supervise,
+    supervise_many,
+)
 from mocktui.ui.keys import KeysError, check_keys
 from mocktui.ui.local import LocalBackend
 from mocktui.ui.panes import VOCABULARY
@@ -61,8 +70,11 @@ def run_tui(spec: Spec | Sequence[Spec], settings: Settings) -> int:
         refuse_several(settings)
     sock = listen(settings)
     token = admin_token(settings)
-    if not isinstance(spec, Spec):  # several specs in one instance: seeded now (small memory stores)
-        runtime = build_many(spec, settings, sock, token=token)
+    if not isinstance(spec, Spec) and settings.workers > 1:
+        runtime = supervise_many(spec, settings, sock, token=token, quiet=True, mirror=True)
+    elif not isinstance(spec, Spec):  # several specs in one instance: seeded now (small memory stores)
+        planes = [plane_for(one, settings, mirror=n == 0, several=True) for n, one in enumerate(spec)]
+        runtime = build_many(spec, settings, sock, token=token, planes=planes)
     elif settings.workers > 1:
         runtime = supervise(spec, settings, sock, token=token, quiet=True, mirror=True)
     else:  # the bar shows a big seed; with a shared Redis, the log shows the other instances' requests too

@@ -91,6 +91,26 @@ def cluster_args(shared: str, redis_url: str) -> list[str]:
     return ["--cluster", redis_url] if shared == "redis" else []
 
 
+def test_a_respawned_worker_does_not_load_the_state_file_again(tmp_path: Path) -> None:
+    """The supervisor loads `--state` into the shared store once; a worker that replaces a dead one keeps
+    the writes made since (loading the file again would wipe them)."""
+    db, state = tmp_path / "shop.db", tmp_path / "state.json"
+    ada = {"id": 1, "email": "ada@example.com", "firstName": "Ada", "lastName": "Lovelace"}
+    state.write_text(json.dumps({"users": [ada]}))
+    args = [SHOP, "--workers", "2", "--store", f"sqlite:{db}", "--state", str(state)]
+    with mock_process(args, tmp_path) as mock:
+        members = mock.wait_members(2)
+        user = {"email": "grace@example.com", "firstName": "Grace", "lastName": "Hopper"}
+        made = httpx.post(f"{mock.url}/api/v1/users", json=user, timeout=10)
+        assert made.status_code == 201, made.text
+        for member in members:  # both: whichever answers next is a fresh worker
+            os.kill(int(member["pid"]), signal.SIGKILL)
+        after = mock.wait_members(2)
+        assert not {m["pid"] for m in after} & {m["pid"] for m in members}
+        assert httpx.get(f"{mock.url}/api/v1/users/{made.json()['id']}", timeout=10).status_code == 200
+        assert httpx.get(f"{mock.url}/api/v1/users/1", timeout=10).json()["email"] == "ada@example.com"
+
+
 @pytest.mark.parametrize("shared", ["hub", "redis"])
 def test_the_journal_holds_every_request_of_every_worker(tmp_path: Path, shared: str, redis_url: str) -> None:
     with mock_process([PETSTORE, "--workers", "4", *cluster_args(shared, redis_url)], tmp_path) as mock:
