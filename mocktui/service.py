@@ -18,6 +18,7 @@ from mocktui.engine.changes import changes_of
 from mocktui.engine.contract.compiled import response_for_code
 from mocktui.engine.contract.validate import Violation
 from mocktui.engine.events import EventQuery, RequestEvent
+from mocktui.engine.export import deliveries
 from mocktui.engine.export.formats import FORMATS, Export, build, sampler
 from mocktui.engine.export.session import Session, answered
 from mocktui.engine.outbox import (
@@ -303,11 +304,13 @@ class MockService:
         events only, what the control room's filter shows) as one of `FORMATS` (postman, har, pytest, scenario)."""
         if kind not in FORMATS:
             raise ServiceError(404, f"no export {kind!r}; known: {', '.join(FORMATS)}")
-        events = [e for e in self._journal() if answered(e) and query.matches(e) and (ids is None or e.id in ids)]
+        journal = self._journal()
+        events = [e for e in journal if answered(e) and query.matches(e) and (ids is None or e.id in ids)]
         events = events[-limit:] if limit > 0 else events
+        sent = deliveries.chosen(journal, events, query, narrowed=limit > 0 or ids is not None)
         log = changes_of(self.engine)
         session = Session(self.engine.spec, events, log.items(), log.base, self.controls(), base_url.rstrip("/"),
-                          __version__, sampler(self.engine.contract.generator))  # fmt: skip
+                          __version__, sampler(self.engine.contract.generator), sent)  # fmt: skip
         return build(kind, session)
 
     def drift(self) -> list[dict[str, Any]]:

@@ -210,8 +210,15 @@ def frame(version: str) -> tuple[bytes, bytes]:
 # -- reading -----------------------------------------------------------------------------------
 
 
+def outgoing(item: Any) -> bool:
+    """Whether a HAR entry is a request the mock sent (a webhook or callback delivery in an export)."""
+    extension = item.get("_mocktui") if isinstance(item, dict) else None
+    return isinstance(extension, dict) and extension.get("direction") == "outgoing"
+
+
 def read(path: str) -> list[dict[str, Any]]:
-    """The entries of a HAR file, each checked for what replay and import read; raises `HarError`."""
+    """The entries of a HAR file, each checked for what replay and import read; raises `HarError`.
+    A delivery the mock sent (`outgoing`) is left out: it is no request to answer."""
     try:
         with open(path, "rb") as fh:
             data = orjson.loads(fh.read())
@@ -227,7 +234,7 @@ def read(path: str) -> list[dict[str, Any]]:
         problem = _problem(item)
         if problem:
             raise HarError(f"entry {number}: {problem}")
-    return entries
+    return [item for item in entries if not outgoing(item)]
 
 
 def _problem(item: Any) -> str | None:

@@ -6,7 +6,8 @@
 - a "Session" folder replaying the journal (or its filtered part) in order: the ids an answer gave are
   kept in collection variables for the next requests, each request's pre-request script steers the mock
   as it was then (its admin API, faults pinned as in the pytest export), and its tests check the status,
-  content type and schema the session saw.
+  content type and schema the session saw;
+- a "Webhooks" folder (when the session has deliveries) re-sending each delivered payload to `{{webhookUrl}}`.
 
 Schemas are the operation's response schemas, their `$defs` once in the `mocktuiDefs` collection variable,
 as draft-07 (what the Postman sandbox's Ajv reads): formats and patterns it cannot read are left out, so a
@@ -20,7 +21,7 @@ import re
 import uuid
 from typing import Any
 
-from mocktui.engine.export import samples
+from mocktui.engine.export import deliveries, samples
 from mocktui.engine.export.flows import NOT_JSON, Ref, Step, read, redacted, shared, steering
 from mocktui.engine.export.session import Session
 from mocktui.engine.har import is_secret
@@ -44,6 +45,10 @@ def collection(session: Session) -> dict[str, Any]:
     items.append(_session_folder(session, defs))
     variables = [{"key": "baseUrl", "value": session.base_url + spec.base_path},
                  {"key": "origin", "value": session.base_url}]  # fmt: skip
+    if session.deliveries:
+        webhooks, more = deliveries.postman_folder(session.deliveries, session.base_url)
+        items.append(webhooks)
+        variables += more
     variables += [{"key": k, "value": v} for k, v in VARIABLES.items()]
     variables.append({"key": "mocktuiDefs", "value": json.dumps(_clean(defs, names=True))})
     return {

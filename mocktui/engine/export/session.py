@@ -34,6 +34,7 @@ class Session:
     base_url: str = "http://127.0.0.1:3000"
     version: str = ""
     sample: Callable[..., Any] | None = None
+    deliveries: list[RequestEvent] = field(default_factory=list)  # the webhook and callback attempts, in order
     _timeline: list[tuple[float, Controls]] = field(default_factory=list, init=False, repr=False)
 
     def __post_init__(self) -> None:
