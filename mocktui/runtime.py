@@ -528,7 +528,8 @@ def supervise(
     mirror = mirror or settings.record is not None  # the recorder hears every worker's exchanges here
     plane = plane_for(spec, settings, mirror=mirror, serves=False) if url else HubServer(str(hub))
     say = engine.events.notice
-    supervisor = Supervisor(settings, sock, settings.workers, hub=hub, token=token, say=say, quiet=quiet)
+    supervisor = Supervisor(settings, sock, settings.workers, hubs=[hub] if hub else [], token=token, say=say,
+                            quiet=quiet)  # fmt: skip
     return assemble(engine, sock, settings, token=token, plane=plane, supervisor=supervisor)
 
 
@@ -553,8 +554,7 @@ def supervise_many(
     planes: list[Plane] = [HubServer(hub) for hub in hubs] or [
         plane_for(spec, settings, mirror=mirror and n == 0, serves=False, several=True) for n, spec in enumerate(specs)
     ]  # fmt: skip
-    supervisor = Supervisor(settings, sock, settings.workers, hub=None, hubs=hubs, token=token, say=_unsaid,
-                            quiet=quiet)  # fmt: skip
+    supervisor = Supervisor(settings, sock, settings.workers, hubs=hubs, token=token, say=_unsaid, quiet=quiet)
     runtime = build_many(specs, settings, sock, token=token, progress=progress, planes=planes, supervisor=supervisor)
     supervisor.say = runtime.engine.events.notice  # the one journal every spec shares
     return runtime

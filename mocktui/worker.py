@@ -40,13 +40,12 @@ def _build(payload: dict[str, object], settings: Settings, sock: socket.socket) 
     token = str(payload["token"]) if payload.get("token") else None
     files = list(settings.specs) if len(settings.specs) > 1 else [str(settings.spec)]
     specs = [mount(load_checked(file), mount_of(file, settings.mounts)) for file in files]
+    given = payload.get("hubs")
+    hubs: list[str | None] = [str(hub) for hub in given] if isinstance(given, list) and given else [None] * len(specs)
     if len(specs) == 1:
-        hub = payload.get("hub")
-        plane = plane_for(specs[0], settings, hub=str(hub) if hub else None)
+        plane = plane_for(specs[0], settings, hub=hubs[0])
         return build(specs[0], settings, sock, token=token, seed=False, plane=plane)
-    hubs = payload.get("hubs")
-    hub_list = [str(hub) for hub in hubs] if isinstance(hubs, list) and hubs else [None] * len(specs)
-    planes = [plane_for(spec, settings, hub=hub, several=True) for spec, hub in zip(specs, hub_list, strict=True)]
+    planes = [plane_for(spec, settings, hub=hub, several=True) for spec, hub in zip(specs, hubs, strict=True)]
     return build_many(specs, settings, sock, token=token, seed=False, planes=planes)
 
 

@@ -43,13 +43,12 @@ class Supervisor:
         sock: socket.socket,
         count: int,
         *,
-        hub: str | None,
+        hubs: Sequence[str],
         token: str | None,
         say: Say,
         quiet: bool = False,
-        hubs: Sequence[str] = (),
     ) -> None:
-        """`hub`: the hub's socket (one spec, no Redis); `hubs`: one per spec (several specs in one instance)."""
+        """`hubs`: the sockets of the supervisor's hubs, one per spec (none when a Redis holds the plane)."""
         self.count = count
         self.sock = sock
         self.say = say
@@ -58,7 +57,6 @@ class Supervisor:
         self._payload = {
             "settings": base64.b64encode(pickle.dumps(worker_settings)).decode(),
             "fd": sock.fileno(),
-            "hub": hub,
             "hubs": list(hubs),
             "token": token,
         }

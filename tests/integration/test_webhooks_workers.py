@@ -51,7 +51,9 @@ def test_a_subscription_made_on_one_worker_fires_once_for_a_post_on_either(tmp_p
         with httpx.Client(base_url=mock.url, timeout=10, limits=FRESH) as client:
             mock.wait_members(2)
             assert client.post(SUBSCRIPTIONS, json={"url": f"{target}/hooks"}).status_code == 201
-            time.sleep(0.05)  # the plane's promise: every worker has the change within 50 ms
+            # The plane applies it everywhere within 50 ms (test_cluster.py holds that); on a loaded machine
+            # wait until six reads on fresh connections (either worker) all list it.
+            until(lambda: all(client.get(SUBSCRIPTIONS).json() for _ in range(6)))
             sent = both_workers(mock, client, lambda: client.post("/pets", json={"name": "Rex"}))
             until(lambda: len(receiver.got) >= sent)
             time.sleep(0.3)  # a second delivery of any of them would have arrived by now
