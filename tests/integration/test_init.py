@@ -127,7 +127,7 @@ def test_the_image_installs_the_mocktui_that_wrote_it(tmp_path: Path) -> None:
         names = set(archive.namelist())
         meta = next(archive.read(n).decode() for n in names if n.endswith("METADATA"))
         entry = next(archive.read(n).decode() for n in names if n.endswith("entry_points.txt"))
-    assert {"mocktui/cli.py", "mocktui/runtime.py", "mocktui/engine/pipeline.py"} <= names
+    assert {"mocktui/cli.py", "mocktui/runtime/core.py", "mocktui/engine/pipeline.py"} <= names
     assert "Requires-Dist: fastapi" in meta and "Requires-Dist: pytest" not in meta
     assert "mocktui = mocktui.cli:main" in entry
 
