@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,11 +16,10 @@ from urllib.parse import urlsplit
 import httpx
 import jsonschema
 import orjson
-import pytest
 
 from mocktui.engine import har
 
-from ..helpers import SPECS
+from ..helpers import SPECS, until
 from ..receiver import Receiver, serving
 from .processes import free_port, mock_process
 from .test_export_postman import run_newman
@@ -30,15 +28,6 @@ from .test_exports import HAR_SCHEMA
 USERS = str(SPECS / "users.yaml")
 ADA = {"email": "ada@example.org", "firstName": "Ada", "lastName": "Lovelace"}
 SECRET = "s3cret"
-
-
-def _until(check: Callable[[], bool], what: str, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.05)
-    pytest.fail(f"not within {timeout}s: {what}")
 
 
 def _attempts(client: httpx.Client) -> list[dict[str, Any]]:
@@ -60,10 +49,10 @@ def test_har_export_has_each_attempt_in_time_order_and_replay_does_not_answer_th
         with mock_process(args, tmp_path) as mock, httpx.Client(base_url=mock.url, timeout=10) as client:
             created = client.post("/users", json=ADA)
             assert created.status_code == 201
-            _until(_settled(client, 2), "the store event's webhook delivered on its second attempt")
+            until(_settled(client, 2), "the store event's webhook delivered on its second attempt")
             body = {**created.json(), "apiToken": "tok-123"}  # a secret in a payload fired by hand
             assert client.post("/__mocktui/webhooks/userCreated", json={"body": body, "url": dead}).is_success
-            _until(_settled(client, 4), "the hand-fired webhook given up")
+            until(_settled(client, 4), "the hand-fired webhook given up")
             assert client.get("/users").status_code == 200
             document = client.get("/__mocktui/export/har").json()
             narrowed = client.get("/__mocktui/export/har", params={"operation": "createUser"}).json()
@@ -128,7 +117,7 @@ def test_postman_webhooks_folder_resends_each_payload_signed_to_the_webhook_url(
         with mock_process(args, tmp_path) as mock, httpx.Client(base_url=mock.url, timeout=10) as client:
             fire = {"url": f"{target}/in", "body": ADA}
             assert client.post("/__mocktui/webhooks/userCreated", json=fire).is_success
-            _until(_settled(client, 2), "delivered on the second attempt")
+            until(_settled(client, 2), "delivered on the second attempt")
             collection = client.get("/__mocktui/export/postman").json()
             variables = {v["key"]: v["value"] for v in collection["variable"]}
             assert variables["webhookUrl"] == mock.url + "/__mocktui/sink/replayed" and variables["webhookSecret"] == ""
@@ -157,8 +146,8 @@ def test_a_delivery_of_one_spec_among_several_is_in_that_specs_journal_and_expor
             specs = [s["name"] for s in client.get("/__mocktui/specs").json()]
             users = next(name for name in specs if "users" in name)
             assert client.post("/__mocktui/webhooks/userCreated", params={"spec": users}, json={}).is_success
-            _until(lambda: len(receiver.got) == 1, "the webhook delivered")
-            _until(lambda: len(_attempts(client)) == 1, "its attempt journalled")
+            until(lambda: len(receiver.got) == 1, "the webhook delivered")
+            until(lambda: len(_attempts(client)) == 1, "its attempt journalled")
             mine = client.get("/__mocktui/events", params={"spec": users}).json()
             others = [client.get("/__mocktui/events", params={"spec": name}).json() for name in specs if name != users]
             document = client.get("/__mocktui/export/har", params={"spec": users}).json()

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-import pytest
 
-from ..helpers import SPECS
+from ..helpers import SPECS, until
 from .processes import child_env, mock_process
 
 PETSTORE = str(SPECS / "petstore.yaml")
@@ -22,15 +19,6 @@ SHOP = str(SPECS / "shop.yaml")
 def _copy(source: str, target: Path) -> str:
     target.write_text(Path(source).read_text())
     return str(target)
-
-
-def _until(check: Callable[[], bool], what: str, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    pytest.fail(f"not within {timeout}s: {what}")
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -159,18 +147,18 @@ def test_each_file_reloads_alone(tmp_path: Path) -> None:
         picker = '{"name": "users", "url": "/__mocktui/api-docs/openapi.json?spec=users", "title": "%s"}'
         assert picker % "Users" in httpx.get(mock.url + "/__mocktui/api-docs").text
         Path(users).write_text(text.replace("List users", "List every user").replace("title: Users", "title: People"))
-        _until(lambda: "List every user" in summaries("users"), "users.yaml reloaded")
+        until(lambda: "List every user" in summaries("users"), "users.yaml reloaded")
         assert summaries("petstore") == before
         assert picker % "People" in httpx.get(mock.url + "/__mocktui/api-docs").text  # the picker shows the new title
         assert httpx.get(admin + "/controls", params={"spec": "petstore"}).json()["delay"]["max_ms"] == 1
         Path(users).write_text(text.replace("List users", "Broken").replace("openapi: 3.1.0", "openapi: [3"))
-        _until(lambda: "kept the last good spec" in mock.output(), "the broken edit said so")
+        until(lambda: "kept the last good spec" in mock.output(), "the broken edit said so")
         assert "List every user" in summaries("users")
         assert httpx.get(mock.url + "/users/me", headers={"authorization": "Bearer t"}).status_code == 200
         assert httpx.get(mock.url + "/pets").status_code == 200
         clash = text.replace("/users/me:", "/pets:")  # a reload must not take another spec's route either
         Path(users).write_text(clash)
-        _until(lambda: "(users) is also served by petstore" in mock.output(), "the colliding edit was refused")
+        until(lambda: "(users) is also served by petstore" in mock.output(), "the colliding edit was refused")
         assert httpx.get(mock.url + "/pets").json()[0]["name"]  # still petstore's answer
         assert httpx.get(mock.url + "/users/me", headers={"authorization": "Bearer t"}).status_code == 200
 
@@ -215,6 +203,6 @@ def test_one_spec_under_a_mount_keeps_it_across_a_reload(tmp_path: Path) -> None
         assert created.status_code == 201
         text = Path(USERS).read_text()
         Path(users).write_text(text.replace("List users", "List every user"))
-        _until(lambda: "reloaded users.yaml" in mock.output(), "users.yaml reloaded")
+        until(lambda: "reloaded users.yaml" in mock.output(), "users.yaml reloaded")
         assert httpx.get(mock.url + "/__mocktui/spec").json()["base_path"] == "/accounts"
         assert httpx.get(mock.url + "/__mocktui/specs").json()[0]["mount"] == "/accounts"

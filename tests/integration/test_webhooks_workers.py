@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import orjson
 
+from ..helpers import until
 from ..receiver import Receiver, serving
 from .processes import MockProcess, mock_process
 from .test_webhooks import STATEFUL_SPEC
@@ -23,13 +24,6 @@ def workers_mock(tmp_path: Path, config: str = "") -> tuple[list[str], Path]:
     spec.write_text(STATEFUL_SPEC)
     (tmp_path / "mocktui.yaml").write_text(config)
     return [str(spec), "--workers", "2", "--store", f"sqlite:{tmp_path / 'pets.db'}", "--seed", "0"], spec
-
-
-def until(check: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert check()
 
 
 def both_workers(mock: MockProcess, client: httpx.Client, send: Callable[[], httpx.Response]) -> int:
