@@ -1,6 +1,6 @@
 """screenshots/docs.png and docs-redoc.png: the petstore's docs pages in Debian's chromium, one GET tried.
 
-    python scripts/docs_screenshot.py     (needs /usr/bin/chromium and the [test] extra's playwright)
+python scripts/docs_screenshot.py     (needs /usr/bin/chromium and the [test] extra's playwright)
 """
 
 from __future__ import annotations

@@ -71,6 +71,7 @@ class HubServer(SoloPlane):
     """The supervisor's plane: the cluster's document and counters, and its workers' journals on demand."""
 
     shared = True
+
     def __init__(self, path: str, member: str | None = None) -> None:
         super().__init__(member)
         self.path = path

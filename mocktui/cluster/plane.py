@@ -253,6 +253,7 @@ class SoloPlane(Plane):
     """One process alone: its own journal, its own counters; a change is durable once applied."""
 
     shared = False
+
     def __init__(self, member: str | None = None) -> None:
         super().__init__(member)
         self.counters = LocalCounters()

@@ -471,4 +471,3 @@ class RedisPlane(Plane):
         keys = list(self._r.scan_iter(match=self._counter_prefix + "*", count=1000))
         if keys:
             self._r.delete(*keys)
-

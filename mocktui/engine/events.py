@@ -66,7 +66,6 @@ class RequestEvent:
             "spec": self.spec,
         }
 
-
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RequestEvent:
         """The event `to_dict` gave (from another process or the admin API)."""

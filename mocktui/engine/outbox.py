@@ -131,7 +131,6 @@ class Outbox:
         return found
 
 
-
 def delivery_of(event: RequestEvent) -> dict[str, Any]:
     """The journal event of one delivery attempt as the Webhooks pane and `GET /webhooks` list it."""
     tags, said = event.tags, dict(n.split(" ", 1) for n in event.notes if " " in n)

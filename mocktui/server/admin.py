@@ -387,6 +387,7 @@ def _sse_item(item: Item) -> bytes:
 
 EMPTY = EventQuery()
 
+
 def _filters(
     method: str | None = None,
     path: str | None = None,

@@ -91,7 +91,7 @@ def _bar(title: str, pages: str, view: str) -> str:
     return (
         f'<nav id="mocktui-bar"><b id="mocktui-title">{html.escape(title)}</b>'
         ' <select id="mocktui-spec" aria-label="spec"></select>'
-        f'{link("Swagger UI", pages)} {link("ReDoc", pages + "/redoc")}'
+        f"{link('Swagger UI', pages)} {link('ReDoc', pages + '/redoc')}"
         '<span class="grow"></span><span id="mocktui-reloaded"></span>'
         '<span>mock docs: "Try it out" calls this mock</span></nav>'
     )
@@ -110,8 +110,7 @@ def _page(title: str, head: str, body: str, script: str, specs: list[DocsSpec]) 
 def swagger_page(title: str, specs: list[DocsSpec], assets: str, pages: str) -> str:
     head = f'<link rel="stylesheet" href="{assets}/swagger-ui.css"><link rel="icon" href="{assets}/favicon.png">'
     body = (
-        _bar(title, pages, pages) + '<div id="swagger-ui"></div>'
-        f'<script src="{assets}/swagger-ui-bundle.js"></script>'
+        _bar(title, pages, pages) + f'<div id="swagger-ui"></div><script src="{assets}/swagger-ui-bundle.js"></script>'
     )
     script = """
 const ui = SwaggerUIBundle({

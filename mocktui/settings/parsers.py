@@ -14,6 +14,7 @@ from mocktui.engine.steer.faults import fault_kind
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
+
 def parse_bool(raw: Any) -> bool:
     if isinstance(raw, bool):
         return raw

@@ -176,8 +176,6 @@ SETTINGS: tuple[Setting, ...] = (
 BY_NAME = {s.name: s for s in SETTINGS}
 
 
-
-
 @dataclass(frozen=True)
 class Settings:
     """What the mock was asked to be, from every source; one field per row of `SETTINGS`, plus

@@ -220,7 +220,6 @@ class LocalBackend:
         fired: dict[str, Any] = _call(service.fire_webhook, hook, body, url)
         return fired
 
-
     async def export(self, kind: str, ids: Sequence[int] | None = None) -> tuple[str, bytes]:
         chosen = set(ids) if ids is not None else None
         made: Export = _call(self.service.export, kind, EventQuery(), self.runtime.url, 0, chosen)

@@ -21,13 +21,13 @@ from mocktui.ui.local import LocalBackend
 
 from ..helpers import SPECS
 
-HOOKS = '''from mocktui.hooks import on
+HOOKS = """from mocktui.hooks import on
 
 
 @on("GET", "/pets")
 def pets(request):
     return {{"status": {status}, "body": {{"hook": {status}}}}}
-'''
+"""
 
 
 def write(path: Path, text: str) -> None:

@@ -33,7 +33,9 @@ def frames(url: str, count: int, ready: threading.Event) -> list[bytes]:
 
 @pytest.mark.parametrize("layout", ["one process", "hub", "redis"])
 def test_the_stream_carries_each_journal_event_as_it_was_framed_before(
-    tmp_path: Path, layout: str, redis_url: str  # noqa: F811 - the fixture
+    tmp_path: Path,
+    layout: str,
+    redis_url: str,  # noqa: F811 - the fixture
 ) -> None:
     workers = [] if layout == "one process" else ["--workers", "2", *cluster_args(layout, redis_url)]
     with mock_process([PETSTORE, *workers], tmp_path) as mock:

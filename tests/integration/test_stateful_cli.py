@@ -119,7 +119,11 @@ def test_cli_workers_with_the_memory_store_exit_2(tmp_path: Path) -> None:
     """Each worker would answer from its own records: refused with the stores that do work."""
     command = [sys.executable, "-m", "mocktui", str(SHOP), "--headless", "--port", str(free_port())]
     result = subprocess.run(
-        [*command, "--workers", "2", "--stateful"], cwd=tmp_path, env=child_env(), capture_output=True, text=True,
+        [*command, "--workers", "2", "--stateful"],
+        cwd=tmp_path,
+        env=child_env(),
+        capture_output=True,
+        text=True,
         timeout=30,
     )
     assert result.returncode == 2, result.stdout + result.stderr

@@ -252,9 +252,9 @@ def _latencies(port: int, seconds: float, rate: int = 500) -> list[float]:
     import socket
 
     body = b'{"name": "Rex"}'
-    request = (
-        b"POST /pets HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
-        % (len(body), body)
+    request = b"POST /pets HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (
+        len(body),
+        body,
     )
     latencies: list[float] = []
     with socket.create_connection(("127.0.0.1", port)) as conn:

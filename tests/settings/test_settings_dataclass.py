@@ -54,7 +54,7 @@ def test_dotenv_reads_quotes_and_trailing_comments(tmp_path: pytest.TempPathFact
     from mocktui.settings.resolve import read_dotenv
 
     env = Path(str(tmp_path)) / ".env"
-    env.write_text('PORT="3050"  # the port\nexport HOST=0.0.0.0\nCORS_ORIGIN=\'http://a.test\' # c\n')
+    env.write_text("PORT=\"3050\"  # the port\nexport HOST=0.0.0.0\nCORS_ORIGIN='http://a.test' # c\n")
     assert read_dotenv(env) == {"PORT": "3050", "HOST": "0.0.0.0", "CORS_ORIGIN": "http://a.test"}
     env.write_text("PORT=1\n=oops\n")
     with pytest.raises(ConfigError, match=r"\.env:2: expected KEY=VALUE, got '=oops'"):

@@ -68,7 +68,7 @@ async def session(app: MocktuiApp, pilot: Pilot[int], client: httpx.AsyncClient)
         assert (await call("GET", f"/products/{products[0]}")).status_code == 404
     await clear_override(app, pilot, "getProduct")
     await call("GET", f"/products/{products[0]}")
-    order = (await call("POST", "/orders", {"userId": users[0], "items": [{"productId": products[0], "quantity": 2}]}))
+    order = await call("POST", "/orders", {"userId": users[0], "items": [{"productId": products[0], "quantity": 2}]})
     order_id = order.json()["id"]
     await call("GET", f"/orders/{order_id}")
     await toggle_override(app, pilot, "getOrder", "disabled", "503")  # override 2
@@ -107,7 +107,7 @@ async def session(app: MocktuiApp, pilot: Pilot[int], client: httpx.AsyncClient)
     await call("GET", f"/users/{fourth}")
     await call("GET", "/products", page=1, per_page=5)
     await call("GET", f"/products/{products[0]}")
-    second = (await call("POST", "/orders", {"userId": users[1], "items": [{"productId": products[0], "quantity": 1}]}))
+    second = await call("POST", "/orders", {"userId": users[1], "items": [{"productId": products[0], "quantity": 1}]})
     await call("GET", f"/orders/{second.json()['id']}")
     await call("PATCH", f"/orders/{second.json()['id']}", {"status": "paid"})
     await call("GET", f"/users/{users[1]}/orders")
@@ -152,8 +152,11 @@ async def test_a_steered_session_exported_to_pytest_passes_against_a_fresh_mock(
     source = test_file.read_text()
     assert len(re.findall(r"^    def test_", source, re.M)) == 60
     assert source.count("        steered()\n") >= 5  # the overrides and the faults are marked for --target real
-    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--config", str(ROOT / "pyproject.toml"),
-                           str(test_file)], capture_output=True, text=True)  # the project's rules: E, F, I, B, UP, W
+    lint = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--config", str(ROOT / "pyproject.toml"), str(test_file)],
+        capture_output=True,
+        text=True,
+    )  # the project's rules: E, F, I, B, UP, W
 
     assert lint.returncode == 0, lint.stdout
 
@@ -198,8 +201,10 @@ async def test_the_export_over_the_admin_api_is_the_one_made_locally(tmp_path: P
         text, severity = await export_shown(remote, ids, tmp_path / "remote")
         assert severity == "information" and text.startswith("2 requests shown -> ")
         har = json.loads((tmp_path / "remote" / "mocktui-session.har").read_text())
-        assert [e["request"]["url"].rsplit("/", 2)[-2:] for e in har["log"]["entries"]] == [["users", "1"],
-                                                                                             ["users", "2"]]
+        assert [e["request"]["url"].rsplit("/", 2)[-2:] for e in har["log"]["entries"]] == [
+            ["users", "1"],
+            ["users", "2"],
+        ]
         name, everything = await remote.export("pytest")
         assert name == "test_mocktui_session.py" and everything.count(b"    def test_") == 3
         blocked = tmp_path / "a-file"

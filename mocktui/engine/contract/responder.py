@@ -136,8 +136,10 @@ class Responder:
         status, resp = error_status(compiled.responses, kind, violations)
         title, detail = (
             ERROR_TITLES[kind],
-            "; ".join(f"{v.location} {v.pointer}: {v.reason}" if v.pointer else f"{v.location}: {v.reason}"
-                      for v in violations),  # fmt: skip
+            "; ".join(
+                f"{v.location} {v.pointer}: {v.reason}" if v.pointer else f"{v.location}: {v.reason}"
+                for v in violations
+            ),  # fmt: skip
         )
         tags = (kind if kind in ("auth", "missing", "conflict") else "validation",)
         # The reason travels in a header too: a declared error body may have no field to carry it.

@@ -1,6 +1,5 @@
 """The export formats by name, and what builds each: the service's one entry point into the exports."""
 
-
 from __future__ import annotations
 
 import random

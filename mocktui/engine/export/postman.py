@@ -115,12 +115,22 @@ def _request(sample: samples.SampleRequest) -> dict[str, Any]:
         if auth is None and cred.kind == "bearer":
             auth = {"type": "bearer", "bearer": [{"key": "token", "value": "{{bearerToken}}", "type": "string"}]}
         elif auth is None and cred.kind == "basic":
-            auth = {"type": "basic", "basic": [{"key": "username", "value": "{{basicUser}}", "type": "string"},
-                                               {"key": "password", "value": "{{basicPassword}}", "type": "string"}]}
+            auth = {
+                "type": "basic",
+                "basic": [
+                    {"key": "username", "value": "{{basicUser}}", "type": "string"},
+                    {"key": "password", "value": "{{basicPassword}}", "type": "string"},
+                ],
+            }
         elif auth is None and cred.kind == "apikey" and cred.where in ("header", "query"):
-            auth = {"type": "apikey", "apikey": [{"key": "key", "value": cred.name, "type": "string"},
-                                                 {"key": "value", "value": "{{apiKey}}", "type": "string"},
-                                                 {"key": "in", "value": cred.where, "type": "string"}]}
+            auth = {
+                "type": "apikey",
+                "apikey": [
+                    {"key": "key", "value": cred.name, "type": "string"},
+                    {"key": "value", "value": "{{apiKey}}", "type": "string"},
+                    {"key": "in", "value": cred.where, "type": "string"},
+                ],
+            }
         elif cred.where == "cookie":
             cookies.append(f"{cred.name}={{{{apiKey}}}}")
         elif cred.where == "query":

@@ -192,8 +192,11 @@ def _test(step: Step, state: int) -> list[str]:
     indent = " " * (12 if chaos else 8)
     call = f"{indent}{'' if chaos else 'response = '}api.request({', '.join(args)})"
     if len(call) > LINE_MAX or "\n" in call:
-        call = f"{indent}{'' if chaos else 'response = '}api.request(\n" + "".join(
-            f"{indent}    {arg.replace(chr(10), chr(10) + indent + '    ')},\n" for arg in args) + f"{indent})"
+        call = (
+            f"{indent}{'' if chaos else 'response = '}api.request(\n"
+            + "".join(f"{indent}    {arg.replace(chr(10), chr(10) + indent + '    ')},\n" for arg in args)
+            + f"{indent})"
+        )
     lines.append(call)
     if chaos:
         return lines

@@ -14,9 +14,6 @@ if TYPE_CHECKING:
     pass
 
 
-
-
-
 # -- from a decision to a response ----------------------------------------------------------
 
 

@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     pass
 
 
-
 WHEN_KEYS = ("method", "path", "operation", "query", "headers", "cookies", "body", "call", "calls")
 OPERATORS = ("eq", "ne", "regex", "gt", "gte", "lt", "lte", "in", "not_in", "exists", "contains")
 CALLS_KEYS = ("every", "after", "first")

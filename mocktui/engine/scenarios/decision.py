@@ -12,9 +12,6 @@ if TYPE_CHECKING:
     pass
 
 
-
-
-
 class ScenarioError(Exception):
     """The rules, hooks or pack names cannot be used; `problems` has one line per problem."""
 

@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     pass
 
 
-
 RULE_KEYS = ("name", "enabled", "when", "then")
 
 

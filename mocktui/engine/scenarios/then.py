@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     pass
 
 
-
 THEN_KEYS = ("status", "headers", "body", "template", "example", "content_type", "delay", "fault", "webhook")
 _TOKEN_CHARS = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _DELAY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:-\s*(\d+(?:\.\d+)?))?\s*(ms|s)?\s*$")

@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     pass
 
 
-
 MISSING: Any = object()  # a value that is not there (None is JSON null)
 
 

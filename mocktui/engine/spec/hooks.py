@@ -33,6 +33,7 @@ class _Builder(Protocol):
         file: str, ptr: str,
     ) -> Operation: ...  # fmt: skip
 
+
 EXTENSION = "x-mocktui-webhook"  # {on: orders.created} or {on: [orders.created, orders.updated]}
 
 

@@ -273,8 +273,10 @@ def _wrong_type(key: str, value: Any) -> str | None:
         return "a number"
     if key in _COUNTS and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
         return "a whole number, 0 or more"
-    if key == "required" and not isinstance(value, bool) and not (
-        isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if (
+        key == "required"
+        and not isinstance(value, bool)
+        and not (isinstance(value, list) and all(isinstance(v, str) for v in value))
     ):
         return "a list of property names"
     if key == "enum" and not isinstance(value, list):

@@ -224,9 +224,9 @@ def _leaves(error: ValidationError) -> list[ValidationError]:
 
 
 def _misfit(instance: Any, errors: list[ValidationError]) -> tuple[int, int, int, int]:
-    not_a_ref = any(
-        e.validator == "required" and "$ref" in e.validator_value and not e.path for e in errors
-    ) and not (isinstance(instance, dict) and "$ref" in instance)
+    not_a_ref = any(e.validator == "required" and "$ref" in e.validator_value and not e.path for e in errors) and not (
+        isinstance(instance, dict) and "$ref" in instance
+    )
     wrong_tag = sum(
         1
         for e in errors
@@ -256,9 +256,9 @@ def _unknown_keys(error: ValidationError) -> list[str]:
     schema = error.schema if isinstance(error.schema, dict) else {}
     known = schema.get("properties", {})
     patterns = list(schema.get("patternProperties", {}))
-    return [
-        str(k) for k in error.instance if k not in known and not any(re.search(p, str(k)) for p in patterns)
-    ] or ["?"]
+    return [str(k) for k in error.instance if k not in known and not any(re.search(p, str(k)) for p in patterns)] or [
+        "?"
+    ]
 
 
 def _reason(error: ValidationError, path: list[Any]) -> str:

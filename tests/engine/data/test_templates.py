@@ -73,7 +73,7 @@ def render(text: str, json_escape: bool = False, **extra: Any) -> str:
         ("{{ body.name | upper }}", "ADA LOVELACE"),
         ("{{ query.limit | default(10) }}", "10"),
         ("{{ query.page | default(10) }}", "3"),
-        ("{{ body.nothing | default('y') }}|{{ body.tags | default('y') }}", "y|[\"x\",\"y\"]"),
+        ("{{ body.nothing | default('y') }}|{{ body.tags | default('y') }}", 'y|["x","y"]'),
         ("{{ body.tags | json }}", '["x","y"]'),
         ("{{ body.nothing | json }}|{{ body.name.nothing.deeper | json }}", "null|null"),
         ("{{ faker.email }}", "ada@example.com"),
@@ -87,8 +87,8 @@ def render(text: str, json_escape: bool = False, **extra: Any) -> str:
         ("{{ body.nothing | upper }}|{{ body.nothing | length }}|{{ body.nothing | first }}", "|0|"),
         ("{{ body.tags }} {{ 5 }} {{ true }} {{ null }} {{ 1.5 }}", '["x","y"] 5 true  1.5'),
         ("{{ body.nothing }}{{ body.nothing.deeper }}{{ body.at.all[0] }}", ""),
-        ("a {{ \"}}\" }} b", "a }} b"),
-        ("{{ \"tab\\there\" }}", "tab\there"),
+        ('a {{ "}}" }} b', "a }} b"),
+        ('{{ "tab\\there" }}', "tab\there"),
         ("trailing newline kept\n", "trailing newline kept\n"),
         ("no braces }} here {# not a comment #}", "no braces }} here {# not a comment #}"),
     ],
@@ -132,8 +132,13 @@ def test_jinja_statements_and_filters() -> None:
     assert render("{{ body.items | map(attribute='name') | sort | join(',') }}") == "ink,pen"
     assert render("{{ store.users | map(attribute='email') | join(',') }}") == "ada@example.com,bob@example.com"
     assert render("{% for key, value in body | dictsort %}{{ key }} {% endfor %}") == "items name tags "
-    assert render("{% set total = namespace(n=0) %}{% for i in body.items %}{% set total.n = total.n + i.qty %}"
-                  "{% endfor %}{{ total.n }}") == "3"
+    assert (
+        render(
+            "{% set total = namespace(n=0) %}{% for i in body.items %}{% set total.n = total.n + i.qty %}"
+            "{% endfor %}{{ total.n }}"
+        )
+        == "3"
+    )
     assert render("{{ body.items | items | length }}|{{ range(3) | list | json }}") == "0|[0,1,2]"
     assert render("{{ '%05d' | format(42) }}|{{ 3.14159 | round(2) }}|{{ 'a-b' | replace('-', '_') }}") == (
         "00042|3.14|a_b"
@@ -227,19 +232,29 @@ def test_the_roots_read_are_listed_for_checks_at_load() -> None:
         ("{{ body.x ", "'{{' is never closed with '}}'", "{{ body.x "),
         ('{"a": 1,\n "b": {% if body.x }\n}', "'{%' is never closed with '%}'", "{% if body.x }"),
         ("{{ x }} {# note", "'{#' is never closed with '#}'", "{# note"),
-        ("{{ secret }}", "unknown name 'secret'; known: path, query, headers, cookies, body, faker, store, uuid, "
-         "now, timestamp, method, call", "secret }}"),
+        (
+            "{{ secret }}",
+            "unknown name 'secret'; known: path, query, headers, cookies, body, faker, store, uuid, "
+            "now, timestamp, method, call",
+            "secret }}",
+        ),
         ('{"secret": 1,\n "b": "{{ secret }}"}', "unknown name 'secret'", "secret }}"),
-        ("{{ body | shout }}", "unknown filter 'shout'; known: json, upper, lower, trim, length, first, last, "
-         "default and Jinja's", "shout }}"),
+        (
+            "{{ body | shout }}",
+            "unknown filter 'shout'; known: json, upper, lower, trim, length, first, last, default and Jinja's",
+            "shout }}",
+        ),
         ("{{ body | titel }}", "unknown filter 'titel' (did you mean 'title'?)", "titel }}"),
         ("{{ body is nmber }}", "unknown test 'nmber' (did you mean 'number'?)", "nmber }}"),
         ("{{ }}", "Expected an expression, got 'end of print statement'", "{{ }}"),
         ("{{ body.x y }}", "expected token 'end of print statement', got 'y'", "y }}"),
         ("{{ body[0 }}", "unexpected '}', expected ']'", "body[0 }}"),
         ("{{ body. }}", "expected name or number", "body. }}"),
-        ("{% for x in body %}\n{{ x }}\n", "Unexpected end of template. Jinja was looking for the following tags: "
-         "'endfor' or 'else'", "{% for x in body %}\n{{ x }}"),
+        (
+            "{% for x in body %}\n{{ x }}\n",
+            "Unexpected end of template. Jinja was looking for the following tags: 'endfor' or 'else'",
+            "{% for x in body %}\n{{ x }}",
+        ),
         ("{% if a %}{% if b %}{% endif %}", "Unexpected end of template", "{% if a %}{% if b %}"),
         ("line 1\nline 2\n  {% if %}\n", "Expected an expression, got 'end of statement block'", "if %}"),
     ],

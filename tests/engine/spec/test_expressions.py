@@ -11,9 +11,9 @@ from mocktui.engine.spec.expressions import MISSING, Exchange, ExpressionError, 
 from mocktui.engine.spec.model import MediaType, Operation, Parameter, RequestBody, Response
 
 MULTIPART = (
-    b"--B\r\nContent-Disposition: form-data; name=\"callbackUrl\"\r\n\r\nhttp://m.example/cb\r\n"
-    b"--B\r\nContent-Disposition: form-data; name=\"meta\"\r\nContent-Type: application/json\r\n\r\n"
-    b"{\"tags\": [\"a\", \"b\"]}\r\n--B--\r\n"
+    b'--B\r\nContent-Disposition: form-data; name="callbackUrl"\r\n\r\nhttp://m.example/cb\r\n'
+    b'--B\r\nContent-Disposition: form-data; name="meta"\r\nContent-Type: application/json\r\n\r\n'
+    b'{"tags": ["a", "b"]}\r\n--B--\r\n'
 )
 
 

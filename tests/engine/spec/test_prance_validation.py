@@ -201,7 +201,7 @@ paths:
 
 
 def test_a_circular_spec_is_checked_without_resolving_it(tmp_path: Path) -> None:
-    spec = OPENAPI_31.replace("uniqueItems: \"no\"", "default: x") + (
+    spec = OPENAPI_31.replace('uniqueItems: "no"', "default: x") + (
         "        parent: {$ref: '#/components/schemas/Pet'}\n"
         "        children: {type: array, items: {$ref: '#/components/schemas/Pet'}}\n"
     )

@@ -22,7 +22,9 @@ def problems(tmp_path: Path, text: str) -> list[str]:
 
 def test_servers_must_be_a_list_of_objects(tmp_path: Path) -> None:
     (found,) = problems(tmp_path, HEAD + 'servers: "http://x"\n' + OK_PATHS)
-    assert found.endswith("api.yaml:3: error: at #/servers: servers must be a list of {url: ...} objects, got 'http://x'")
+    assert found.endswith(
+        "api.yaml:3: error: at #/servers: servers must be a list of {url: ...} objects, got 'http://x'"
+    )
 
 
 def test_a_request_body_needs_content(tmp_path: Path) -> None:

@@ -78,7 +78,6 @@ def store(request: pytest.FixtureRequest, tmp_path: Path, namespace: str) -> Ite
         made.close()
 
 
-
 def ids(store: Store, collection: str) -> list[str]:
     return [id for id, _ in store.scan(collection)]
 
