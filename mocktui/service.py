@@ -23,12 +23,12 @@ from mocktui.engine.export.formats import FORMATS, Export, build, sampler
 from mocktui.engine.export.session import Session, answered
 from mocktui.engine.outbox import (
     NO_BODY,
-    OWN_TAGS,
     SINK_PATH,
     SINK_TAG,
     Fire,
     Sink,
     delivery_of,
+    is_delivery,
     outbox_of,
     sink_entry,
     sink_event,
@@ -466,7 +466,7 @@ class MockService:
         outbox = outbox_of(self.engine)
         made: Iterable[dict[str, Any]] = outbox.deliveries
         if self.plane.shared:  # every process's attempts: the cluster's journal, as the sink reads it
-            made = [delivery_of(e) for e in self.journal_plane.journal() if e.tags and e.tags[0] in OWN_TAGS]
+            made = [delivery_of(e) for e in self.journal_plane.journal() if is_delivery(e)]
         out = []
         for hook in self.engine.spec.hooks:
             recent = [d for d in made if d["hook"] == hook.key][-20:]

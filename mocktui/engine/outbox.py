@@ -131,6 +131,11 @@ class Outbox:
         return found
 
 
+def is_delivery(event: RequestEvent) -> bool:
+    """Whether a journal event is a webhook or callback attempt the mock sent (not a request it answered)."""
+    return bool(event.tags) and event.tags[0] in OWN_TAGS
+
+
 def delivery_of(event: RequestEvent) -> dict[str, Any]:
     """The journal event of one delivery attempt as the Webhooks pane and `GET /webhooks` list it."""
     tags, said = event.tags, dict(n.split(" ", 1) for n in event.notes if " " in n)

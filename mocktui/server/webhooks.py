@@ -40,7 +40,6 @@ from mocktui.engine.spec.expressions import MISSING, Exchange, parse_body
 QUEUE_MAX = 10_000  # deliveries waiting per target; more are dropped (and journaled as failed)
 NOTE = re.compile(r"^fire webhook (\S+)(?: after (\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))? ms)?$")
 ROLE_EVENTS = {"create": "created", "update": "updated", "replace": "updated", "delete": "deleted"}
-OWN_TAGS = ("webhook", "callback")
 log = logging.getLogger("mocktui.webhooks")
 
 

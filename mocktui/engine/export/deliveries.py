@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from mocktui.engine import har
 from mocktui.engine.events import EventQuery, RequestEvent
-from mocktui.engine.outbox import OWN_TAGS, SINK_PATH, delivery_of
+from mocktui.engine.outbox import SINK_PATH, delivery_of, is_delivery
 
 OWN_NOTES = ("trigger", "attempt", "source")  # what the deliverer notes on every attempt
 # Headers of the original delivery a replay does not resend: the HTTP client's own, the delivery's id
@@ -34,10 +34,6 @@ if (secret) {  // signed as mocktui signs (--webhook-secret): HMAC-SHA256 of the
     pm.request.headers.upsert({ key: 'X-Mocktui-Signature',
                                 value: 'sha256=' + CryptoJS.HmacSHA256(raw, secret).toString(CryptoJS.enc.Hex) });
 }"""
-
-
-def is_delivery(event: RequestEvent) -> bool:
-    return bool(event.tags) and event.tags[0] in OWN_TAGS
 
 
 def chosen(journal: Iterable[RequestEvent], requests: list[RequestEvent], query: EventQuery,
