@@ -8,6 +8,7 @@ event (a filter, the control room's log, a recorder) decodes it, and only when i
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -67,6 +68,12 @@ class Item:
 
 def notice_item(notice: Notice) -> Item:
     return Item("notice", 0, {"time": notice.time, "level": notice.level, "text": notice.text})
+
+
+def replayed_after(events: Iterable[RequestEvent], after: int) -> list[list[Item]]:
+    """The kept events after `after` (a resumed follower's catch-up), in batches of `BATCH_MAX`."""
+    kept = [Item.request(event) for event in events if event.id > after]
+    return [kept[start : start + BATCH_MAX] for start in range(0, len(kept), BATCH_MAX)]
 
 
 def drained(first: Item, queue: asyncio.Queue[Item]) -> list[Item]:

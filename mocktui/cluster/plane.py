@@ -26,7 +26,7 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from mocktui.cluster.follow import BATCH_MAX, Item, drained, notice_item
+from mocktui.cluster.follow import Item, drained, notice_item, replayed_after
 from mocktui.engine.changes import changes_of
 from mocktui.engine.events import EventStream, Notice, RequestEvent
 from mocktui.engine.outbox import outbox_of
@@ -227,10 +227,9 @@ class Plane(ABC):
             await self._following(True)
             yield [Item("ready", 0, {})]
             if after is not None:
-                kept = [Item.request(event) for event in await self._kept() if event.id > after]
-                replayed = {item.id for item in kept}
-                for start in range(0, len(kept), BATCH_MAX):
-                    yield kept[start : start + BATCH_MAX]
+                for kept in replayed_after(await self._kept(), after):
+                    replayed.update(item.id for item in kept)
+                    yield kept
             while True:
                 batch = drained(await queue.get(), queue)
                 if replayed:  # heard live while the kept ones were gathered: once is enough

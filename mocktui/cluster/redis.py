@@ -28,7 +28,7 @@ import orjson
 import redis
 import redis.asyncio as aioredis
 
-from mocktui.cluster.follow import Item
+from mocktui.cluster.follow import Item, replayed_after
 from mocktui.cluster.plane import SLOTS, Document, Plane, Stamp, adopt, document, merged, ring
 from mocktui.engine.events import Notice, RequestEvent
 from mocktui.engine.outbox import Fire, outbox_of
@@ -408,10 +408,9 @@ class RedisPlane(Plane):
             yield [Item("ready", 0, {})]
             replayed: set[int] = set()
             if after is not None:
-                kept = [Item.request(event) for event in await asyncio.to_thread(self.journal) if event.id > after]
-                replayed = {item.id for item in kept}
-                for start in range(0, len(kept), BATCH):
-                    yield kept[start : start + BATCH]
+                for kept in replayed_after(await asyncio.to_thread(self.journal), after):
+                    replayed.update(item.id for item in kept)
+                    yield kept
             while True:
                 found: Any = await reader.xread({stream: last}, count=BATCH, block=5000)
                 for _, entries in found or ():
