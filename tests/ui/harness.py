@@ -7,6 +7,8 @@ httpx to prove the effect.
 
 from __future__ import annotations
 
+import socket
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import cache
@@ -27,6 +29,7 @@ from mocktui.ui.local import LocalBackend
 from mocktui.ui.requests import Display
 from mocktui.ui.screens import OverrideScreen
 
+from ..engine.stores.test_stores import require_redis
 from ..helpers import SPECS
 
 API = "/api/v1"
@@ -36,6 +39,17 @@ FROZEN = Display(time=lambda _t: "12:00:00", latency=lambda _ms: "0.4ms", rate=0
 
 
 @cache
+def workers_socket(shared: str) -> tuple[socket.socket, str, str | None]:
+    """For a control room over `--workers 2`: its listening socket, its URL, and the cluster's Redis URL when
+    the workers agree through Redis (`shared == "redis"`; a namespace of its own) rather than the hub."""
+    sock = bind("127.0.0.1", 0)
+    cluster = None
+    if shared == "redis":
+        require_redis()
+        cluster = f"redis://127.0.0.1:6379/14?namespace=ui{uuid.uuid4().hex[:10]}"
+    return sock, f"http://127.0.0.1:{sock.getsockname()[1]}", cluster
+
+
 def shop_spec(name: str) -> Spec:
     return load_spec(str(SPECS / name))
 

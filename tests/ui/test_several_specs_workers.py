@@ -4,22 +4,19 @@ its Routes pane lists every spec, and its log shows every worker's requests."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 import httpx
 import pytest
 
 from mocktui.engine.spec.read import load_spec
 from mocktui.runtime import supervise_many
-from mocktui.server.runner import bind
 from mocktui.settings.table import Settings
 from mocktui.ui.app import MocktuiApp
 from mocktui.ui.local import LocalBackend
 from mocktui.ui.routes import GROUP
 
-from ..engine.stores.test_stores import require_redis
 from ..helpers import SPECS
-from .harness import FROZEN, wait_for
+from .harness import FROZEN, wait_for, workers_socket
 from .test_workers import FRESH
 
 FILES = (str(SPECS / "users.yaml"), str(SPECS / "shop.yaml"))
@@ -29,12 +26,7 @@ AUTH = {"authorization": "Bearer t"}
 
 @pytest.mark.parametrize("shared", ["hub", "redis"])
 async def test_pressing_o_takes_every_spec_offline_on_both_workers(shared: str) -> None:
-    sock = bind("127.0.0.1", 0)
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    cluster = None
-    if shared == "redis":
-        require_redis()
-        cluster = f"redis://127.0.0.1:6379/14?namespace=ui{uuid.uuid4().hex[:10]}"
+    sock, url, cluster = workers_socket(shared)
     settings = Settings(spec=FILES[0], specs=FILES, workers=2, reload=False, log_level="warning", cluster=cluster)
     runtime = supervise_many([load_spec(f) for f in FILES], settings, sock, token=None, quiet=True, mirror=True)
     app = MocktuiApp(LocalBackend(runtime), display=FROZEN)

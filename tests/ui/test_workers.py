@@ -3,32 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 import httpx
 import pytest
 
 from mocktui.runtime import supervise
-from mocktui.server.runner import bind
 from mocktui.settings.table import Settings
 from mocktui.ui.app import MocktuiApp
 from mocktui.ui.local import LocalBackend
 
-from ..engine.stores.test_stores import require_redis
 from ..helpers import SPECS
-from .harness import API, FROZEN, shop_spec, wait_for
+from .harness import API, FROZEN, shop_spec, wait_for, workers_socket
 
 FRESH = httpx.Limits(max_keepalive_connections=0)  # a new connection per request: the kernel spreads them
 
 
 @pytest.mark.parametrize("shared", ["hub", "redis"])
 async def test_pressing_o_takes_both_workers_offline_and_the_log_shows_both(shared: str) -> None:
-    sock = bind("127.0.0.1", 0)
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    cluster = None
-    if shared == "redis":
-        require_redis()
-        cluster = f"redis://127.0.0.1:6379/14?namespace=ui{uuid.uuid4().hex[:10]}"
+    sock, url, cluster = workers_socket(shared)
     settings = Settings(spec=str(SPECS / "shop.yaml"), workers=2, reload=False, log_level="warning", cluster=cluster)
     runtime = supervise(shop_spec("shop.yaml"), settings, sock, token=None, quiet=True, mirror=True)
     app = MocktuiApp(LocalBackend(runtime), display=FROZEN)
