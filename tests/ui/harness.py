@@ -38,7 +38,6 @@ API = "/api/v1"
 FROZEN = Display(time=lambda _t: "12:00:00", latency=lambda _ms: "0.4ms", rate=0.0, url="http://127.0.0.1:3000/api/v1")
 
 
-@cache
 def workers_socket(shared: str) -> tuple[socket.socket, str, str | None]:
     """For a control room over `--workers 2`: its listening socket, its URL, and the cluster's Redis URL when
     the workers agree through Redis (`shared == "redis"`; a namespace of its own) rather than the hub."""
@@ -50,6 +49,7 @@ def workers_socket(shared: str) -> tuple[socket.socket, str, str | None]:
     return sock, f"http://127.0.0.1:{sock.getsockname()[1]}", cluster
 
 
+@cache
 def shop_spec(name: str) -> Spec:
     return load_spec(str(SPECS / name))
 
