@@ -41,6 +41,7 @@ from mocktui.engine.stores import session as session_store
 from mocktui.engine.stores.base import Record, State
 
 NEAR_MISSES = 3  # the closest requests a failed verify reports
+RECENT_DELIVERIES = 20  # the attempts `webhooks()` lists per hook, newest last
 NO_STORE = "no store: start the mock with --stateful (or --persist / --store)"
 
 
@@ -469,7 +470,7 @@ class MockService:
             made = [delivery_of(e) for e in self.journal_plane.journal() if is_delivery(e)]
         out = []
         for hook in self.engine.spec.hooks:
-            recent = [d for d in made if d["hook"] == hook.key][-20:]
+            recent = [d for d in made if d["hook"] == hook.key][-RECENT_DELIVERIES:]
             body = hook.operation.body
             out.append({"name": hook.key, "kind": hook.kind, "operation": hook.owner or None, "url": hook.url or None,
                         "method": hook.operation.method, "summary": hook.operation.summary,
