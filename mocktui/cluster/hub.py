@@ -162,8 +162,9 @@ class HubServer(SoloPlane):
             self._ship_if_heard()
 
     def _ship_if_heard(self) -> None:
-        """Workers send their events as they happen exactly while someone here hears them."""
-        wanted = bool(self._followers) or self._engine.events.listening
+        """Workers send their events as they happen exactly while someone here hears them (and only to the
+        plane that carries the journal: with several specs, the others' workers would not send anyway)."""
+        wanted = self.journals and (bool(self._followers) or self._engine.events.listening)
         if wanted != self._shipping:
             self._shipping = wanted
             self._broadcast({"op": "ship", "on": wanted})
