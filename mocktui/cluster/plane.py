@@ -72,6 +72,10 @@ def adopt(engine: MockEngine, doc: Document) -> None:
             rule.enabled = bool(enabled)
 
 
+class PlaneError(Exception):
+    """The cluster's Redis cannot be reached: one line to show."""
+
+
 class Stamp:
     """A serving member's event numbering (its EventStream's `stamp`): `tick * SLOTS + slot`, rising.
 

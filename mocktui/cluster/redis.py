@@ -29,7 +29,7 @@ import redis
 import redis.asyncio as aioredis
 
 from mocktui.cluster.follow import Item, replayed_after
-from mocktui.cluster.plane import SLOTS, Document, Plane, Stamp, adopt, document, merged, ring
+from mocktui.cluster.plane import SLOTS, Document, Plane, PlaneError, Stamp, adopt, document, merged, ring
 from mocktui.engine.events import Notice, RequestEvent
 from mocktui.engine.outbox import Fire, outbox_of
 from mocktui.engine.pipeline import MockEngine
@@ -73,10 +73,6 @@ def _item(fields: dict[bytes, bytes]) -> Item:
     if kind == "controls":
         data = {"version": data["version"], **data["doc"]}
     return Item(kind, 0, data)
-
-
-class PlaneError(Exception):
-    """The cluster's Redis cannot be reached: one line to show."""
 
 
 def spec_scope(title: str, version: str, operations: list[str]) -> str:

@@ -10,8 +10,7 @@ import socket
 from dataclasses import dataclass, field
 from typing import Literal
 
-from mocktui.cluster.plane import Plane, SoloPlane
-from mocktui.cluster.redis import PlaneError
+from mocktui.cluster.plane import Plane, PlaneError, SoloPlane
 from mocktui.cluster.supervisor import Supervisor
 from mocktui.engine.events import EventStream
 from mocktui.engine.outbox import outbox_of

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from mocktui.cluster.hub import HubClient
 from mocktui.cluster.plane import Plane, SoloPlane
-from mocktui.cluster.redis import RedisPlane, spec_scope
 from mocktui.engine.spec.model import Spec
 from mocktui.engine.stores.base import StoreError
 from mocktui.engine.stores.registry import store_kind
@@ -27,6 +26,8 @@ def plane_for(
     where it is mounted (two mounts of one spec are two mocks, and apart from that spec served alone)."""
     url = cluster_url(settings)
     if url is not None:
+        from mocktui.cluster.redis import RedisPlane, spec_scope  # redis-py: ~20 MB, loaded when a Redis is named
+
         scope = spec_scope(spec.title, spec.api_version, [op.id for op in spec.operations])
         scope += f"@{spec.base_path or '/'}" if several else ""
         return RedisPlane(url, scope=scope, mirror=mirror, serves=serves)

@@ -26,16 +26,17 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-import httpx
 
 from mocktui.engine.contract.callbacks import Catalogue, CompiledHook, body_values, exchange_values
 from mocktui.engine.events import RequestEvent
 from mocktui.engine.outbox import NO_BODY, Fire, Outbox, delivery_of, outbox_of
 from mocktui.engine.pipeline import MockEngine
 from mocktui.engine.spec.expressions import MISSING, Exchange, parse_body
+
+if TYPE_CHECKING:
+    import httpx
 
 QUEUE_MAX = 10_000  # deliveries waiting per target; more are dropped (and journaled as failed)
 NOTE = re.compile(r"^fire webhook (\S+)(?: after (\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))? ms)?$")
@@ -89,7 +90,8 @@ class Deliverer:
         self._store_hooks: dict[str, list[CompiledHook]] = {}
         self._queues: dict[str, asyncio.Queue[_Delivery]] = {}
         self._tasks: list[asyncio.Task[None]] = []
-        self._client: httpx.AsyncClient | None = None
+        self._client: httpx.AsyncClient | None = None  # made by the first delivery (`_http`)
+        self._stopped = False
         self._loop: asyncio.AbstractEventLoop | None = None  # the delivery loop, in `_runner`
         self._serving: asyncio.AbstractEventLoop | None = None
         self._runner = threading.Thread()
@@ -127,8 +129,8 @@ class Deliverer:
     def _run(self, ready: threading.Event) -> None:
         loop = asyncio.new_event_loop()
         self._loop, self._thread = loop, threading.get_ident()
-        limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
-        self._client = httpx.AsyncClient(timeout=self.timeout, limits=limits)
+        if self.engine.spec.hooks:
+            self._http()  # ready before the first firing (importing httpx takes ~0.1 s)
         for key, every in self.schedules.items():
             self._tasks.append(loop.create_task(self._every(key, every), name=f"mocktui-webhook-every-{key}"))
         loop.call_soon(ready.set)
@@ -156,6 +158,7 @@ class Deliverer:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks, self._queues = [], {}
+        self._stopped = True
         if self._client is not None:
             await self._client.aclose()
             self._client = None
@@ -308,10 +311,22 @@ class Deliverer:
 
     # -- sending -------------------------------------------------------------------------------
 
+    def _http(self) -> httpx.AsyncClient:
+        """The delivery client: httpx (~18 MB, ~0.1 s to import) is loaded by mocks whose spec declares a
+        callback or webhook, at start; by others only if a reload brings one and it is fired."""
+        if self._client is None:
+            import httpx
+
+            limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
+            self._client = httpx.AsyncClient(timeout=self.timeout, limits=limits)
+        return self._client
+
     async def _deliver(self, delivery: _Delivery) -> None:
-        client = self._client
-        if client is None:
+        if self._stopped:
             return
+        import httpx
+
+        client = self._http()
         hook = delivery.hook
         headers = self._headers(delivery)
         total = self.retries + 1

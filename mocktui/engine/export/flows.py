@@ -13,10 +13,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qsl
 
-import jsonschema
 import orjson
 
 from mocktui.engine.events import RequestEvent
+from mocktui.engine.export.samples import checker
 from mocktui.engine.export.session import Session
 from mocktui.engine.har import is_secret
 from mocktui.engine.spec.model import MediaType, Operation, Response, Spec
@@ -312,7 +312,7 @@ def _schema(
         body = orjson.loads(event.response_body)
     except orjson.JSONDecodeError:
         return None
-    if not jsonschema.Draft202012Validator(schema).is_valid(body):
+    if not checker(schema).is_valid(body):
         return None
     key = f"{op.id} {event.status} {media}"
     schemas[key] = shared(schema, defs)

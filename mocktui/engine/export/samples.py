@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-import jsonschema
-
 from mocktui.engine.contract.security import compile_requirements
 from mocktui.engine.spec.model import NO_EXAMPLE, Operation, Spec
 
@@ -52,10 +50,17 @@ def text_of(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def checker(schema: Any) -> Any:
+    """A checker for samples; jsonschema is imported here, at export time, not by every mock that starts."""
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(schema)
+
+
 def _value(spec: Spec, schema: Any, name: str, example: Any, sample: Sample) -> Any:
     """A parameter value: its example when it fits, else one generated from its schema that fits."""
     bundle = spec.schemas.bundle(schema, "readOnly") if isinstance(schema, dict) else None
-    validator = jsonschema.Draft202012Validator(bundle) if bundle is not None else None
+    validator = checker(bundle) if bundle is not None else None
     if example is not NO_EXAMPLE and (validator is None or validator.is_valid(example)):
         return example
     value = None
@@ -89,7 +94,7 @@ def build(spec: Spec, op: Operation, sample: Sample) -> SampleRequest:
         value: Any = {}
         if content.schema is not None:
             bundle = spec.schemas.bundle(content.schema, "readOnly")
-            validator = jsonschema.Draft202012Validator(bundle)
+            validator = checker(bundle)
             candidates = [content.example] if content.has_example else []
             candidates += list(content.examples.values())
             value = next((c for c in candidates if validator.is_valid(c)), None)

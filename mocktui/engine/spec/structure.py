@@ -23,27 +23,24 @@ unknown fields) are warnings: real specs have them, and refusing them would help
 
 from __future__ import annotations
 
-import copy
+import importlib.util
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import jsonschema_rs
-from jsonschema.exceptions import ValidationError
-from jsonschema_path import SchemaPath
-from openapi_spec_validator import OpenAPIV2SpecValidator, OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
-from openapi_spec_validator.schemas import schema_v2, schema_v30, schema_v31
-from openapi_spec_validator.validation import keywords
-from openapi_spec_validator.validation.exceptions import DuplicateOperationIDError, UnresolvableParameterError
-from openapi_spec_validator.validation.registries import KeywordValidatorRegistry
+import orjson
 
 from mocktui.engine.spec.errors import Problem, SpecError
-from mocktui.engine.spec.loader import Loader, escape_pointer, is_url
+from mocktui.engine.spec.loader import Loader, escape_pointer
 from mocktui.engine.spec.model import Spec
 from mocktui.engine.spec.read import load_spec
+
+if TYPE_CHECKING:  # jsonschema explains findings only when jsonschema-rs found some: imported then
+    from jsonschema.exceptions import ValidationError
 
 # Keys whose values the mock never reads: what is wrong beneath them is worth a warning, not a refusal.
 _UNSERVED = {
@@ -92,7 +89,9 @@ def structure_problems(loader: Loader, root: dict[str, Any], *, semantic: bool =
         return []  # the model says which versions it reads
     found = _meta_problems(loader, root, version, thorough=semantic)
     if semantic:
-        found += _semantic_problems(loader, root, version)
+        from mocktui.engine.spec.semantic import semantic_problems  # only `mocktui validate` walks
+
+        found += semantic_problems(loader, root, version)
     unique: dict[tuple[str, str, str], Problem] = {}
     for problem in found:
         unique.setdefault((problem.file, problem.pointer, problem.reason), problem)
@@ -111,11 +110,17 @@ def _version(root: dict[str, Any]) -> str | None:
 
 @cache
 def _meta_schema(version: str) -> dict[str, Any]:
-    if version == "2.0":
-        return dict(schema_v2)
-    if version == "3.0":
-        return dict(schema_v30)
-    meta = copy.deepcopy(dict(schema_v31))  # 3.1 Schema Objects are JSON Schema 2020-12 (the dialect's base)
+    """The meta-schema openapi-spec-validator ships, read from its package folder without importing the
+    package (its import costs ~20 MB and ~0.2 s; a mock that starts needs only these files)."""
+    found = importlib.util.find_spec("openapi_spec_validator")
+    folder = list(found.submodule_search_locations or []) if found is not None else []
+    if not folder:
+        raise RuntimeError("openapi-spec-validator is not installed (a dependency of mocktui)")
+    file = Path(folder[0], "resources", "schemas", f"v{version}", "schema.json")
+    meta: dict[str, Any] = orjson.loads(file.read_bytes())
+    if version != "3.1":
+        return meta
+    # 3.1 Schema Objects are JSON Schema 2020-12 (the dialect's base)
     meta["$defs"]["schema"] = {"$dynamicAnchor": "meta", "$ref": "https://json-schema.org/draft/2020-12/schema"}
     return meta
 
@@ -128,6 +133,8 @@ def _fast(version: str) -> Any:
 
 @cache
 def _thorough(version: str) -> Any:
+    import jsonschema  # the explainer: loaded only for a spec jsonschema-rs found fault with
+
     cls = jsonschema.Draft202012Validator if version == "3.1" else jsonschema.Draft4Validator
     return cls(_meta_schema(version))
 
@@ -143,7 +150,7 @@ def _meta_problems(loader: Loader, root: dict[str, Any], version: str, *, thorou
         if _fast(version).is_valid(doc):
             return []
     except (ValueError, TypeError):  # keys that are not strings (`200:` unquoted in YAML): as JSON would have them
-        doc = _stringify(doc)
+        doc = stringify(doc)
         if _fast(version).is_valid(doc):
             return []
     if not thorough:
@@ -174,9 +181,9 @@ def _fast_warnings(loader: Loader, root: dict[str, Any], errors: Iterator[Any]) 
         keyword = str(error.schema_path[-1]) if error.schema_path else ""
         unknown = keyword in ("additionalProperties", "unevaluatedProperties")
         finding = _FastFinding(keyword, error.instance)
-        if keyword == "required" or (not unknown and _severity(finding, path) != "warning"):  # type: ignore[arg-type]
+        if keyword == "required" or (not unknown and _severity(finding, path) != "warning"):
             return None
-        file, pointer = _locate(loader, root, path)
+        file, pointer = locate(loader, root, path)
         name = str(path[-1]) if path else "the document"
         out.append(loader.problem(file, pointer, f"{name}: {error.message}"[:300], "warning"))
     return out
@@ -201,11 +208,11 @@ def _bundle(loader: Loader, node: Any, file: str, chain: tuple[tuple[str, str], 
     return {k: v if str(k).startswith("x-") else _bundle(loader, v, file, chain) for k, v in node.items()}
 
 
-def _stringify(node: Any) -> Any:
+def stringify(node: Any) -> Any:
     if isinstance(node, dict):
-        return {str(k): _stringify(v) for k, v in node.items()}
+        return {str(k): stringify(v) for k, v in node.items()}
     if isinstance(node, list):
-        return [_stringify(v) for v in node]
+        return [stringify(v) for v in node]
     return node
 
 
@@ -245,10 +252,10 @@ def _meta_problem(loader: Loader, root: dict[str, Any], error: ValidationError) 
         return  # `$ref: null`: the model warns about it (an unquoted '#' in YAML)
     if error.validator in ("additionalProperties", "unevaluatedProperties") and isinstance(error.instance, dict):
         for key in _unknown_keys(error):
-            file, pointer = _locate(loader, root, [*path, key])
+            file, pointer = locate(loader, root, [*path, key])
             yield loader.problem(file, pointer, f"unknown field {key!r}; ignored", "warning")
         return
-    file, pointer = _locate(loader, root, path)
+    file, pointer = locate(loader, root, path)
     yield loader.problem(file, pointer, _reason(error, path), _severity(error, path))
 
 
@@ -315,7 +322,7 @@ def _keywords(path: list[Any]) -> list[str]:
     return words
 
 
-def _locate(loader: Loader, root: Any, path: list[Any]) -> tuple[str, str]:
+def locate(loader: Loader, root: Any, path: list[Any]) -> tuple[str, str]:
     """Where `path` (through the document as if every ref were inlined) lands: a file and a pointer in it."""
     node, file, pointer = root, loader.root, ""
     for i, segment in enumerate(path):
@@ -348,76 +355,3 @@ def _a(kind: str) -> str:
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= MAX_REPR else text[: MAX_REPR - 3] + "..."
-
-
-# --- semantic walk -----------------------------------------------------------------------------
-
-
-class _LocatedSchema(keywords.SchemaValidator):
-    """openapi-spec-validator's schema checks, each finding tagged with where it was found."""
-
-    def __call__(self, schema: SchemaPath, require_properties: bool = True) -> Iterator[ValidationError]:
-        for error in super().__call__(schema, require_properties):
-            where = "/required" if type(error).__name__ == "ExtraParametersError" else "/default"
-            yield _tag(error, schema, where)
-
-
-class _LocatedParameters(keywords.ParametersValidator):
-    def __call__(self, parameters: SchemaPath) -> Iterator[ValidationError]:
-        for error in super().__call__(parameters):
-            yield _tag(error, parameters, "")
-
-
-class _LocatedV2Parameter(keywords.OpenAPIV2ParameterValidator):
-    def __call__(self, parameter: SchemaPath) -> Iterator[ValidationError]:
-        for error in super().__call__(parameter):
-            yield _tag(error, parameter, "/default")
-
-
-def _tag(error: ValidationError, at: SchemaPath, suffix: str) -> ValidationError:
-    if not hasattr(error, "mocktui_at"):  # the innermost caller knows best
-        error.__dict__["mocktui_at"] = [*at.parts, *[s for s in suffix.split("/") if s], *error.absolute_path]
-    return error
-
-
-_SPEC_VALIDATORS = {"2.0": OpenAPIV2SpecValidator, "3.0": OpenAPIV30SpecValidator, "3.1": OpenAPIV31SpecValidator}
-_SKIP = (DuplicateOperationIDError, UnresolvableParameterError)  # the model warns about both already
-
-
-def _semantic_problems(loader: Loader, root: dict[str, Any], version: str) -> list[Problem]:
-    located: dict[str, type[keywords.KeywordValidator]] = {"schema": _LocatedSchema, "parameters": _LocatedParameters}
-    if version == "2.0":
-        located["parameter"] = _LocatedV2Parameter
-    registry = KeywordValidatorRegistry({**_SPEC_VALIDATORS[version].keyword_validators, **located})
-    base = loader.root if is_url(loader.root) else "file://" + loader.root
-    spec = SchemaPath.from_dict(_stringify(root), base_uri=base)
-    out: list[Problem] = []
-    for run in _walks(registry, spec, root):
-        try:
-            errors = list(run())
-        except Exception:  # noqa: BLE001 - a shape it did not expect (the meta-schema check reports it)
-            continue
-        for error in errors:
-            if isinstance(error, _SKIP):
-                continue
-            path = getattr(error, "mocktui_at", [])
-            file, pointer = _locate(loader, root, path)
-            reason = f"default {error.message}" if "default" in path else error.message
-            out.append(loader.problem(file, pointer, reason[:300], "warning"))
-    return out
-
-
-def _walks(registry: KeywordValidatorRegistry, spec: SchemaPath, root: dict[str, Any]) -> Iterator[Any]:
-    """One walk per path item and per named schema, so a crash in one skips only that one."""
-    path_walk: Any = registry["path"]
-    schema_walk: Any = registry["schema"]
-    paths = root.get("paths")
-    if isinstance(paths, dict):
-        for url in paths:
-            if not str(url).startswith("x-"):
-                yield lambda url=str(url): path_walk(url, spec / "paths" / url)
-    components = root.get("components")
-    schemas = components.get("schemas") if isinstance(components, dict) else None
-    if isinstance(schemas, dict):
-        for name in schemas:
-            yield lambda name=str(name): schema_walk(spec / "components" / "schemas" / name)
