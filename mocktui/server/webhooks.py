@@ -90,7 +90,7 @@ class Deliverer:
         self._store_hooks: dict[str, list[CompiledHook]] = {}
         self._queues: dict[str, asyncio.Queue[_Delivery]] = {}
         self._tasks: list[asyncio.Task[None]] = []
-        self._client: httpx.AsyncClient | None = None  # made by the first delivery (`_http`)
+        self._client: httpx.AsyncClient | None = None  # made by `_http`: at start when the spec has hooks
         self._stopped = False
         self._loop: asyncio.AbstractEventLoop | None = None  # the delivery loop, in `_runner`
         self._serving: asyncio.AbstractEventLoop | None = None
@@ -120,6 +120,7 @@ class Deliverer:
         """Deliveries run on a loop of their own, in a thread: a slow or dead receiver, its retries and
         the payloads they generate never take turns from the loop that answers the mock's requests."""
         self._serving = asyncio.get_running_loop()
+        self._stopped = False
         ready = threading.Event()
         self._runner = threading.Thread(target=self._run, args=(ready,), name="mocktui-webhooks", daemon=True)
         self._runner.start()
