@@ -17,7 +17,7 @@ from openapi_spec_validator.validation.registries import KeywordValidatorRegistr
 
 from mocktui.engine.spec.errors import Problem
 from mocktui.engine.spec.loader import Loader, is_url
-from mocktui.engine.spec.structure import locate, stringify
+from mocktui.engine.spec.located import locate, stringify
 
 
 class _LocatedSchema(keywords.SchemaValidator):

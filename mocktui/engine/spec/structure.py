@@ -35,7 +35,8 @@ import jsonschema_rs
 import orjson
 
 from mocktui.engine.spec.errors import Problem, SpecError
-from mocktui.engine.spec.loader import Loader, escape_pointer
+from mocktui.engine.spec.loader import Loader
+from mocktui.engine.spec.located import locate, stringify
 from mocktui.engine.spec.model import Spec
 from mocktui.engine.spec.read import load_spec
 
@@ -208,14 +209,6 @@ def _bundle(loader: Loader, node: Any, file: str, chain: tuple[tuple[str, str], 
     return {k: v if str(k).startswith("x-") else _bundle(loader, v, file, chain) for k, v in node.items()}
 
 
-def stringify(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {str(k): stringify(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [stringify(v) for v in node]
-    return node
-
-
 def _leaves(error: ValidationError) -> list[ValidationError]:
     """The errors that explain `error`: inside a failed `oneOf`/`anyOf`, those of the branch the
     document was most likely meant to be (not the `$ref` alternative of an object without one)."""
@@ -320,26 +313,6 @@ def _keywords(path: list[Any]) -> list[str]:
         words.append(str(segment))
         named = str(segment) in _NAMED
     return words
-
-
-def locate(loader: Loader, root: Any, path: list[Any]) -> tuple[str, str]:
-    """Where `path` (through the document as if every ref were inlined) lands: a file and a pointer in it."""
-    node, file, pointer = root, loader.root, ""
-    for i, segment in enumerate(path):
-        key = str(segment)
-        if isinstance(node, dict) and key not in node and isinstance(node.get("$ref"), str):
-            try:
-                node, file, pointer = loader.resolve(node["$ref"], file, pointer + "/$ref")
-            except SpecError:
-                pass
-        if isinstance(node, dict) and (segment in node or key in node):
-            node = node[segment] if segment in node else node[key]
-        elif isinstance(node, list) and isinstance(segment, int) and segment < len(node):
-            node = node[segment]
-        else:
-            return file, pointer + "".join("/" + escape_pointer(str(s)) for s in path[i:])
-        pointer += "/" + escape_pointer(key)
-    return file, pointer
 
 
 def _as_list(value: Any) -> list[Any]:
