@@ -21,17 +21,7 @@ from collections.abc import Sequence
 from mocktui.engine.events import Notice, RequestEvent
 from mocktui.engine.spec.model import Spec
 from mocktui.engine.stateful.seeding import SeedProgress
-from mocktui.runtime import (
-    Runtime,
-    StartError,
-    admin_token,
-    build,
-    build_many,
-    listen,
-    refuse_several,
-    supervise,
-    supervise_many,
-)
+from mocktui.runtime import Runtime, StartError, admin_token, compose, listen, refuse_several
 from mocktui.settings.table import Settings
 
 
@@ -43,16 +33,7 @@ def run_headless(spec: Spec | Sequence[Spec], settings: Settings) -> int:
     token = admin_token(settings)
     out = log_for(settings)
     lines = SeedLines(out)
-    if not isinstance(spec, Spec) and settings.workers > 1:
-        runtime = supervise_many(spec, settings, sock, token=token, progress=lines)  # seeds once, before spawning
-    elif not isinstance(spec, Spec):
-        runtime = build_many(spec, settings, sock, token=token, progress=lines)
-    elif settings.workers > 1:
-        if settings.spec in (None, "-"):
-            raise StartError("--workers: each worker reads the spec again; give a file or URL, not stdin")
-        runtime = supervise(spec, settings, sock, token=token, progress=lines)  # seeds once, before spawning
-    else:
-        runtime = build(spec, settings, sock, token=token, seed=True, progress=lines)
+    runtime = compose(spec, settings, sock, token=token, room=False, progress=lines)
     lines.finished()
     return serve(runtime, out=out, fail_on_drift=settings.fail_on_drift)
 

@@ -8,6 +8,9 @@ import httpx
 import pytest
 
 from mocktui.engine.spec.read import load_spec
+from mocktui.runtime import BACKGROUND_FROM, StartError, compose
+from mocktui.server.runner import bind
+from mocktui.settings.table import Settings
 
 from .helpers import SPECS, LiveServer
 
@@ -43,3 +46,35 @@ def test_scenarios_from_the_cli_settings_and_live_pack_switch(tmp_path: Path) ->
     rules.write_text("- when: {operation: createPaymnt}\n  then: {status: 500}\n")
     with pytest.raises(StartError, match=r"rules.yaml:1: rule 1.*unknown operationId 'createPaymnt'"):
         build_engine(spec, options([str(SPECS / "payments.yaml"), "--scenarios", str(rules)]))
+
+
+@pytest.mark.parametrize("room", [False, True])
+def test_compose_builds_one_process_that_seeds_before_listening_headless_and_after_it_starts_for_the_room(
+    room: bool,
+) -> None:
+    sock = bind("127.0.0.1", 0)
+    settings = Settings(spec=str(SPECS / "shop.yaml"), stateful=True, seed=BACKGROUND_FROM)  # a seed worth a bar
+    runtime = compose(load_spec(str(SPECS / "shop.yaml")), settings, sock, token=None, room=room)
+    try:
+        assert runtime.supervisor is None and runtime.mounts == []
+        assert (runtime.seeding is not None) is room  # the room draws a bar while it seeds
+        assert runtime.engine.state is not None
+        seeded = any(runtime.engine.state.store.dump().values())
+        assert seeded is not room
+    finally:
+        runtime.close()
+        sock.close()
+
+
+def test_compose_mounts_several_specs_and_refuses_workers_for_a_spec_read_from_stdin() -> None:
+    files = (str(SPECS / "users.yaml"), str(SPECS / "shop.yaml"))
+    sock = bind("127.0.0.1", 0)
+    try:
+        settings = Settings(spec=files[0], specs=files)
+        runtime = compose([load_spec(f) for f in files], settings, sock, token=None, room=False)
+        assert [mount.name for mount in runtime.mounts] == ["users", "shop"]
+        runtime.close()
+        with pytest.raises(StartError, match="each worker reads the spec again"):
+            compose(load_spec(files[1]), Settings(spec="-", workers=2), sock, token=None, room=True)
+    finally:
+        sock.close()

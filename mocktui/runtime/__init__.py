@@ -10,11 +10,13 @@ and until it is done mock requests get 503 with Retry-After rather than a half-f
 Headless and the parent of `--workers` seed before listening (`seed=True`), printing progress.
 
 The package: `core` (the `Runtime` and its wiring), `recipe` (an engine from the settings), `planes`
-(how processes agree), `several` (several specs in one instance), `scaling` (`--workers`), `errors`.
+(how processes agree), `several` (several specs in one instance), `scaling` (`--workers`), `compose` (which of
+them the command line asked for), `errors`.
 """
 
 from __future__ import annotations
 
+from mocktui.runtime.compose import compose
 from mocktui.runtime.core import (
     BACKGROUND_FROM,
     DRIFT_COUNTER,
@@ -50,6 +52,7 @@ __all__ = [
     "build",
     "build_engine",
     "build_many",
+    "compose",
     "cluster_url",
     "controls_from",
     "count_in",

@@ -13,16 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from mocktui.engine.spec.model import Spec
-from mocktui.runtime import (
-    admin_token,
-    build,
-    build_many,
-    listen,
-    plane_for,
-    refuse_several,
-    supervise,
-    supervise_many,
-)
+from mocktui.runtime import admin_token, compose, listen, refuse_several
 from mocktui.ui.keys import KeysError, check_keys
 from mocktui.ui.local import LocalBackend
 from mocktui.ui.panes import VOCABULARY
@@ -70,16 +61,7 @@ def run_tui(spec: Spec | Sequence[Spec], settings: Settings) -> int:
         refuse_several(settings)
     sock = listen(settings)
     token = admin_token(settings)
-    if not isinstance(spec, Spec) and settings.workers > 1:
-        runtime = supervise_many(spec, settings, sock, token=token, quiet=True, mirror=True)
-    elif not isinstance(spec, Spec):  # several specs in one instance: seeded now (small memory stores)
-        planes = [plane_for(one, settings, mirror=n == 0, several=True) for n, one in enumerate(spec)]
-        runtime = build_many(spec, settings, sock, token=token, planes=planes)
-    elif settings.workers > 1:
-        runtime = supervise(spec, settings, sock, token=token, quiet=True, mirror=True)
-    else:  # the bar shows a big seed; with a shared Redis, the log shows the other instances' requests too
-        plane = plane_for(spec, settings, mirror=True)
-        runtime = build(spec, settings, sock, token=token, seed="on start", plane=plane)
+    runtime = compose(spec, settings, sock, token=token, room=True)
     app = MocktuiApp(LocalBackend(runtime), log_level=_log_level(settings), handle_signals=True, keys=settings.keys)
     _fast_loop()
     try:
